@@ -1,0 +1,88 @@
+# twitter-sessions. `make` (or `make help`) lists the targets.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --warn-undefined-variables
+
+# Stage for package/deploy/ddb: `make package STAGE=production`. deploy insists on an explicit STAGE.
+STAGE ?=
+# Extra arguments for serverless, e.g. SLS_ARGS="--param 'region=eu-west-1'".
+SLS_ARGS ?=
+# Port of `make ddb`.
+DDB_PORT ?= 8000
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# Installs Debian package $(2) when command $(1) is missing.
+ensure = command -v $(1) >/dev/null 2>&1 || { echo "$(1) not found: apt-get install $(2)"; \
+	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(2) >/dev/null; }
+
+# Every functions/<name>/ is a Lambda: .build/<name>/bootstrap (linux/arm64, static) -> .build/<name>.zip.
+FUNCTIONS := $(patsubst functions/%/,%,$(wildcard functions/*/))
+ZIPS := $(FUNCTIONS:%=.build/%.zip)
+# What a bootstrap is built from. Coarse on purpose: any non-test Go file a Lambda may import.
+LAMBDA_SOURCES := go.mod go.sum $(shell find functions shared -name '*.go' ! -name '*_test.go' 2>/dev/null)
+LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
+
+# npm writes node_modules/.package-lock.json on every install: newer than package-lock.json means up to date.
+NODE_STAMP := node_modules/.package-lock.json
+SERVERLESS := npx --no-install serverless
+
+.PHONY: help deps build package deploy lint tidy-check ddb test dev clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: $(NODE_STAMP) ## Install tool dependencies (npm ci when package-lock.json changed; go mod download)
+	go mod download
+
+package-lock.json: # only when missing
+	npm install --no-audit --no-fund
+
+$(NODE_STAMP): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: $(ZIPS) ## Build every function into .build/<function>.zip (linux/arm64 bootstrap)
+
+.build/%/bootstrap: $(LAMBDA_SOURCES)
+	$(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $@ ./functions/$*
+
+# Deterministic zip: one entry `bootstrap`, mode 0755, fixed timestamp, no extra fields (zip -X).
+# The fixed timestamp goes on a copy so that make still sees the real build time of the binary.
+.build/%.zip: .build/%/bootstrap
+	@$(call ensure,zip,zip)
+	@rm -rf $(@D)/$*/zip && mkdir -p $(@D)/$*/zip && cp $< $(@D)/$*/zip/bootstrap
+	@chmod 0755 $(@D)/$*/zip/bootstrap && TZ=UTC touch -t 198001010000 $(@D)/$*/zip/bootstrap
+	@rm -f $@ && cd $(@D)/$*/zip && TZ=UTC zip -q -X -D $(CURDIR)/$@ bootstrap
+	@echo "built $@"
+
+package: $(NODE_STAMP) ## Package the stack into .serverless/ without deploying (STAGE=staging by default)
+	$(SERVERLESS) package --stage $(or $(STAGE),staging) $(SLS_ARGS)
+
+deploy: $(NODE_STAMP) ## Deploy the stack: make deploy STAGE=staging|production
+	@[[ "$(STAGE)" =~ ^(staging|production)$$ ]] || { echo "say which stage: make deploy STAGE=staging|production"; exit 2; }
+	$(SERVERLESS) deploy --stage $(STAGE) $(SLS_ARGS)
+
+lint: ## gofmt and go vet
+	@files=$$(git ls-files --cached --others --exclude-standard '*.go'); \
+	  bad=$$(gofmt -l $$files); \
+	  [[ -z "$$bad" ]] || { echo "gofmt needed:"; echo "$$bad"; exit 1; }
+	go vet ./...
+
+tidy-check: ## Fail when go.mod/go.sum are not tidy
+	go mod tidy -diff
+
+ddb: $(NODE_STAMP) ## Run DynamoDB Local in the foreground with the tables of STAGE (default local), port DDB_PORT
+	@$(call ensure,java,default-jre-headless)
+	go run ./tools/ddblocal/cmd/ddblocal -port $(DDB_PORT) -stage $(or $(STAGE),local)
+
+test: ## Run the tests (placeholder)
+	go test -race ./...
+
+dev: ## Run the local stack (placeholder)
+	@echo "TODO: make dev"
+
+clean: ## Remove build outputs
+	rm -rf .build .serverless

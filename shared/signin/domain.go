@@ -1,0 +1,105 @@
+package signin
+
+import (
+	"context"
+	"net/url"
+	"time"
+)
+
+// Choices are what the visitor asked for on the form, plus the attribution
+// worth keeping. They travel from the session to the user.
+type Choices struct {
+	Follow   bool
+	Tweet    bool
+	UTM      map[string]string // utm_source, utm_medium, ... (validated, bounded)
+	ReturnTo string            // a URL under the site's origin, or ""
+}
+
+// Session is the state kept between starting and finishing a sign-in.
+type Session struct {
+	Key         string // the protocol's handle: OAuth 1.0a request token, or OAuth 2.0 state
+	Secret      string // the protocol's secret: request token secret, or PKCE verifier
+	BindingHash string // SHA-256 of the browser cookie that started the sign-in
+	Choices
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Authorization is what a protocol returns when a sign-in starts.
+type Authorization struct {
+	URL    string // where to send the browser
+	Key    string
+	Secret string
+}
+
+// Callback is the protocol's reading of the callback's query.
+type Callback struct {
+	Key      string // matches Session.Key
+	Verifier string // OAuth 1.0a oauth_verifier, or OAuth 2.0 code
+	Denied   bool   // the visitor cancelled at X
+}
+
+// Credentials are a user's credentials for calls on their behalf.
+type Credentials struct {
+	Token  string
+	Secret string
+}
+
+// Identity is who signed in.
+type Identity struct {
+	UserID     string // X id, decimal digits (exceeds 2^53: never a float)
+	ScreenName string
+	Credentials
+}
+
+// Action names the work the actions function does for a signed-in user.
+type Action string
+
+// The actions recorded on a user item when they are due.
+const (
+	ActionFollow  Action = "follow"  // follow the brand with the user's token
+	ActionWelcome Action = "welcome" // the brand's welcome DM to the user
+	ActionTweet   Action = "tweet"   // the opt-in tweet from the user's account
+	// ActionRelease runs when the brand account itself signs in: welcome DMs
+	// that were waiting for the brand's tokens are released.
+	ActionRelease Action = "release"
+)
+
+// User is what is stored for a signed-in visitor.
+type User struct {
+	Identity
+	Choices
+	SignedInAt time.Time
+	Brand      bool     // this is the brand account (FOLLOW_UID)
+	Actions    []Action // to request, unless already requested before
+}
+
+// Protocol is the sign-in protocol with X. OAuth 1.0a implements it today;
+// OAuth 2.0 with PKCE can sit beside it without touching handlers or stores.
+type Protocol interface {
+	// Start asks X for the state of a new sign-in and the URL to send the
+	// browser to.
+	Start(ctx context.Context) (Authorization, error)
+	// ParseCallback reads the callback's query parameters.
+	ParseCallback(q url.Values) (Callback, error)
+	// Finish exchanges the callback for the user's identity and credentials.
+	Finish(ctx context.Context, s Session, cb Callback) (Identity, error)
+}
+
+// SessionStore keeps sessions between Start and Finish.
+type SessionStore interface {
+	// Put stores a new session.
+	Put(ctx context.Context, s Session) error
+	// Consume removes and returns the session in one atomic step, only if it
+	// exists, has not expired at now, and was started by the browser whose
+	// cookie hashes to bindingHash. Otherwise it removes nothing and returns
+	// ErrSessionNotFound, ErrSessionExpired or ErrSessionMismatch.
+	Consume(ctx context.Context, key, bindingHash string, now time.Time) (Session, error)
+}
+
+// UserStore keeps signed-in users.
+type UserStore interface {
+	// SaveSignIn creates or updates the user in one write: new credentials
+	// replace old ones; actions already requested are not requested again.
+	SaveSignIn(ctx context.Context, u User) error
+}

@@ -1,0 +1,76 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+)
+
+// utmFields are the attribution fields kept from the form.
+var utmFields = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
+
+const maxUTM = 200
+
+// ParseChoices reads the sign-up form: follow and tweet (true/false, on, 1/0;
+// absent is false, as an unticked checkbox sends nothing), the utm_* fields,
+// and return_to, which is honoured only when it points under the site's
+// origin (anything else is dropped, never followed). Unknown fields are
+// ignored so that a page can carry its own.
+func ParseChoices(form url.Values, site *url.URL) (signin.Choices, *Problem) {
+	var c signin.Choices
+	var p *Problem
+	if c.Follow, p = flag(form, "follow"); p != nil {
+		return c, p
+	}
+	if c.Tweet, p = flag(form, "tweet"); p != nil {
+		return c, p
+	}
+	for _, k := range utmFields {
+		v := strings.TrimSpace(form.Get(k))
+		if v == "" {
+			continue
+		}
+		if len(v) > maxUTM || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			return c, problem(http.StatusBadRequest, "bad_"+k, "%s must be at most %d printable characters", k, maxUTM)
+		}
+		if c.UTM == nil {
+			c.UTM = map[string]string{}
+		}
+		c.UTM[k] = v
+	}
+	c.ReturnTo = ReturnTo(form.Get("return_to"), site)
+	return c, nil
+}
+
+func flag(form url.Values, name string) (bool, *Problem) {
+	switch strings.ToLower(strings.TrimSpace(form.Get(name))) {
+	case "", "false", "0", "off", "no":
+		return false, nil
+	case "true", "1", "on", "yes":
+		return true, nil
+	}
+	return false, problem(http.StatusBadRequest, "bad_"+name, "%s must be true or false", name)
+}
+
+// ReturnTo resolves raw against the site and keeps it only if the result has
+// the site's scheme and host: a path ("/thanks"), or an absolute URL on the
+// same origin. Protocol-relative ("//evil.example") and other origins give "".
+func ReturnTo(raw string, site *url.URL) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > 1024 || strings.ContainsAny(raw, "\\\r\n\t") {
+		return ""
+	}
+	ref, err := url.Parse(raw)
+	if err != nil || ref.User != nil {
+		return ""
+	}
+	u := site.ResolveReference(ref)
+	if u.Scheme != site.Scheme || u.Host != site.Host {
+		return ""
+	}
+	u.Fragment = ""
+	return u.String()
+}

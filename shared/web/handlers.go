@@ -1,0 +1,181 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/rs/zerolog"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/logging"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+)
+
+// Service is the sign-in use case as the handlers see it.
+type Service interface {
+	Start(ctx context.Context, c signin.Choices) (signin.Started, error)
+	Finish(ctx context.Context, q url.Values, binding string) (signin.Finished, error)
+}
+
+// Site is where browsers land, and how the follow button is offered.
+type Site struct {
+	URL          *url.URL // SITE_CALLBACK_URL
+	CallbackURL  *url.URL // TWITTER_CALLBACK_URL: the binding cookie's path and Secure flag come from it
+	FollowIntent bool     // FOLLOW_MODE=intent
+	BrandUID     string   // FOLLOW_UID
+}
+
+// Handlers serve the two sign-in routes. Build once; safe for concurrent use.
+type Handlers struct {
+	Service Service
+	Site    Site
+	Log     zerolog.Logger
+	Now     func() time.Time // default time.Now
+	// Budget is kept free before the invocation's deadline: the use case
+	// gets a context that ends this much earlier, so a slow X still leaves
+	// time to answer the browser with a clear result.
+	Budget time.Duration
+}
+
+func (h *Handlers) budget(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && h.Budget > 0 {
+		return context.WithDeadline(ctx, dl.Add(-h.Budget))
+	}
+	return context.WithCancel(ctx)
+}
+
+// CookieName names the binding cookie of one sign-in after its key, so that
+// sign-ins started in two tabs do not overwrite each other's binding.
+func CookieName(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "tws_" + hex.EncodeToString(sum[:8])
+}
+
+func (h *Handlers) cookie(key, value string, maxAge time.Duration) string {
+	return BindingCookie(CookieName(key), value, h.Site.CallbackURL.Path, maxAge, h.Site.CallbackURL.Scheme == "https")
+}
+
+func (h *Handlers) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// StartSignIn serves POST /api/twitter-session: validate the form, start the
+// sign-in, bind the browser, and send it to X (303) or, for a client that
+// asked for JSON, answer {"authorize_url": ...}.
+func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	began := h.now()
+	log := logging.ForInvocation(ctx, h.Log)
+	asJSON := WantsJSON(&req)
+	if Method(&req) != http.MethodPost {
+		return MethodNotAllowed(http.MethodPost, asJSON), nil
+	}
+	form, p := ParseForm(&req)
+	var choices signin.Choices
+	if p == nil {
+		choices, p = ParseChoices(form, h.Site.URL)
+	}
+	if p != nil {
+		log.Info().Str("outcome", "refused").Str("reason", p.Reason).Int("status", p.Status).Msg("sign-in not started: bad request")
+		return Refuse(p, asJSON), nil
+	}
+
+	sctx, cancel := h.budget(ctx)
+	defer cancel()
+	started, err := h.Service.Start(sctx, choices)
+	if err != nil {
+		reason := signin.Reason(err)
+		logFailure(log, err, reason).Dur("took", h.now().Sub(began)).Msg("sign-in not started")
+		if asJSON {
+			return JSON(http.StatusOK, map[string]string{"result": "fail", "reason": reason}), nil
+		}
+		return Redirect(http.StatusSeeOther, ResultURL(h.Site.URL, failParams(reason))), nil
+	}
+
+	log.Info().Str("outcome", "started").Bool("follow", choices.Follow).Bool("tweet", choices.Tweet).
+		Str("utm_source", choices.UTM["utm_source"]).Bool("json", asJSON).Dur("took", h.now().Sub(began)).
+		Msg("sign-in started")
+	cookie := h.cookie(started.Key, started.Binding, started.ExpiresAt.Sub(h.now()))
+	if asJSON {
+		return JSON(http.StatusOK, map[string]string{
+			"authorize_url": started.AuthorizeURL,
+			"expires_at":    started.ExpiresAt.UTC().Format(time.RFC3339),
+		}, cookie), nil
+	}
+	return Redirect(http.StatusSeeOther, started.AuthorizeURL, cookie), nil
+}
+
+// Callback serves GET /api/twitter-callback: finish the sign-in and send the
+// browser to the site with result=success, denied, or fail and a reason.
+func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	began := h.now()
+	log := logging.ForInvocation(ctx, h.Log)
+	if Method(&req) != http.MethodGet {
+		return MethodNotAllowed(http.MethodGet, false), nil
+	}
+	q, p := ParseQuery(&req)
+	if p != nil {
+		log.Info().Str("outcome", "fail").Str("reason", "bad_callback").Str("detail", p.Reason).Msg("sign-in not finished: bad callback")
+		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams("bad_callback"))), nil
+	}
+	key := q.Get("oauth_token")
+	if q.Has("denied") {
+		key = q.Get("denied")
+	}
+	binding := Cookie(&req, CookieName(key))
+	clear := h.cookie(key, "", 0)
+
+	sctx, cancel := h.budget(ctx)
+	defer cancel()
+	done, err := h.Service.Finish(sctx, q, binding)
+	switch {
+	case err != nil:
+		reason := signin.Reason(err)
+		logFailure(log, err, reason).Bool("cookie", binding != "").Dur("took", h.now().Sub(began)).Msg("sign-in failed")
+		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams(reason)), clear), nil
+	case done.Denied:
+		log.Info().Str("outcome", "denied").Dur("took", h.now().Sub(began)).Msg("sign-in cancelled at X")
+		return Redirect(http.StatusFound, ResultURL(h.Site.URL, url.Values{"result": {"denied"}, "type": {"twitter"}}), clear), nil
+	}
+
+	u := done.User
+	params := url.Values{"result": {"success"}, "type": {"twitter"}, "screen_name": {u.ScreenName}}
+	if h.Site.FollowIntent && u.Follow && !u.Brand {
+		// The page shows a button to https://x.com/intent/follow?user_id=<id>.
+		params.Set("follow", "intent")
+		params.Set("follow_user_id", h.Site.BrandUID)
+	}
+	dest := h.Site.URL
+	if u.ReturnTo != "" {
+		if r, err := url.Parse(u.ReturnTo); err == nil {
+			dest = r
+		}
+	}
+	log.Info().Str("outcome", "success").Str("uid", u.UserID).Bool("brand", u.Brand).Bool("follow", u.Follow).
+		Bool("tweet", u.Tweet).Int("actions", len(u.Actions)).Dur("took", h.now().Sub(began)).Msg("signed in")
+	return Redirect(http.StatusFound, ResultURL(dest, params), clear), nil
+}
+
+func failParams(reason string) url.Values {
+	return url.Values{"result": {"fail"}, "type": {"twitter"}, "reason": {reason}}
+}
+
+// operatorHint is implemented by X's setup errors (xapi.Error).
+type operatorHint interface{ OperatorHint() string }
+
+// logFailure starts the one line a failure logs: at error level with a "fix"
+// for the operator when it is a setup problem, warn otherwise.
+func logFailure(log zerolog.Logger, err error, reason string) *zerolog.Event {
+	var oh operatorHint
+	if errors.As(err, &oh) && oh.OperatorHint() != "" {
+		return log.Error().Err(err).Str("outcome", "fail").Str("reason", reason).Str("fix", oh.OperatorHint())
+	}
+	return log.Warn().Err(err).Str("outcome", "fail").Str("reason", reason)
+}

@@ -1,0 +1,207 @@
+package xapi
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Error is an answer from X that was not a success. Its text never contains
+// request credentials: only X's status, code and message.
+type Error struct {
+	Status  int    // HTTP status
+	Code    int    // v1 error code (32, 89, 135, 215, 415, 417, 453, ...), 0 if none
+	Message string // X's message, or the v2 problem's detail
+	Title   string // v2 problem title
+	Type    string // v2 problem type URI
+	Limit   RateLimit
+	Step    string // which call: "request_token", "access_token", "follow", ...
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "x: %s answered %d", orDash(e.Step), e.Status)
+	if e.Code != 0 {
+		fmt.Fprintf(&b, " code %d", e.Code)
+	}
+	if e.Title != "" {
+		fmt.Fprintf(&b, " %q", e.Title)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// UsageCapped reports a 429 that means the app's monthly or paid usage is
+// exhausted: waiting will not help, so callers stop and report.
+func (e *Error) UsageCapped() bool {
+	return e.Status == http.StatusTooManyRequests && strings.HasSuffix(e.Type, "usage-capped")
+}
+
+// Retryable reports answers worth trying again: 5xx, and 429 that is not a
+// usage cap.
+func (e *Error) Retryable() bool {
+	return e.Status >= 500 || (e.Status == http.StatusTooManyRequests && !e.UsageCapped())
+}
+
+// Revoked reports that the user's token no longer works (the user revoked the
+// app): 401 on a user-context call, or v1 code 89.
+func (e *Error) Revoked() bool {
+	return e.Code == 89 || (e.Status == http.StatusUnauthorized && e.Code == 0)
+}
+
+// Reason is the short machine-readable reason a visitor's redirect carries.
+func (e *Error) Reason() string {
+	switch e.Code {
+	case 32:
+		return "x_auth_failed"
+	case 89:
+		return "x_token_invalid"
+	case 135:
+		return "x_clock_skew"
+	case 215:
+		return "x_bad_auth_data"
+	case 415:
+		return "x_callback_not_approved"
+	case 417:
+		return "x_app_not_web"
+	case 453:
+		return "x_access_level"
+	}
+	switch {
+	case e.UsageCapped():
+		return "x_usage_capped"
+	case e.Status == http.StatusTooManyRequests:
+		return "x_rate_limited"
+	case e.Status >= 500:
+		return "x_unavailable"
+	case e.Status == http.StatusUnauthorized:
+		return "x_unauthorized"
+	case e.Status == http.StatusForbidden:
+		return "x_forbidden"
+	}
+	return "x_rejected"
+}
+
+// OperatorHint says what the operator must fix, for the one log line a setup
+// error produces. Empty when the error is not a setup problem.
+func (e *Error) OperatorHint() string {
+	switch e.Code {
+	case 32:
+		return "X could not authenticate the app: check TWITTER_CONSUMER_KEY and the consumer secret against the app's Keys and tokens page in the X developer portal"
+	case 135:
+		return "X says our timestamp is out of bounds: the clock of the machine running the function is wrong"
+	case 215:
+		return "X got bad authentication data: the consumer key or secret is missing or malformed"
+	case 415:
+		return "the callback URL is not approved: add TWITTER_CALLBACK_URL exactly to the app's User authentication settings > Callback URI / Redirect URL in the X developer portal"
+	case 417:
+		return "the X app is set up as a desktop (oob) app: set its type to Web App with a callback URL in User authentication settings"
+	case 453:
+		return "the X app's access level or plan does not include this endpoint: move the app to a project and plan that has it"
+	}
+	if e.UsageCapped() {
+		return "the X app's usage cap for this billing period is exhausted: raise the cap or wait for the next period"
+	}
+	return ""
+}
+
+// Failures without a usable answer from X. Each carries its visitor-facing
+// reason, like *Error does.
+var (
+	ErrTimeout     error = &failure{"x: no answer in time", "x_timeout"}
+	ErrUnreachable error = &failure{"x: unreachable", "x_unavailable"}
+	ErrMalformed   error = &failure{"x: malformed answer", "x_malformed"}
+)
+
+type failure struct{ msg, reason string }
+
+func (f *failure) Error() string  { return f.msg }
+func (f *failure) Reason() string { return f.reason }
+
+// ParseError builds an Error from a non-success answer. It understands the v1
+// JSON form, the XML form older endpoints use, and v2 problem documents, and
+// falls back to the status alone for anything else (an HTML error page, a
+// truncated body).
+func ParseError(step string, status int, header http.Header, body []byte) *Error {
+	e := &Error{Status: status, Step: step, Limit: ParseRateLimit(header)}
+	trimmed := strings.TrimSpace(string(body))
+	switch {
+	case strings.HasPrefix(trimmed, "{"):
+		var doc struct {
+			Errors []struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			} `json:"errors"`
+			Title  string `json:"title"`
+			Detail string `json:"detail"`
+			Type   string `json:"type"`
+		}
+		if json.Unmarshal(body, &doc) == nil {
+			if len(doc.Errors) > 0 {
+				e.Code, e.Message = doc.Errors[0].Code, doc.Errors[0].Message
+			}
+			e.Title, e.Type = doc.Title, doc.Type
+			if doc.Detail != "" {
+				e.Message = doc.Detail
+			}
+		}
+	case strings.HasPrefix(trimmed, "<"):
+		var doc struct {
+			Errors []struct {
+				Code    int    `xml:"code,attr"`
+				Message string `xml:",chardata"`
+			} `xml:"error"`
+		}
+		if xml.Unmarshal(body, &doc) == nil && len(doc.Errors) > 0 {
+			e.Code, e.Message = doc.Errors[0].Code, strings.TrimSpace(doc.Errors[0].Message)
+		}
+	}
+	if len(e.Message) > 300 {
+		e.Message = e.Message[:300]
+	}
+	return e
+}
+
+// RateLimit is what X says about the caller's window on every answer.
+type RateLimit struct {
+	Known     bool
+	Limit     int
+	Remaining int
+	Reset     time.Time
+}
+
+// ParseRateLimit reads x-rate-limit-limit, -remaining and -reset (epoch seconds).
+func ParseRateLimit(h http.Header) RateLimit {
+	var rl RateLimit
+	if h == nil {
+		return rl
+	}
+	rem, errRem := strconv.Atoi(h.Get("x-rate-limit-remaining"))
+	reset, errReset := strconv.ParseInt(h.Get("x-rate-limit-reset"), 10, 64)
+	if errRem != nil && errReset != nil {
+		return rl
+	}
+	rl.Known = true
+	rl.Limit, _ = strconv.Atoi(h.Get("x-rate-limit-limit"))
+	rl.Remaining = rem
+	if errRem != nil {
+		rl.Remaining = -1
+	}
+	if errReset == nil {
+		rl.Reset = time.Unix(reset, 0)
+	}
+	return rl
+}

@@ -1,0 +1,190 @@
+package ddblocal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// serverlessFile is serverless.yml parsed as a YAML tree, with the variable
+// resolution that the table definitions need.
+type serverlessFile struct {
+	path  string
+	root  *yaml.Node // the document's top-level mapping
+	stage string
+}
+
+func readServerless(repoRoot, stage string) (*serverlessFile, error) {
+	path := filepath.Join(repoRoot, "serverless.yml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("ddblocal: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("ddblocal: %s: %w", path, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("ddblocal: %s is not a YAML mapping", path)
+	}
+	if stage == "" {
+		return nil, errors.New("ddblocal: empty stage")
+	}
+	return &serverlessFile{path: path, root: doc.Content[0], stage: stage}, nil
+}
+
+// child returns the value of key in mapping n, following aliases; nil when
+// n is not a mapping or has no such key.
+func child(n *yaml.Node, key string) *yaml.Node {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return deref(n.Content[i+1])
+		}
+	}
+	return nil
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool { return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") }
+
+// A framework variable. The inner pattern excludes "${", so nested variables
+// resolve innermost first, as the framework does.
+var (
+	variableRe      = regexp.MustCompile(`\$\{([^${}]+)\}`)
+	wholeVariableRe = regexp.MustCompile(`^\$\{([^${}]+)\}$`)
+)
+
+// maxDepth bounds variables that refer to variables (and catches cycles).
+const maxDepth = 16
+
+// resolve returns a copy of n with the framework variables it uses replaced:
+// ${sls:stage}, ${opt:stage}, ${self:path.to.value} and ${param:name}
+// (params.<stage>.name, else params.default.name; a null value falls through,
+// as in the framework). A string that is exactly one variable takes the
+// variable's value with its type (a boolean stays a boolean); a variable
+// inside a longer string must be a scalar. Other sources are errors: the
+// tables must not depend on AWS lookups.
+func (f *serverlessFile) resolve(n *yaml.Node, depth int) (*yaml.Node, error) {
+	n = deref(n)
+	if n == nil {
+		return nil, nil
+	}
+	if depth > maxDepth {
+		return nil, errors.New("variables nest too deep (a cycle?)")
+	}
+	switch n.Kind {
+	case yaml.MappingNode, yaml.SequenceNode:
+		out := *n
+		out.Content = make([]*yaml.Node, len(n.Content))
+		for i, c := range n.Content {
+			r, err := f.resolve(c, depth)
+			if err != nil {
+				return nil, err
+			}
+			out.Content[i] = r
+		}
+		return &out, nil
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return n, nil
+		}
+		if m := wholeVariableRe.FindStringSubmatch(n.Value); m != nil {
+			v, err := f.variable(m[1])
+			if err != nil {
+				return nil, err
+			}
+			return f.resolve(v, depth+1)
+		}
+		s := n.Value
+		for variableRe.MatchString(s) {
+			var err error
+			s = variableRe.ReplaceAllStringFunc(s, func(match string) string {
+				if err != nil {
+					return match
+				}
+				var v *yaml.Node
+				if v, err = f.variable(variableRe.FindStringSubmatch(match)[1]); err != nil {
+					return match
+				}
+				if v, err = f.resolve(v, depth+1); err != nil {
+					return match
+				}
+				if v.Kind != yaml.ScalarNode {
+					err = fmt.Errorf("%s is not a scalar, it cannot be part of the string %q", match, n.Value)
+					return match
+				}
+				return v.Value
+			})
+			if err != nil {
+				return nil, err
+			}
+			if depth++; depth > maxDepth {
+				return nil, errors.New("variables nest too deep (a cycle?)")
+			}
+		}
+		out := *n
+		out.Value, out.Tag, out.Style = s, "!!str", 0
+		return &out, nil
+	}
+	return n, nil
+}
+
+// variable looks up one variable expression (the text between "${" and "}").
+func (f *serverlessFile) variable(expr string) (*yaml.Node, error) {
+	expr = strings.TrimSpace(expr)
+	source, address, _ := strings.Cut(expr, ":")
+	switch {
+	case expr == "sls:stage" || expr == "opt:stage" || expr == "self:provider.stage":
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: f.stage}, nil
+	case strings.Contains(expr, ","):
+		return nil, fmt.Errorf("${%s}: fallback values are not supported by ddblocal", expr)
+	case source == "self":
+		v := f.root
+		for _, key := range strings.Split(address, ".") {
+			if v = child(v, key); v == nil {
+				return nil, fmt.Errorf("${%s}: %s has no %s", expr, filepath.Base(f.path), address)
+			}
+		}
+		return v, nil
+	case source == "param":
+		params := child(f.root, "params")
+		for _, section := range []string{f.stage, "default"} {
+			if v := child(child(params, section), address); !isNull(v) {
+				return v, nil
+			}
+		}
+		return nil, fmt.Errorf("${%s}: no params.%s.%s nor params.default.%s", expr, f.stage, address, address)
+	}
+	return nil, fmt.Errorf("${%s}: only sls:stage, self:, param: variables are supported by ddblocal", expr)
+}
+
+// stages lists the stages that serverless.yml configures under params
+// (without "default").
+func (f *serverlessFile) stages() []string {
+	params := child(f.root, "params")
+	if params == nil || params.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []string
+	for i := 0; i+1 < len(params.Content); i += 2 {
+		if k := params.Content[i].Value; k != "default" {
+			out = append(out, k)
+		}
+	}
+	return out
+}

@@ -1,0 +1,300 @@
+package ddblocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"gopkg.in/yaml.v3"
+)
+
+// Table is one AWS::DynamoDB::Table resource of serverless.yml, resolved for
+// a stage.
+type Table struct {
+	// LogicalID is the resource's key under resources.Resources, e.g. "SessionTable".
+	LogicalID string
+	// Input creates the table.
+	Input *dynamodb.CreateTableInput
+	// TTLAttribute is the attribute of an enabled TimeToLiveSpecification, "" when the table has none.
+	TTLAttribute string
+}
+
+// Definitions reads <repoRoot>/serverless.yml and returns, in file order,
+// every resources.Resources item of Type AWS::DynamoDB::Table with the
+// variables of its properties resolved for stage (see the package doc).
+// Properties that DynamoDB Local has no use for (SSE, point-in-time recovery,
+// tags) are ignored.
+func Definitions(repoRoot, stage string) ([]Table, error) {
+	f, err := readServerless(repoRoot, stage)
+	if err != nil {
+		return nil, err
+	}
+	resources := child(child(f.root, "resources"), "Resources")
+	if resources == nil || resources.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("ddblocal: %s has no resources.Resources mapping", f.path)
+	}
+	var tables []Table
+	for i := 0; i+1 < len(resources.Content); i += 2 {
+		id, res := resources.Content[i].Value, resources.Content[i+1]
+		if typ := child(res, "Type"); typ == nil || typ.Value != "AWS::DynamoDB::Table" {
+			continue
+		}
+		t, err := f.table(child(res, "Properties"))
+		if err != nil {
+			return nil, fmt.Errorf("ddblocal: %s: resources.Resources.%s: %w", f.path, id, err)
+		}
+		t.LogicalID = id
+		tables = append(tables, t)
+	}
+	if len(tables) == 0 {
+		return nil, fmt.Errorf("ddblocal: %s declares no AWS::DynamoDB::Table", f.path)
+	}
+	return tables, nil
+}
+
+// Tables returns the CreateTableInput of every table of serverless.yml for
+// stage (see Definitions, which also gives the TTL attributes).
+func Tables(repoRoot, stage string) ([]*dynamodb.CreateTableInput, error) {
+	defs, err := Definitions(repoRoot, stage)
+	if err != nil {
+		return nil, err
+	}
+	inputs := make([]*dynamodb.CreateTableInput, len(defs))
+	for i, d := range defs {
+		inputs[i] = d.Input
+	}
+	return inputs, nil
+}
+
+// CreateTables creates the tables of serverless.yml for stage, waits until
+// they are ACTIVE and enables their TTL. A table that exists already is left
+// as it is, so calling it again is harmless.
+func CreateTables(ctx context.Context, client *dynamodb.Client, repoRoot, stage string) error {
+	defs, err := Definitions(repoRoot, stage)
+	if err != nil {
+		return err
+	}
+	return createTables(ctx, client, defs)
+}
+
+func createTables(ctx context.Context, client *dynamodb.Client, defs []Table) error {
+	for _, d := range defs {
+		name := aws.ToString(d.Input.TableName)
+		_, err := client.CreateTable(ctx, d.Input)
+		var inUse *types.ResourceInUseException
+		if err != nil && !errors.As(err, &inUse) {
+			return fmt.Errorf("ddblocal: creating table %s: %w", name, err)
+		}
+		waiter := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+			o.MinDelay, o.MaxDelay = 50*time.Millisecond, time.Second
+		})
+		if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: d.Input.TableName}, 30*time.Second); err != nil {
+			return fmt.Errorf("ddblocal: waiting for table %s: %w", name, err)
+		}
+		if d.TTLAttribute != "" {
+			if err := enableTTL(ctx, client, name, d.TTLAttribute); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func enableTTL(ctx context.Context, client *dynamodb.Client, table, attribute string) error {
+	cur, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: &table})
+	if err != nil {
+		return fmt.Errorf("ddblocal: reading the TTL of %s: %w", table, err)
+	}
+	if d := cur.TimeToLiveDescription; d != nil && d.TimeToLiveStatus == types.TimeToLiveStatusEnabled {
+		if got := aws.ToString(d.AttributeName); got != attribute {
+			return fmt.Errorf("ddblocal: table %s has TTL on %s, serverless.yml says %s", table, got, attribute)
+		}
+		return nil
+	}
+	_, err = client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName:               &table,
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: &attribute, Enabled: aws.Bool(true)},
+	})
+	if err != nil {
+		return fmt.Errorf("ddblocal: enabling TTL on %s.%s: %w", table, attribute, err)
+	}
+	return nil
+}
+
+// deleteTables deletes the tables; one that does not exist is fine.
+func deleteTables(ctx context.Context, client *dynamodb.Client, defs []Table) error {
+	var errs []error
+	for _, d := range defs {
+		_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: d.Input.TableName})
+		var notFound *types.ResourceNotFoundException
+		if err != nil && !errors.As(err, &notFound) {
+			errs = append(errs, fmt.Errorf("ddblocal: deleting table %s: %w", aws.ToString(d.Input.TableName), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// cfnTable holds the AWS::DynamoDB::Table properties that matter locally,
+// named as in CloudFormation. Only these properties are resolved, so that a
+// variable elsewhere (say, a KMS key) never stops local work.
+type cfnTable struct {
+	TableName               string         `yaml:"TableName"`
+	BillingMode             string         `yaml:"BillingMode"`
+	AttributeDefinitions    []cfnAttribute `yaml:"AttributeDefinitions"`
+	KeySchema               []cfnKey       `yaml:"KeySchema"`
+	ProvisionedThroughput   *cfnThroughput `yaml:"ProvisionedThroughput"`
+	StreamSpecification     *cfnStream     `yaml:"StreamSpecification"`
+	GlobalSecondaryIndexes  []cfnIndex     `yaml:"GlobalSecondaryIndexes"`
+	LocalSecondaryIndexes   []cfnIndex     `yaml:"LocalSecondaryIndexes"`
+	TimeToLiveSpecification *cfnTTL        `yaml:"TimeToLiveSpecification"`
+}
+
+type cfnAttribute struct {
+	AttributeName string `yaml:"AttributeName"`
+	AttributeType string `yaml:"AttributeType"`
+}
+
+type cfnKey struct {
+	AttributeName string `yaml:"AttributeName"`
+	KeyType       string `yaml:"KeyType"`
+}
+
+type cfnThroughput struct {
+	ReadCapacityUnits  int64 `yaml:"ReadCapacityUnits"`
+	WriteCapacityUnits int64 `yaml:"WriteCapacityUnits"`
+}
+
+type cfnStream struct {
+	StreamViewType string `yaml:"StreamViewType"`
+}
+
+type cfnIndex struct {
+	IndexName             string         `yaml:"IndexName"`
+	KeySchema             []cfnKey       `yaml:"KeySchema"`
+	Projection            cfnProjection  `yaml:"Projection"`
+	ProvisionedThroughput *cfnThroughput `yaml:"ProvisionedThroughput"`
+}
+
+type cfnProjection struct {
+	ProjectionType   string   `yaml:"ProjectionType"`
+	NonKeyAttributes []string `yaml:"NonKeyAttributes"`
+}
+
+type cfnTTL struct {
+	AttributeName string `yaml:"AttributeName"`
+	Enabled       bool   `yaml:"Enabled"`
+}
+
+// cfnTableKeys is the set of property names that cfnTable reads.
+var cfnTableKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	t := reflect.TypeFor[cfnTable]()
+	for i := range t.NumField() {
+		keys[t.Field(i).Tag.Get("yaml")] = true
+	}
+	return keys
+}()
+
+func (f *serverlessFile) table(props *yaml.Node) (Table, error) {
+	if props == nil || props.Kind != yaml.MappingNode {
+		return Table{}, errors.New("no Properties mapping")
+	}
+	used := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for i := 0; i+1 < len(props.Content); i += 2 {
+		if cfnTableKeys[props.Content[i].Value] {
+			used.Content = append(used.Content, props.Content[i], props.Content[i+1])
+		}
+	}
+	resolved, err := f.resolve(used, 0)
+	if err != nil {
+		return Table{}, err
+	}
+	var c cfnTable
+	if err := resolved.Decode(&c); err != nil {
+		return Table{}, err
+	}
+	if c.TableName == "" {
+		return Table{}, errors.New("no TableName: local tables need an explicit name")
+	}
+	if len(c.KeySchema) == 0 {
+		return Table{}, errors.New("no KeySchema")
+	}
+
+	in := &dynamodb.CreateTableInput{
+		TableName:              aws.String(c.TableName),
+		BillingMode:            types.BillingMode(c.BillingMode),
+		KeySchema:              keySchema(c.KeySchema),
+		ProvisionedThroughput:  throughput(c.ProvisionedThroughput),
+		GlobalSecondaryIndexes: globalIndexes(c.GlobalSecondaryIndexes),
+		LocalSecondaryIndexes:  localIndexes(c.LocalSecondaryIndexes),
+	}
+	for _, a := range c.AttributeDefinitions {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(a.AttributeName),
+			AttributeType: types.ScalarAttributeType(a.AttributeType),
+		})
+	}
+	if s := c.StreamSpecification; s != nil {
+		in.StreamSpecification = &types.StreamSpecification{
+			StreamEnabled:  aws.Bool(true),
+			StreamViewType: types.StreamViewType(s.StreamViewType),
+		}
+	}
+	t := Table{Input: in}
+	if ttl := c.TimeToLiveSpecification; ttl != nil && ttl.Enabled {
+		t.TTLAttribute = ttl.AttributeName
+	}
+	return t, nil
+}
+
+func keySchema(keys []cfnKey) []types.KeySchemaElement {
+	out := make([]types.KeySchemaElement, len(keys))
+	for i, k := range keys {
+		out[i] = types.KeySchemaElement{AttributeName: aws.String(k.AttributeName), KeyType: types.KeyType(k.KeyType)}
+	}
+	return out
+}
+
+func throughput(t *cfnThroughput) *types.ProvisionedThroughput {
+	if t == nil {
+		return nil
+	}
+	return &types.ProvisionedThroughput{
+		ReadCapacityUnits:  aws.Int64(t.ReadCapacityUnits),
+		WriteCapacityUnits: aws.Int64(t.WriteCapacityUnits),
+	}
+}
+
+func projection(p cfnProjection) *types.Projection {
+	return &types.Projection{ProjectionType: types.ProjectionType(p.ProjectionType), NonKeyAttributes: p.NonKeyAttributes}
+}
+
+func globalIndexes(idx []cfnIndex) []types.GlobalSecondaryIndex {
+	var out []types.GlobalSecondaryIndex
+	for _, x := range idx {
+		out = append(out, types.GlobalSecondaryIndex{
+			IndexName:             aws.String(x.IndexName),
+			KeySchema:             keySchema(x.KeySchema),
+			Projection:            projection(x.Projection),
+			ProvisionedThroughput: throughput(x.ProvisionedThroughput),
+		})
+	}
+	return out
+}
+
+func localIndexes(idx []cfnIndex) []types.LocalSecondaryIndex {
+	var out []types.LocalSecondaryIndex
+	for _, x := range idx {
+		out = append(out, types.LocalSecondaryIndex{
+			IndexName:  aws.String(x.IndexName),
+			KeySchema:  keySchema(x.KeySchema),
+			Projection: projection(x.Projection),
+		})
+	}
+	return out
+}

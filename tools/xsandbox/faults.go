@@ -1,0 +1,166 @@
+package xsandbox
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault is a misbehaviour of X to inject into the next requests of one
+// endpoint, before the sandbox handles them normally.
+//
+// Delay comes first (cut short if the client gives up). Then exactly one of:
+// CloseConn drops the connection without an answer; Body answers that raw
+// text; Status (or an XCode or ProblemType alone) answers an error. A fault
+// with only Delay and/or Headers lets the request through normally, slowed
+// down and/or with those headers added.
+type Fault struct {
+	Endpoint string // an Endpoint* name
+	Status   int    // HTTP status; when 0, derived from XCode (e.g. 415 -> 403), 429 for a ProblemType, 200 for a Body
+	// XCode answers an X v1 error {"errors":[{"code":N,"message":...}]},
+	// e.g. 415, 453, 32.
+	XCode int
+	// ProblemType answers a v2 problem of that type, e.g. ProblemUsageCapped.
+	ProblemType string
+	Delay       time.Duration
+	Headers     map[string]string // added to the answer (faulty or normal)
+	Body        string            // raw body override, e.g. malformed JSON
+	Times       int               // how many requests it applies to; 0 means 1
+	CloseConn   bool              // hijack and close the connection without answering
+}
+
+type queuedFault struct {
+	Fault
+	left int
+}
+
+// InjectFault queues f. Faults for one endpoint are used in the order they
+// were queued, each for f.Times requests.
+func (s *Sandbox) InjectFault(f Fault) {
+	left := f.Times
+	if left <= 0 {
+		left = 1
+	}
+	if !isEndpoint(f.Endpoint) {
+		s.logf("xsandbox: fault for unknown endpoint %q will never apply (want one of %s)", f.Endpoint, strings.Join(Endpoints(), ", "))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &queuedFault{Fault: f, left: left})
+}
+
+// ClearFaults drops every queued fault.
+func (s *Sandbox) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// takeFault consumes one use of the first fault queued for endpoint.
+func (s *Sandbox) takeFault(endpoint string) (Fault, bool) {
+	if endpoint == "" {
+		return Fault{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, q := range s.faults {
+		if q.Endpoint != endpoint {
+			continue
+		}
+		q.left--
+		if q.left == 0 {
+			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+		}
+		return q.Fault, true
+	}
+	return Fault{}, false
+}
+
+// applyFault carries out f and reports whether it answered (or dropped) the
+// request, in which case normal handling must not run.
+func (s *Sandbox) applyFault(w http.ResponseWriter, r *http.Request, endpoint string, f Fault, call *Call) bool {
+	if f.Delay > 0 {
+		timer := time.NewTimer(f.Delay)
+		select {
+		case <-r.Context().Done():
+			timer.Stop()
+			call.Error = fmt.Sprintf("injected fault: the client gave up during the %s delay", f.Delay)
+			return true
+		case <-timer.C:
+		}
+	}
+
+	switch {
+	case f.CloseConn:
+		call.Error = "injected fault: connection closed without an answer"
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+			return true
+		}
+		// Not hijackable (HTTP/2, a recorder): the server aborts the
+		// response instead. The call is recorded by the deferred record.
+		panic(http.ErrAbortHandler)
+
+	case f.Body != "":
+		status := f.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		rep := reply{status: status, body: []byte(f.Body), reason: "injected fault: raw body"}
+		rep.setHeader("Content-Type", "application/json; charset=utf-8")
+		s.writeFaultReply(w, endpoint, f, rep, call)
+		return true
+
+	case f.Status != 0 || f.XCode != 0 || f.ProblemType != "":
+		s.writeFaultReply(w, endpoint, f, s.faultErrorReply(endpoint, f), call)
+		return true
+	}
+	return false
+}
+
+// faultErrorReply builds the error a Fault describes, in the endpoint's own
+// style when the fault does not choose one.
+func (s *Sandbox) faultErrorReply(endpoint string, f Fault) reply {
+	status := f.Status
+	if status == 0 {
+		switch {
+		case f.XCode != 0 && codeStatus[f.XCode] != 0:
+			status = codeStatus[f.XCode]
+		case f.ProblemType != "":
+			status = http.StatusTooManyRequests
+		default:
+			status = http.StatusInternalServerError
+		}
+	}
+	reason := "injected fault: status " + strconv.Itoa(status)
+	switch {
+	case f.XCode != 0:
+		return v1ErrorReply(status, f.XCode, reason+", X code "+strconv.Itoa(f.XCode))
+	case f.ProblemType != "" || isV2(endpoint):
+		return problemReply(status, f.ProblemType, "", "", reason)
+	case endpoint == EndpointAuthenticate:
+		return htmlReply(status, errorPage(http.StatusText(status), "X is having trouble right now (injected fault)."), reason)
+	default:
+		return v1ErrorReply(status, 0, reason)
+	}
+}
+
+// writeFaultReply writes a fault's answer. A v2 endpoint's answer carries
+// rate-limit headers like every v2 answer: the app-wide window's state, with
+// nothing remaining on a plain 429 and the true state on a usage-capped one
+// (X reports quota left while the monthly cap refuses the call).
+func (s *Sandbox) writeFaultReply(w http.ResponseWriter, endpoint string, f Fault, rep reply, call *Call) {
+	if isV2(endpoint) {
+		s.mu.Lock()
+		st := s.limits.peek(endpoint, "", s.opts.Now())
+		s.mu.Unlock()
+		if rep.status == http.StatusTooManyRequests && !strings.HasSuffix(f.ProblemType, "/usage-capped") {
+			st.remaining = 0
+		}
+		st.setHeaders(&rep)
+	}
+	rep.write(w, f.Headers)
+	call.Status, call.Error = rep.status, rep.reason
+}

@@ -1,0 +1,63 @@
+package xsandbox
+
+import (
+	"strconv"
+	"time"
+)
+
+// Follow is one successful follow request. A client that follows twice shows
+// up twice: on a paid plan each call costs money.
+type Follow struct {
+	At           time.Time `json:"at"`
+	SourceUserID string    `json:"source_user_id"` // who follows
+	TargetUserID string    `json:"target_user_id"` // who is followed
+	Pending      bool      `json:"pending"`        // the target is protected: a follow request awaits approval
+}
+
+// DM is one Direct Message sent.
+type DM struct {
+	At             time.Time `json:"at"`
+	EventID        string    `json:"dm_event_id"`
+	ConversationID string    `json:"dm_conversation_id"`
+	SenderID       string    `json:"sender_id"`
+	RecipientID    string    `json:"recipient_id"`
+	Text           string    `json:"text"`
+}
+
+// Tweet is one post created.
+type Tweet struct {
+	At       time.Time `json:"at"`
+	ID       string    `json:"id"`
+	AuthorID string    `json:"author_id"`
+	Text     string    `json:"text"`
+}
+
+// Follows returns the follows made so far, oldest first.
+func (s *Sandbox) Follows() []Follow {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Follow(nil), s.follows...)
+}
+
+// DMs returns the Direct Messages sent so far, oldest first.
+func (s *Sandbox) DMs() []DM {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]DM(nil), s.dms...)
+}
+
+// Tweets returns the posts created so far, oldest first.
+func (s *Sandbox) Tweets() []Tweet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Tweet(nil), s.tweets...)
+}
+
+// firstID makes post and DM event ids 19 digits long, beyond 2^53 like X's.
+const firstID = 1_950_000_000_000_000_000
+
+// nextID returns a new post or DM event id. The caller holds s.mu.
+func (s *Sandbox) nextID() string {
+	s.lastID++
+	return strconv.FormatUint(firstID+s.lastID, 10)
+}
