@@ -12,7 +12,7 @@ SLS_ARGS ?=
 # Port of `make ddb`.
 DDB_PORT ?= 8000
 
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 # Installs Debian package $(2) when command $(1) is missing.
 ensure = command -v $(1) >/dev/null 2>&1 || { echo "$(1) not found: apt-get install $(2)"; \
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(2) >/dev/null; }
@@ -20,8 +20,10 @@ ensure = command -v $(1) >/dev/null 2>&1 || { echo "$(1) not found: apt-get inst
 # Every functions/<name>/ is a Lambda: .build/<name>/bootstrap (linux/arm64, static) -> .build/<name>.zip.
 FUNCTIONS := $(patsubst functions/%/,%,$(wildcard functions/*/))
 ZIPS := $(FUNCTIONS:%=.build/%.zip)
-# What a bootstrap is built from. Coarse on purpose: any non-test Go file a Lambda may import.
-LAMBDA_SOURCES := go.mod go.sum $(shell find functions shared -name '*.go' ! -name '*_test.go' 2>/dev/null)
+# Keep the binaries (make would delete them as intermediates): the local tooling runs them.
+.SECONDARY: $(FUNCTIONS:%=.build/%/bootstrap)
+# What a bootstrap is built from: its own folder, plus shared/ and the module files that every Lambda may use.
+SHARED_SOURCES := go.mod go.sum $(shell find shared -name '*.go' ! -name '*_test.go' 2>/dev/null)
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 
@@ -32,10 +34,12 @@ SERVERLESS := npx --no-install serverless
 .PHONY: help deps build package deploy lint tidy-check ddb test dev clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-deps: $(NODE_STAMP) ## Install tool dependencies (npm ci when package-lock.json changed; go mod download)
+deps: $(NODE_STAMP) ## Install tool dependencies (npm ci when package-lock.json changed, go modules, zip, java)
 	go mod download
+	@$(call ensure,zip,zip)
+	@$(call ensure,java,default-jre-headless)
 
 package-lock.json: # only when missing
 	npm install --no-audit --no-fund
@@ -46,7 +50,8 @@ $(NODE_STAMP): package-lock.json package.json
 
 build: $(ZIPS) ## Build every function into .build/<function>.zip (linux/arm64 bootstrap)
 
-.build/%/bootstrap: $(LAMBDA_SOURCES)
+.SECONDEXPANSION:
+.build/%/bootstrap: $(SHARED_SOURCES) $$(shell find functions/$$* -name '*.go' ! -name '*_test.go')
 	$(LAMBDA_ENV) go build $(LAMBDA_FLAGS) -o $@ ./functions/$*
 
 # Deterministic zip: one entry `bootstrap`, mode 0755, fixed timestamp, no extra fields (zip -X).
@@ -66,8 +71,7 @@ deploy: $(NODE_STAMP) ## Deploy the stack: make deploy STAGE=staging|production
 	$(SERVERLESS) deploy --stage $(STAGE) $(SLS_ARGS)
 
 lint: ## gofmt and go vet
-	@files=$$(git ls-files --cached --others --exclude-standard '*.go'); \
-	  bad=$$(gofmt -l $$files); \
+	@bad=$$(git ls-files -z --cached --others --exclude-standard '*.go' | xargs -0 -r gofmt -l); \
 	  [[ -z "$$bad" ]] || { echo "gofmt needed:"; echo "$$bad"; exit 1; }
 	go vet ./...
 

@@ -34,6 +34,10 @@ func Definitions(repoRoot, stage string) ([]Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	return f.tables()
+}
+
+func (f *serverlessFile) tables() ([]Table, error) {
 	resources := child(child(f.root, "resources"), "Resources")
 	if resources == nil || resources.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("ddblocal: %s has no resources.Resources mapping", f.path)

@@ -177,7 +177,8 @@ const pageStyle = `
   form.accounts button#cancel { text-align: center; margin-top: 20px; color: #f4212e; border-color: #fdc9ce; }
   code { background: #f1f3f4; padding: 1px 4px; border-radius: 4px; word-break: break-all; }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 0 24px; }
-  table { border-collapse: collapse; width: 100%; font-size: 13px; } td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eff3f4; }
+  table { border-collapse: collapse; width: 100%; font-size: 13px; } td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eff3f4; vertical-align: top; }
+  #calls td:last-child { word-break: break-all; }
 `
 
 var authorizeTemplate = template.Must(template.New("authorize").Parse(`<!doctype html>

@@ -1,0 +1,118 @@
+package xapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestParseError(t *testing.T) {
+	tests := []struct {
+		name, body string
+		status     int
+		header     http.Header
+		code       int
+		reason     string
+		hint       bool
+		retryable  bool
+	}{
+		{"a v1 JSON callback error is read with its code", `{"errors":[{"code":415,"message":"Callback URL not approved for this client application."}]}`, 403, nil, 415, "x_callback_not_approved", true, false},
+		{"the XML form of older endpoints is read too", `<?xml version="1.0"?><errors><error code="32">Could not authenticate you.</error></errors>`, 401, nil, 32, "x_auth_failed", true, false},
+		{"an access-level error names the plan", `{"errors":[{"code":453,"message":"You currently have access to a subset of X API v2 endpoints"}]}`, 403, nil, 453, "x_access_level", true, false},
+		{"a v2 problem is read", `{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}`, 401, nil, 0, "x_unauthorized", false, false},
+		{"a usage-capped 429 is not retryable", `{"title":"UsageCapExceeded","type":"https://api.x.com/2/problems/usage-capped","status":429}`, 429, nil, 0, "x_usage_capped", true, false},
+		{"a plain 429 is retryable and keeps its reset", `{"title":"Too Many Requests","type":"about:blank","status":429}`, 429, http.Header{"X-Rate-Limit-Reset": {"1700000000"}, "X-Rate-Limit-Remaining": {"0"}}, 0, "x_rate_limited", false, true},
+		{"an HTML 503 falls back to the status", `<html>Over capacity</html>`, 503, nil, 0, "x_unavailable", false, true},
+		{"an empty 500 falls back to the status", ``, 500, nil, 0, "x_unavailable", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := ParseError("request_token", tt.status, tt.header, []byte(tt.body))
+			if e.Code != tt.code || e.Reason() != tt.reason || (e.OperatorHint() != "") != tt.hint || e.Retryable() != tt.retryable {
+				t.Fatalf("got code=%d reason=%s hint=%q retryable=%v", e.Code, e.Reason(), e.OperatorHint(), e.Retryable())
+			}
+			if tt.header != nil && (!e.Limit.Known || e.Limit.Reset.Unix() != 1700000000 || e.Limit.Remaining != 0) {
+				t.Fatalf("rate limit = %+v", e.Limit)
+			}
+		})
+	}
+}
+
+func TestParseID(t *testing.T) {
+	for in, ok := range map[string]bool{
+		"1234567890123456789":  true,
+		"18446744073709551615": true,
+		"18446744073709551616": false, // beyond uint64
+		"0":                    false,
+		"0123":                 false,
+		"-1":                   false,
+		"1e18":                 false,
+		"":                     false,
+	} {
+		if _, err := ParseID(in); (err == nil) != ok {
+			t.Errorf("ParseID(%q) err = %v", in, err)
+		}
+	}
+}
+
+// fakeClock advances only when the policy sleeps.
+type fakeClock struct{ now time.Time }
+
+func (c *fakeClock) Now() time.Time { return c.now }
+func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
+	c.now = c.now.Add(d)
+	return nil
+}
+
+func TestRetry(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
+	fail := func(errs ...error) (func(context.Context) error, *int) {
+		n := 0
+		return func(context.Context) error {
+			n++
+			if n <= len(errs) {
+				return errs[n-1]
+			}
+			return nil
+		}, &n
+	}
+	e5xx := &Error{Status: 503}
+	e429 := &Error{Status: 429, Limit: RateLimit{Known: true, Reset: start.Add(3 * time.Second)}}
+	capped := &Error{Status: 429, Type: "https://api.x.com/2/problems/usage-capped"}
+
+	tests := []struct {
+		name     string
+		errs     []error
+		deadline time.Duration
+		calls    int
+		ok       bool
+		waited   time.Duration
+	}{
+		{"a 5xx is retried after a backoff", []error{e5xx}, time.Minute, 2, true, 100 * time.Millisecond},
+		{"a 429 waits until the window resets", []error{e429}, time.Minute, 2, true, 3500 * time.Millisecond},
+		{"a 429 whose reset is beyond the deadline is not waited for", []error{e429}, 2 * time.Second, 1, false, 0},
+		{"a usage-capped 429 ends at once", []error{capped}, time.Minute, 1, false, 0},
+		{"a 4xx ends at once", []error{&Error{Status: 403, Code: 453}}, time.Minute, 1, false, 0},
+		{"a timeout is retried", []error{fmt.Errorf("%w: slow", ErrTimeout)}, time.Minute, 2, true, 100 * time.Millisecond},
+		{"attempts are bounded", []error{e5xx, e5xx, e5xx, e5xx}, time.Minute, 3, false, 300 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := &fakeClock{now: start}
+			ctx, cancel := context.WithDeadline(context.Background(), start.Add(tt.deadline))
+			defer cancel()
+			fn, n := fail(tt.errs...)
+			r := Retry{Attempts: 3, Backoff: 100 * time.Millisecond, MaxWait: 10 * time.Second, Margin: time.Second, Now: clk.Now, Sleep: clk.Sleep}
+			err := r.Do(ctx, fn)
+			if (err == nil) != tt.ok || *n != tt.calls || clk.now.Sub(start) != tt.waited {
+				t.Fatalf("err=%v calls=%d waited=%v", err, *n, clk.now.Sub(start))
+			}
+			if err != nil && !errors.Is(err, tt.errs[*n-1]) {
+				t.Fatalf("returned %v, want the last error", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,256 @@
+package ddblocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+)
+
+// EmulatorDir is where the npm package amplify-dynamodb-simulator keeps
+// DynamoDB Local, relative to the repository root.
+const EmulatorDir = "node_modules/amplify-dynamodb-simulator/emulator"
+
+// Options configure Start.
+type Options struct {
+	// Dir is the repository root (where node_modules is); "" finds it from
+	// the working directory (see RepoRoot).
+	Dir string
+	// Port is the port to listen on; 0 picks a free one.
+	Port int
+	// DataDir keeps the data on disk in that folder, created if needed;
+	// "" keeps it in memory.
+	DataDir string
+	// Stdout receives the emulator's output (stdout and stderr); nil drops it.
+	Stdout io.Writer
+}
+
+// Server is a running DynamoDB Local.
+type Server struct {
+	endpoint string
+	cmd      *exec.Cmd
+	lifeline io.Closer     // the watchdog's stdin: closing it stops the emulator
+	exited   chan struct{} // closed once the emulator has exited and been reaped
+	stopOnce sync.Once
+}
+
+// startTimeout bounds the wait for a fresh JVM to answer.
+const startTimeout = 30 * time.Second
+
+// Start runs DynamoDB Local (java -jar DynamoDBLocal.jar -sharedDb
+// -disableTelemetry, in memory or with -dbPath) and returns once it answers
+// ListTables. ctx bounds the start only; the emulator runs until Stop.
+//
+// No orphan JVM: the emulator runs in a process group of its own, under a
+// small sh watchdog that reads a pipe from this process. The pipe's write
+// end closes when Stop is called or when this process ends in any way
+// (os.Exit, a panic, a test timeout, SIGKILL), and the watchdog then sends
+// SIGTERM to the whole group. Stop also waits for the JVM and falls back to
+// SIGKILL on the group.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	root := opts.Dir
+	if root == "" {
+		var err error
+		if root, err = RepoRoot(); err != nil {
+			return nil, err
+		}
+	}
+	emulator := filepath.Join(root, filepath.FromSlash(EmulatorDir))
+	if _, err := os.Stat(filepath.Join(emulator, "DynamoDBLocal.jar")); err != nil {
+		return nil, fmt.Errorf("ddblocal: DynamoDB Local is missing (%v): run npm ci (make deps)", err)
+	}
+	java, err := javaPath()
+	if err != nil {
+		return nil, err
+	}
+	storage := []string{"-inMemory"}
+	if opts.DataDir != "" {
+		dir, err := filepath.Abs(opts.DataDir)
+		if err == nil {
+			err = os.MkdirAll(dir, 0o755)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ddblocal: data dir: %w", err)
+		}
+		storage = []string{"-dbPath", dir}
+	}
+
+	// A free port found here may be taken before the JVM binds it: try again.
+	attempts := 1
+	if opts.Port == 0 {
+		attempts = 3
+	}
+	for i := 1; ; i++ {
+		port := opts.Port
+		if port == 0 {
+			if port, err = freePort(); err != nil {
+				return nil, err
+			}
+		}
+		args := append([]string{
+			"-Djava.library.path=" + filepath.Join(emulator, "DynamoDBLocal_lib"),
+			"-jar", filepath.Join(emulator, "DynamoDBLocal.jar"),
+			"-port", strconv.Itoa(port), "-sharedDb", "-disableTelemetry",
+		}, storage...)
+		s, err := start(ctx, emulator, java, args, port, opts.Stdout)
+		if err == nil || i == attempts || !errors.Is(err, errExited) {
+			return s, err
+		}
+	}
+}
+
+var errExited = errors.New("DynamoDB Local exited")
+
+// watchdog runs its arguments (java ...) in place of the shell, after
+// starting a child that waits for end-of-file on the shell's stdin and then
+// sends SIGTERM to the process group (ignoring it itself). The JVM gets
+// /dev/null as stdin, so only the watchdog holds the pipe.
+const watchdog = `exec 3<&0 </dev/null
+( read -r _ <&3; trap '' TERM; kill -TERM 0 ) >/dev/null 2>&1 &
+exec 3<&-
+exec "$@"`
+
+func start(ctx context.Context, dir, java string, args []string, port int, stdout io.Writer) (*Server, error) {
+	out := &tailWriter{w: stdout}
+	cmd := exec.Command("/bin/sh", append([]string{"-c", watchdog, "ddblocal", java}, args...)...)
+	// DynamoDB Local writes dynamodb-local-metadata.json in its working directory.
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 2 * time.Second
+	lifeline, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("ddblocal: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("ddblocal: starting DynamoDB Local: %w", err)
+	}
+	s := &Server{
+		endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
+		cmd:      cmd,
+		lifeline: lifeline,
+		exited:   make(chan struct{}),
+	}
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(s.exited)
+	}()
+	if err := s.waitReady(ctx); err != nil {
+		s.Stop()
+		if errors.Is(err, errExited) {
+			err = fmt.Errorf("%w (%v)", err, waitErr)
+		}
+		return nil, fmt.Errorf("ddblocal: DynamoDB Local on port %d: %w\n%s", port, err, out.tail())
+	}
+	return s, nil
+}
+
+func (s *Server) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	client, err := Client(ctx, s.endpoint)
+	if err != nil {
+		return err
+	}
+	for {
+		attempt, cancelAttempt := context.WithTimeout(ctx, time.Second)
+		_, err := client.ListTables(attempt, &dynamodb.ListTablesInput{}, func(o *dynamodb.Options) {
+			o.RetryMaxAttempts = 1
+		})
+		cancelAttempt()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-s.exited:
+			return errExited
+		case <-ctx.Done():
+			return fmt.Errorf("not answering after %s: %w", startTimeout, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Endpoint is the emulator's URL, "http://127.0.0.1:<port>".
+func (s *Server) Endpoint() string { return s.endpoint }
+
+// Done is closed when the emulator has exited, whether through Stop or not.
+func (s *Server) Done() <-chan struct{} { return s.exited }
+
+// Stop stops the emulator and waits for it: SIGTERM through the watchdog,
+// then SIGKILL on its process group after 10 seconds. It may be called more
+// than once.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() {
+		_ = s.lifeline.Close()
+		select {
+		case <-s.exited:
+		case <-time.After(10 * time.Second):
+			// The JVM is the group leader and not reaped yet, so its pid still names the group.
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			<-s.exited
+		}
+	})
+}
+
+func javaPath() (string, error) {
+	if home := os.Getenv("JAVA_HOME"); home != "" {
+		java := filepath.Join(home, "bin", "java")
+		if _, err := os.Stat(java); err == nil {
+			return java, nil
+		}
+	}
+	java, err := exec.LookPath("java")
+	if err != nil {
+		return "", errors.New("ddblocal: java not found (JAVA_HOME, PATH): DynamoDB Local needs a Java 17+ runtime, e.g. apt-get install default-jre-headless")
+	}
+	return java, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("ddblocal: finding a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// tailWriter forwards the emulator's output and keeps its end, for errors.
+type tailWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+const tailSize = 4 << 10
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - tailSize; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	if t.w != nil {
+		_, _ = t.w.Write(p) // a failing log writer must not stop the emulator
+	}
+	return len(p), nil
+}
+
+func (t *tailWriter) tail() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
