@@ -9,6 +9,8 @@ MAKEFLAGS += --no-builtin-rules --warn-undefined-variables
 STAGE ?=
 # Extra arguments for serverless, e.g. SLS_ARGS="--param 'region=eu-west-1'".
 SLS_ARGS ?=
+# Arguments of `make dev`, e.g. DEV_ARGS=-reset to start with empty tables.
+DEV_ARGS ?=
 # Port of `make ddb`.
 DDB_PORT ?= 8000
 
@@ -31,7 +33,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
 
-.PHONY: help deps build package deploy lint tidy-check ddb test dev clean
+.PHONY: help deps build package package-check deploy lint tidy-check ddb test dev clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -82,11 +84,26 @@ ddb: $(NODE_STAMP) ## Run DynamoDB Local in the foreground with the tables of ST
 	@$(call ensure,java,default-jre-headless)
 	go run ./tools/ddblocal/cmd/ddblocal -port $(DDB_PORT) -stage $(or $(STAGE),local)
 
-test: ## Run the tests (placeholder)
-	go test -race ./...
+# Go test flags, e.g. TESTFLAGS="-run TestSignIn -v".
+TESTFLAGS ?=
 
-dev: ## Run the local stack (placeholder)
-	@echo "TODO: make dev"
+test: deps ## Run every test suite: Go (race detector, one shared DynamoDB Local), packaging checks
+	@$(call ensure,java,default-jre-headless)
+	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go test -race -count=1 $(TESTFLAGS) ./...
+	$(MAKE) --no-print-directory package-check
+
+# `serverless package` must work offline for both deployed stages (the templates are inspected by tests).
+package-check: build
+	@for stage in staging production; do \
+	  out=$$(SKIP_GO_BUILD=1 $(SERVERLESS) package --stage $$stage --package .build/sls-$$stage 2>&1) \
+	    || { echo "$$out"; echo "serverless package --stage $$stage failed"; exit 1; }; \
+	  echo "serverless package --stage $$stage: ok"; \
+	done
+
+dev: deps ## Run the service locally: DynamoDB Local, X sandbox, functions, landing page (DEV_ARGS=-reset)
+	@$(call ensure,java,default-jre-headless)
+	go build -o .build/dev ./tools/dev
+	exec .build/dev $(DEV_ARGS)
 
 clean: ## Remove build outputs
 	rm -rf .build .serverless

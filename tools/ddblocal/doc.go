@@ -8,7 +8,11 @@
 //   - Start / Server: one emulator process, in memory or on disk, stopped
 //     without leaving a JVM behind (see Start).
 //   - Client: an SDK v2 client for an emulator endpoint.
-//   - Definitions, Tables, CreateTables, DeleteTables: serverless.yml's
+//   - Definitions, Tables, CreateTables: serverless.yml's
 //     AWS::DynamoDB::Table resources for a stage, and their creation.
 //   - ForTest: the harness that other packages' tests call.
+//
+// Table properties may use the framework variables ${sls:stage},
+// ${self:path} and ${param:name} (params.<stage>, then params.default);
+// any other variable there is an error, so the tables never depend on AWS.
 package ddblocal

@@ -57,8 +57,10 @@ var shared struct {
 // created, and a client for them; a cleanup deletes the tables.
 //
 // The emulator is the one at AWS_ENDPOINT_URL_DYNAMODB when that is set
-// (make test starts one for all packages), otherwise one DynamoDB Local per
-// test binary, started on first use, in memory, on a free port.
+// (one for all packages: `go run ./tools/ddblocal/cmd/ddblocal -port 0
+// -stage "" -- go test ./...`), otherwise one DynamoDB Local per test
+// binary, started on first use, in memory, on a free port, and stopped by
+// its watchdog when the test binary exits (see Start).
 //
 // stage names the tables (<stage>_session, ...). Use a stage per test, e.g.
 // RandomStage(); the stages that serverless.yml configures (local, staging,

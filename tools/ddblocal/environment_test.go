@@ -1,0 +1,40 @@
+package ddblocal
+
+import "testing"
+
+func TestEnvironmentOfTheLocalStageIsComplete(t *testing.T) {
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := Environment(root, "local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"STAGE":                "local",
+		"SESSION_TABLE":        "local_session",
+		"TWITTER_TABLE":        "local_twitter",
+		"TWITTER_API_BASE_URL": "http://127.0.0.1:8090",
+		"TWITTER_CALLBACK_URL": "http://127.0.0.1:8080/api/twitter-callback",
+		"FOLLOW_UID":           "1900000000000000001",
+	}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s = %q, want %q", k, env[k], v)
+		}
+	}
+	if env["TOKEN_ENCRYPTION_KEY"] == "" || env["TWITTER_CONSUMER_SECRET"] == "" {
+		t.Error("the local stage gives no dev secrets")
+	}
+}
+
+func TestEnvironmentOfDeployedStagesNamesSSMParameters(t *testing.T) {
+	root, _ := RepoRoot()
+	for _, stage := range []string{"staging", "production"} {
+		if _, err := Environment(root, stage); err == nil {
+			// The callback URL is an Fn::Join on deployed stages: not a plain value.
+			t.Errorf("%s: the derived callback URL resolved to a plain value", stage)
+		}
+	}
+}

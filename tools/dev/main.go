@@ -1,0 +1,157 @@
+// Command dev runs the whole service on this machine, as `make dev` does:
+// DynamoDB Local with the tables of serverless.yml, the X sandbox, the
+// functions' handlers served over HTTP (the same code the Lambdas run), the
+// users table's stream relayed to twitter_actions as Lambda would, and the
+// landing page. Ctrl-C stops everything.
+//
+// With real X keys in .env.local (see README), the sandbox is not started and
+// the functions talk to X itself.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/app"
+	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/devserver"
+	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "dev:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	reset := flag.Bool("reset", false, "start with empty tables (deletes .dev/dynamodb)")
+	envFile := flag.String("env-file", ".env.local", "KEY=VALUE lines overriding the local stage of serverless.yml (real X keys)")
+	ddbPort := flag.Int("ddb-port", 8000, "DynamoDB Local port")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	root, err := ddblocal.RepoRoot()
+	if err != nil {
+		return err
+	}
+	env, overridden, err := localEnv(root, filepath.Join(root, *envFile))
+	if err != nil {
+		return err
+	}
+
+	dataDir := filepath.Join(root, ".dev", "dynamodb")
+	if *reset {
+		if err := os.RemoveAll(dataDir); err != nil {
+			return err
+		}
+	}
+	ddb, err := ddblocal.Start(ctx, ddblocal.Options{Dir: root, Port: *ddbPort, DataDir: dataDir})
+	if err != nil {
+		return err
+	}
+	defer ddb.Stop()
+	client, err := ddblocal.Client(ctx, ddb.Endpoint())
+	if err != nil {
+		return err
+	}
+	if err := ddblocal.CreateTables(ctx, client, root, "local"); err != nil {
+		return err
+	}
+
+	// The functions read their configuration from the environment, as under Lambda.
+	env["AWS_ENDPOINT_URL_DYNAMODB"] = ddb.Endpoint()
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1"} {
+		if os.Getenv(k) == "" {
+			env[k] = v
+		}
+	}
+	for k, v := range env {
+		os.Setenv(k, v)
+	}
+
+	site, _ := url.Parse(env["SITE_CALLBACK_URL"])
+	callback, _ := url.Parse(env["TWITTER_CALLBACK_URL"])
+	xBase, _ := url.Parse(env["TWITTER_API_BASE_URL"])
+
+	var servers []*http.Server
+	useSandbox := isLoopback(xBase)
+	if useSandbox {
+		sb := xsandbox.New(xsandbox.Options{
+			ConsumerKey:      env["TWITTER_CONSUMER_KEY"],
+			ConsumerSecret:   env["TWITTER_CONSUMER_SECRET"],
+			AllowedCallbacks: []string{env["TWITTER_CALLBACK_URL"]},
+		})
+		servers = append(servers, &http.Server{Addr: xBase.Host, Handler: sb, ReadHeaderTimeout: 5 * time.Second})
+	}
+
+	deps, err := app.Load(ctx, os.Getenv, os.Stdout, "dev")
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	signIn := deps.SignIn()
+	mux.Handle("/api/twitter-session", devserver.Handler(signIn.StartSignIn, devserver.Options{RouteKey: "POST /api/twitter-session"}))
+	mux.Handle("/api/twitter-callback", devserver.Handler(signIn.Callback, devserver.Options{RouteKey: "GET /api/twitter-callback"}))
+	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(root, "site"))))
+	servers = append(servers, &http.Server{Addr: callback.Host, Handler: mux, ReadHeaderTimeout: 5 * time.Second})
+
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		ln, err := net.Listen("tcp", s.Addr)
+		if err != nil {
+			return fmt.Errorf("listening on %s: %w (is another `make dev` running?)", s.Addr, err)
+		}
+		go func() { errc <- s.Serve(ln) }()
+	}
+
+	fmt.Printf("\ntwitter-sessions is running (stage local)\n")
+	fmt.Printf("  landing page       %s\n", site)
+	fmt.Printf("  sign-in (POST)     %s://%s/api/twitter-session\n", callback.Scheme, callback.Host)
+	fmt.Printf("  callback           %s\n", callback)
+	if useSandbox {
+		fmt.Printf("  X sandbox          %s  (what happened on X: %s/_sandbox/)\n", xBase, xBase)
+	} else {
+		fmt.Printf("  X                  %s  (real X: keys from %s: %v)\n", xBase, *envFile, overridden)
+	}
+	fmt.Printf("  DynamoDB Local     %s  (data in %s)\n", ddb.Endpoint(), dataDir)
+	fmt.Printf("Ctrl-C stops everything.\n\n")
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	case <-ddb.Done():
+		err = errors.New("DynamoDB Local exited")
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(shut)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	fmt.Println("stopped")
+	return err
+}
+
+func isLoopback(u *url.URL) bool {
+	if u == nil {
+		return false
+	}
+	ip := net.ParseIP(u.Hostname())
+	return u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())
+}
