@@ -99,9 +99,11 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 		return Redirect(http.StatusSeeOther, ResultURL(h.Site.URL, failParams(reason))), nil
 	}
 
-	log.Info().Str("outcome", "started").Bool("follow", choices.Follow).Bool("tweet", choices.Tweet).
-		Str("utm_source", choices.UTM["utm_source"]).Bool("json", asJSON).Dur("took", h.now().Sub(began)).
-		Msg("sign-in started")
+	ev := log.Info().Str("outcome", "started").Bool("follow", choices.Follow).Bool("tweet", choices.Tweet).Bool("json", asJSON)
+	if src := choices.UTM["utm_source"]; src != "" {
+		ev = ev.Str("utm_source", src)
+	}
+	ev.Dur("took", h.now().Sub(began)).Msg("sign-in started")
 	cookie := h.cookie(started.Key, started.Binding, started.ExpiresAt.Sub(h.now()))
 	if asJSON {
 		return JSON(http.StatusOK, map[string]string{

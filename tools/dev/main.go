@@ -98,14 +98,18 @@ func run() error {
 		servers = append(servers, &http.Server{Addr: xBase.Host, Handler: sb, ReadHeaderTimeout: 5 * time.Second})
 	}
 
-	deps, err := app.Load(ctx, os.Getenv, os.Stdout, "dev")
+	// One set of dependencies per function, as each Lambda builds its own.
+	gen, err := app.Load(ctx, os.Getenv, os.Stdout, "generate_session")
+	if err != nil {
+		return err
+	}
+	cb, err := app.Load(ctx, os.Getenv, os.Stdout, "twitter_callback")
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
-	signIn := deps.SignIn()
-	mux.Handle("/api/twitter-session", devserver.Handler(signIn.StartSignIn, devserver.Options{RouteKey: "POST /api/twitter-session"}))
-	mux.Handle("/api/twitter-callback", devserver.Handler(signIn.Callback, devserver.Options{RouteKey: "GET /api/twitter-callback"}))
+	mux.Handle("/api/twitter-session", devserver.Handler(gen.SignIn().StartSignIn, devserver.Options{RouteKey: "POST /api/twitter-session"}))
+	mux.Handle("/api/twitter-callback", devserver.Handler(cb.SignIn().Callback, devserver.Options{RouteKey: "GET /api/twitter-callback"}))
 	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(root, "site"))))
 	servers = append(servers, &http.Server{Addr: callback.Host, Handler: mux, ReadHeaderTimeout: 5 * time.Second})
 
