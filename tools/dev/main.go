@@ -36,9 +36,10 @@ func main() {
 }
 
 func run() error {
-	reset := flag.Bool("reset", false, "start with empty tables (deletes .dev/dynamodb)")
+	reset := flag.Bool("reset", false, "start with empty tables (deletes the data folder)")
+	data := flag.String("data", ".dev/dynamodb", "folder keeping DynamoDB Local's data between runs (relative to the repository)")
 	envFile := flag.String("env-file", ".env.local", "KEY=VALUE lines overriding the local stage of serverless.yml (real X keys)")
-	ddbPort := flag.Int("ddb-port", 8000, "DynamoDB Local port")
+	ddbPort := flag.Int("ddb-port", 8000, "DynamoDB Local port (0: any free port)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,7 +54,10 @@ func run() error {
 		return err
 	}
 
-	dataDir := filepath.Join(root, ".dev", "dynamodb")
+	dataDir := *data
+	if !filepath.IsAbs(dataDir) {
+		dataDir = filepath.Join(root, dataDir)
+	}
 	if *reset {
 		if err := os.RemoveAll(dataDir); err != nil {
 			return err
