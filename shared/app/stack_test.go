@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/app"
@@ -25,6 +26,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/web"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -52,6 +54,7 @@ type stack struct {
 	logs    *syncBuffer
 	key     string
 	clock   *clock
+	proxy   *ddbproxy.Proxy // with viaProxy
 }
 
 type syncBuffer struct {
@@ -88,17 +91,29 @@ func (c *clock) Advance(d time.Duration) {
 	c.offset += d
 }
 
-type stackOption func(env map[string]string)
+type stackSettings struct {
+	env   map[string]string
+	proxy bool
+	users []xsandbox.User
+}
+
+type stackOption func(*stackSettings)
 
 func newStack(t *testing.T, opts ...stackOption) *stack {
 	t.Helper()
 	stage := ddblocal.RandomStage()
-	_, db := ddblocal.ForTest(t, stage)
+	endpoint, db := ddblocal.ForTest(t, stage)
 
+	set := &stackSettings{env: map[string]string{}}
+	for _, o := range opts {
+		o(set)
+	}
+	users := append(xsandbox.DefaultUsers(), set.users...)
 	sb := xsandbox.New(xsandbox.Options{
 		ConsumerKey:      consumerKey,
 		ConsumerSecret:   consumerSecret,
 		AllowedCallbacks: []string{callbackURL},
+		Users:            users,
 	})
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
@@ -122,8 +137,21 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 		"TOKEN_ENCRYPTION_KEY":    key,
 		"LOG_LEVEL":               "debug",
 	}
-	for _, o := range opts {
-		o(env)
+	for k, v := range set.env {
+		env[k] = v
+	}
+	var proxy *ddbproxy.Proxy
+	fnDB := db // what the functions use; db stays direct for the test's own reads
+	if set.proxy {
+		// The functions' own DynamoDB client (config.AWS: timeouts, retries),
+		// through a proxy that counts calls and injects faults.
+		var err error
+		if proxy, err = ddbproxy.New(endpoint); err != nil {
+			t.Fatal(err)
+		}
+		ps := httptest.NewServer(proxy)
+		t.Cleanup(ps.Close)
+		fnDB = productionClient(t, ps.URL)
 	}
 	cfg, err := config.Load(context.Background(), func(k string) string { return env[k] }, nil)
 	if err != nil {
@@ -134,15 +162,35 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	deps := &app.Deps{Config: cfg, Log: logging.New(logs, cfg.LogLevel, "test", stage), DB: db, Sealer: sealer}
+	deps := &app.Deps{Config: cfg, Log: logging.New(logs, cfg.LogLevel, "test", stage), DB: fnDB, Sealer: sealer}
 	h := deps.SignIn()
 	clk := &clock{}
 	svc := h.Service.(*signin.Service)
 	svc.Now = clk.Now
-	return &stack{t: t, sandbox: sb, xURL: srv.URL, db: db, cfg: cfg, h: h, svc: svc, logs: logs, key: key, clock: clk}
+	return &stack{t: t, sandbox: sb, xURL: srv.URL, db: db, cfg: cfg, h: h, svc: svc, logs: logs, key: key, clock: clk, proxy: proxy}
 }
 
-func withEnv(k, v string) stackOption { return func(env map[string]string) { env[k] = v } }
+// withUsers replaces the sandbox's test users.
+func withUsers(u []xsandbox.User) stackOption { return func(s *stackSettings) { s.users = u } }
+
+func withEnv(k, v string) stackOption { return func(s *stackSettings) { s.env[k] = v } }
+
+// viaProxy puts a counting, fault-injecting proxy between the functions and
+// DynamoDB Local (stack.proxy).
+func viaProxy() stackOption { return func(s *stackSettings) { s.proxy = true } }
+
+// productionClient is the DynamoDB client the Lambdas build (config.AWS),
+// with static test credentials, pointed at endpoint.
+func productionClient(t *testing.T, endpoint string) *dynamodb.Client {
+	t.Helper()
+	awsCfg, err := config.AWS(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsCfg.Region = "us-east-1"
+	awsCfg.Credentials = credentials.NewStaticCredentialsProvider("test", "test", "")
+	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
+}
 
 // lambdaCtx is what the Lambda runtime gives a handler: a deadline and a
 // request id.

@@ -23,6 +23,6 @@ func AWS(ctx context.Context) (aws.Config, error) {
 				o.MaxBackoff = 200 * time.Millisecond
 			})
 		}),
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(3*time.Second)),
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(1500*time.Millisecond)),
 	)
 }

@@ -1,0 +1,37 @@
+package app_test
+
+import (
+	"maps"
+	"testing"
+)
+
+// TestSignInMakesTheFewestRoundTrips counts every network call on the
+// critical path: starting a sign-in is one call to X and one write; finishing
+// it is one conditional delete, one call to X and one write. Any extra call
+// (a read before a write, a user lookup at X) fails the test.
+func TestSignInMakesTheFewestRoundTrips(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, viaProxy())
+
+	st := s.mustStart("follow=true&tweet=true")
+	if got, want := s.proxy.Counts(), map[string]int{"PutItem": 1}; !maps.Equal(got, want) {
+		t.Errorf("starting: DynamoDB calls %v, want %v", got, want)
+	}
+	if got := len(s.sandbox.Calls()); got != 1 || s.calls("request_token") != 1 {
+		t.Errorf("starting: %d calls to X, want one request_token", got)
+	}
+
+	query := s.authorize(st, aliceUID)
+	s.proxy.Reset()
+	s.sandbox.ResetCalls()
+	if q := result(t, s.callback(query, st.cookie)); q.Get("result") != "success" {
+		t.Fatalf("result %v", q)
+	}
+	if got, want := s.proxy.Counts(), map[string]int{"DeleteItem": 1, "UpdateItem": 1}; !maps.Equal(got, want) {
+		t.Errorf("finishing: DynamoDB calls %v, want %v", got, want)
+	}
+	if got := len(s.sandbox.Calls()); got != 1 || s.calls("access_token") != 1 {
+		t.Errorf("finishing: %d calls to X, want one access_token", got)
+	}
+	t.Logf("round trips: start = 1 X + %v; finish = 1 X + %v", map[string]int{"PutItem": 1}, s.proxy.Counts())
+}
