@@ -33,7 +33,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
 
-.PHONY: help deps build package package-check deploy lint tidy-check ddb test dev clean
+.PHONY: help deps build package package-check deploy secrets rotate-key reseal lint tidy-check ddb test dev clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,6 +71,22 @@ package: $(NODE_STAMP) ## Package the stack into .serverless/ without deploying 
 deploy: $(NODE_STAMP) ## Deploy the stack: make deploy STAGE=staging|production
 	@[[ "$(STAGE)" =~ ^(staging|production)$$ ]] || { echo "say which stage: make deploy STAGE=staging|production"; exit 2; }
 	$(SERVERLESS) deploy --stage $(STAGE) $(SLS_ARGS)
+
+# Stages that live in AWS; the operator targets below refuse anything else.
+need-deployed-stage = @[[ "$(STAGE)" =~ ^(staging|production)$$ ]] || { echo "say which stage: make $@ STAGE=staging|production"; exit 2; }
+
+secrets: ## Store the X consumer secret (typed, not echoed) and create the encryption key in SSM for STAGE
+	$(need-deployed-stage)
+	@read -rsp "X API key secret for $(STAGE): " secret </dev/tty; echo; \
+	  printf '%s\n' "$$secret" | go run ./tools/keys store -stage $(STAGE)
+
+rotate-key: ## Make a new token encryption key current for STAGE (old keys still open old values)
+	$(need-deployed-stage)
+	go run ./tools/keys rotate -stage $(STAGE)
+
+reseal: ## Re-encrypt every stored token of STAGE with the current key (after rotate-key and a deploy)
+	$(need-deployed-stage)
+	go run ./tools/keys reseal -stage $(STAGE)
 
 lint: ## gofmt and go vet
 	@bad=$$(git ls-files -z --cached --others --exclude-standard '*.go' | xargs -0 -r gofmt -l); \
