@@ -202,3 +202,20 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseSignUp measures reading a sign-up POST as API Gateway
+// delivers it: base64 body, form parsing, the choices.
+func BenchmarkParseSignUp(b *testing.B) {
+	req := formEvent("follow=true&tweet=true&utm_source=newsletter&utm_medium=email&utm_campaign=launch&return_to=%2Fthanks", true, formCT)
+	site, _ := url.Parse("https://brand.example/")
+	b.ReportAllocs()
+	for b.Loop() {
+		form, p := ParseForm(req)
+		if p != nil {
+			b.Fatal(p)
+		}
+		if _, p := ParseChoices(form, site); p != nil {
+			b.Fatal(p)
+		}
+	}
+}
