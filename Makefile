@@ -11,6 +11,8 @@ STAGE ?=
 SLS_ARGS ?=
 # Arguments of `make dev`, e.g. DEV_ARGS=-reset to start with empty tables.
 DEV_ARGS ?=
+# Arguments of `make bench`, e.g. BENCH_ARGS="-cold-starts 5 -signins 500".
+BENCH_ARGS ?=
 # Port of `make ddb`.
 DDB_PORT ?= 8000
 
@@ -33,7 +35,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
 
-.PHONY: help deps build package package-check deploy secrets rotate-key reseal lint tidy-check ddb test dev clean
+.PHONY: help deps build bench package package-check deploy secrets rotate-key reseal lint tidy-check ddb test dev clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -115,6 +117,10 @@ package-check: build
 	    || { echo "$$out"; echo "serverless package --stage $$stage failed"; exit 1; }; \
 	  echo "serverless package --stage $$stage: ok"; \
 	done
+
+bench: deps build ## Measure cold starts (RIE), warm sign-ins, sizes, micro-benchmarks; writes .build/bench.md
+	@$(call ensure,java,default-jre-headless)
+	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go run ./tools/bench $(BENCH_ARGS)
 
 dev: deps ## Run the service locally: DynamoDB Local, X sandbox, functions, landing page (DEV_ARGS=-reset)
 	@$(call ensure,java,default-jre-headless)

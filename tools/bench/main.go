@@ -1,0 +1,243 @@
+// Command bench measures what issue 6 promises and prints one table (also
+// written to .build/bench.md), as `make bench` runs it:
+//
+//   - cold start of each function's real bootstrap under the AWS Lambda
+//     Runtime Interface Emulator (its "Init Duration"), beside a hello-world Go
+//     bootstrap built with the same flags, over several cold starts each;
+//   - warm latency and throughput of full sign-ins (start + callback + a racing
+//     replay) against the X sandbox and DynamoDB Local (TestLoad, larger);
+//   - binary and zip size of each function as packaged;
+//   - go test -bench of sealing, signing and event parsing, with allocations;
+//   - the network round trips of a sign-in (TestSignInMakesTheFewestRoundTrips).
+//
+// The cold starts run host-architecture builds (this machine is not arm64):
+// the ratio to hello-world is the figure that carries over.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+)
+
+// rieModule is the emulator, installed through the Go toolchain.
+const rieModule = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
+
+// A function's cold-start probe: an event it answers without any network
+// call, so the measurement is init alone plus a trivial invoke.
+var probes = []struct{ name, pkg, event string }{
+	{"hello-world", "./tools/bench/hello", `{}`},
+	{"generate_session", "./functions/generate_session", `{"version":"2.0","rawPath":"/api/twitter-session","requestContext":{"http":{"method":"GET","path":"/api/twitter-session"}}}`},
+	{"twitter_callback", "./functions/twitter_callback", `{"version":"2.0","rawPath":"/api/twitter-callback","rawQueryString":"oauth_token=a&oauth_token=b","requestContext":{"http":{"method":"GET","path":"/api/twitter-callback"}}}`},
+	{"twitter_actions", "./functions/twitter_actions", `{"Records":[]}`},
+}
+
+func main() {
+	starts := flag.Int("cold-starts", 9, "cold starts per function")
+	signins := flag.Int("signins", 2000, "sign-ins in the warm load run")
+	conc := flag.Int("concurrency", 32, "concurrent sign-ins in the warm load run")
+	flag.Parse()
+	root, err := ddblocal.RepoRoot()
+	check(err)
+	check(os.Chdir(root))
+
+	var out bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&out, format, args...) }
+	w("# twitter-sessions benchmark, %s\n\n", time.Now().UTC().Format(time.RFC3339))
+	w("machine: %s\n\n", machine())
+
+	w("## Cold start under the Lambda Runtime Interface Emulator (%d cold starts each, host build)\n\n", *starts)
+	w("cold = from starting the emulator with the bootstrap to the first invocation's answer (process start, Go\n")
+	w("runtime, our init, one trivial invoke); RIE's own Init Duration only times its dispatch of Init in this\n")
+	w("emulator version, so it is shown but the cold column is the figure to compare.\n\n")
+	w("| function | cold median | cold min..max | ratio to hello-world | extra over hello-world | RIE Init Duration (median) | binary |\n|---|---|---|---|---|---|---|\n")
+	rie := installRIE()
+	env, err := ddblocal.Environment(root, "local")
+	check(err)
+	var hello float64
+	for _, p := range probes {
+		bin := buildHost(p.name, p.pkg)
+		var colds, inits []float64
+		for range *starts {
+			c, i := coldStart(rie, bin, env, p.event)
+			colds, inits = append(colds, c), append(inits, i)
+		}
+		sort.Float64s(colds)
+		sort.Float64s(inits)
+		med := colds[len(colds)/2]
+		if p.name == "hello-world" {
+			hello = med
+		}
+		w("| %s | %.1f ms | %.1f..%.1f ms | %.2f | %+.1f ms | %.2f ms | %s |\n", p.name, med, colds[0], colds[len(colds)-1], med/hello, med-hello, inits[len(inits)/2], size(bin))
+	}
+
+	w("\n## Deployed artifacts (linux/arm64, -trimpath -s -w, zipped)\n\n| function | bootstrap | zip |\n|---|---|---|\n")
+	for _, p := range probes[1:] {
+		w("| %s | %s | %s |\n", p.name, size(".build/"+p.name+"/bootstrap"), size(".build/"+p.name+".zip"))
+	}
+
+	w("\n## Warm sign-ins against the X sandbox and DynamoDB Local\n\n")
+	load := goTest([]string{fmt.Sprintf("LOAD_SIGNINS=%d", *signins), fmt.Sprintf("LOAD_CONCURRENCY=%d", *conc)},
+		"-run", "^TestLoad$", "-v", "-count=1", "./shared/app/")
+	w("%s\n", grep(load, `load: .*`))
+	rt := goTest(nil, "-run", "^TestSignInMakesTheFewestRoundTrips$", "-v", "-count=1", "./shared/app/")
+	w("%s\n", grep(rt, `round trips: .*`))
+
+	w("\n## Micro-benchmarks (go test -bench, -benchmem)\n\n```\n")
+	micro := goTest(nil, "-run", "^$", "-bench", ".", "-benchmem", "./shared/seal/", "./shared/xoauth1/", "./shared/web/", "./tools/xsandbox/")
+	for _, line := range strings.Split(micro, "\n") {
+		if strings.HasPrefix(line, "Benchmark") {
+			w("%s\n", line)
+		}
+	}
+	w("```\n")
+
+	fmt.Print(out.String())
+	check(os.MkdirAll(".build", 0o755))
+	check(os.WriteFile(".build/bench.md", out.Bytes(), 0o644))
+	fmt.Println("\nwritten to .build/bench.md")
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(env []string, name string, args ...string) string {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		check(fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out))
+	}
+	return string(out)
+}
+
+func goTest(env []string, args ...string) string {
+	return run(env, "go", append([]string{"test"}, args...)...)
+}
+
+func grep(s, pattern string) string {
+	return strings.Join(regexp.MustCompile(pattern).FindAllString(s, -1), "\n")
+}
+
+func installRIE() string {
+	dir, _ := filepath.Abs(".build/tools")
+	run([]string{"GOBIN=" + dir}, "go", "install", rieModule)
+	return filepath.Join(dir, "aws-lambda-rie")
+}
+
+func buildHost(name, pkg string) string {
+	bin := filepath.Join(".build", "host", name, "bootstrap")
+	run([]string{"CGO_ENABLED=0"}, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, pkg)
+	abs, _ := filepath.Abs(bin)
+	return abs
+}
+
+var initRe = regexp.MustCompile(`Init Duration: ([0-9.]+) ms`)
+
+// coldStart starts the emulator with bin and invokes it once. It returns the
+// time from starting the emulator to the invocation's answer, and the Init
+// Duration the emulator reports, both in milliseconds.
+func coldStart(rie, bin string, env map[string]string, event string) (float64, float64) {
+	port := freePort()
+	cmd := exec.Command(rie, "--runtime-interface-emulator-address", "127.0.0.1:"+strconv.Itoa(port),
+		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(freePort()), bin)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench", "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9"}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var logs syncBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	began := time.Now()
+	check(cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+
+	url := fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Post(url, "application/json", strings.NewReader(event))
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			check(fmt.Errorf("the emulator did not answer: %v\n%s", err, logs.String()))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cold := float64(time.Since(began).Microseconds()) / 1000
+	for time.Now().Before(deadline) {
+		sc := bufio.NewScanner(strings.NewReader(logs.String()))
+		for sc.Scan() {
+			if m := initRe.FindStringSubmatch(sc.Text()); m != nil {
+				d, _ := strconv.ParseFloat(m[1], 64)
+				return cold, d
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	check(fmt.Errorf("no Init Duration for %s:\n%s", bin, logs.String()))
+	return 0, 0
+}
+
+// syncBuffer collects the emulator's output, written from its goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func size(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(fi.Size())/(1<<20))
+}
+
+func machine() string {
+	cpu := "?"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		if m := regexp.MustCompile(`model name\s*:\s*(.*)`).FindSubmatch(b); m != nil {
+			cpu = string(m[1])
+		}
+	}
+	return fmt.Sprintf("%s, %d cores, %s", cpu, runtime.NumCPU(), strings.TrimSpace(run(nil, "go", "version")))
+}
