@@ -2,12 +2,10 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/rs/zerolog"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/config"
@@ -40,11 +38,11 @@ type Deps struct {
 // Load reads the configuration (fetching secrets from SSM when named) and
 // builds the clients every function shares.
 func Load(ctx context.Context, env config.Env, logOut io.Writer, function string) (*Deps, error) {
-	awsCfg, err := config.AWS(ctx)
+	awsCfg, err := config.AWS(env)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
-	cfg, err := config.Load(ctx, env, config.SSM{Client: ssm.NewFromConfig(awsCfg)})
+	cfg, err := config.Load(ctx, env, config.SSM{AWS: awsCfg})
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +53,11 @@ func Load(ctx context.Context, env config.Env, logOut io.Writer, function string
 	return &Deps{
 		Config: cfg,
 		Log:    logging.New(logOut, cfg.LogLevel, function, cfg.Stage),
-		DB:     dynamodb.NewFromConfig(awsCfg),
+		DB: dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+			if ep := config.DynamoDBEndpoint(env); ep != "" {
+				o.BaseEndpoint = &ep
+			}
+		}),
 		Sealer: sealer,
 	}, nil
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/app"
@@ -183,12 +182,11 @@ func viaProxy() stackOption { return func(s *stackSettings) { s.proxy = true } }
 // with static test credentials, pointed at endpoint.
 func productionClient(t *testing.T, endpoint string) *dynamodb.Client {
 	t.Helper()
-	awsCfg, err := config.AWS(context.Background())
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+	awsCfg, err := config.AWS(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	awsCfg.Region = "us-east-1"
-	awsCfg.Credentials = credentials.NewStaticCredentialsProvider("test", "test", "")
 	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
 }
 

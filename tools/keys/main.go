@@ -26,11 +26,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/twitter-sessions/twitter-sessions/shared/config"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/users"
 )
@@ -47,7 +47,8 @@ func main() {
 		usage()
 	}
 	ctx := context.Background()
-	awsCfg, err := config.AWS(ctx)
+	// An operator's machine: profiles, SSO and the rest of the SDK's chain.
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		fail(err)
 	}
