@@ -19,7 +19,7 @@ DDB_PORT ?= 8000
 SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 # Installs Debian package $(2) when command $(1) is missing.
 ensure = command -v $(1) >/dev/null 2>&1 || { echo "$(1) not found: apt-get install $(2)"; \
-	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(2) >/dev/null; }
+	$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(2) >/dev/null; }
 
 # Every functions/<name>/ is a Lambda: .build/<name>/bootstrap (linux/arm64, static) -> .build/<name>.zip.
 FUNCTIONS := $(patsubst functions/%/,%,$(wildcard functions/*/))
@@ -35,7 +35,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
 
-.PHONY: help deps build bench package package-check deploy secrets rotate-key reseal lint tidy-check ddb test dev clean
+.PHONY: help deps build bench invoke package package-check deploy secrets rotate-key reseal lint tidy-check ddb test dev clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -105,10 +105,11 @@ ddb: $(NODE_STAMP) ## Run DynamoDB Local in the foreground with the tables of ST
 # Go test flags, e.g. TESTFLAGS="-run TestSignIn -v".
 TESTFLAGS ?=
 
-test: deps ## Run every test suite: Go (race detector, one shared DynamoDB Local), packaging checks
+test: deps ## Run every test suite: unit, DynamoDB Local + X sandbox, browser (chromium), invoke local, templates
 	@$(call ensure,java,default-jre-headless)
-	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go test -race -count=1 $(TESTFLAGS) ./...
+	@$(call ensure,chromium,chromium)
 	$(MAKE) --no-print-directory package-check
+	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go test -race -count=1 $(TESTFLAGS) ./...
 
 # `serverless package` must work offline for both deployed stages (the templates are inspected by tests).
 package-check: build
@@ -121,6 +122,11 @@ package-check: build
 bench: deps build ## Measure cold starts (RIE), warm sign-ins, sizes, micro-benchmarks; writes .build/bench.md
 	@$(call ensure,java,default-jre-headless)
 	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go run ./tools/bench $(BENCH_ARGS)
+
+FN ?=
+EVENT ?=
+invoke: $(NODE_STAMP) ## Run a function locally without Docker (needs make dev): make invoke FN=generate_session EVENT=events/http-generate-session-form.json
+	$(SERVERLESS) invoke local -f $(FN) --stage $(or $(STAGE),local) -p $(EVENT) $(SLS_ARGS)
 
 dev: deps ## Run the service locally: DynamoDB Local, X sandbox, functions, landing page (DEV_ARGS=-reset)
 	@$(call ensure,java,default-jre-headless)

@@ -15,10 +15,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -49,7 +51,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	env, overridden, err := localEnv(root, filepath.Join(root, *envFile))
+	envPath := *envFile
+	if !filepath.IsAbs(envPath) {
+		envPath = filepath.Join(root, envPath)
+	}
+	env, overridden, err := localEnv(root, envPath)
 	if err != nil {
 		return err
 	}
@@ -115,6 +121,12 @@ func run() error {
 	mux.Handle("/api/twitter-session", devserver.Handler(gen.SignIn().StartSignIn, devserver.Options{RouteKey: "POST /api/twitter-session"}))
 	mux.Handle("/api/twitter-callback", devserver.Handler(cb.SignIn().Callback, devserver.Options{RouteKey: "GET /api/twitter-callback"}))
 	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(root, "site"))))
+	if useSandbox {
+		// The landing page's "what happened on X" panel (site/dev-panel.js)
+		// on the page's own origin: the sandbox is on another port and sends
+		// no CORS headers. GET only: its control API stays off the site.
+		mux.Handle("GET /_dev/x/", sandboxView(xBase))
+	}
 	servers = append(servers, &http.Server{Addr: callback.Host, Handler: mux, ReadHeaderTimeout: 5 * time.Second})
 
 	errc := make(chan error, len(servers))
@@ -154,6 +166,16 @@ func run() error {
 	}
 	fmt.Println("stopped")
 	return err
+}
+
+// sandboxView serves GET /_dev/x/<path> from the sandbox's /_sandbox/<path>:
+// its panel (/_dev/x/) and its JSON state (/_dev/x/state).
+func sandboxView(sandbox *url.URL) http.Handler {
+	return &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(sandbox)
+		r.Out.URL.Path = "/_sandbox/" + strings.TrimPrefix(r.In.URL.Path, "/_dev/x/")
+		r.Out.URL.RawPath = ""
+	}}
 }
 
 func isLoopback(u *url.URL) bool {

@@ -1,0 +1,13 @@
+// Package e2e clicks through the whole sign-in in a real browser, on the
+// stack that `make dev` runs: the landing page, the X sandbox's authorize
+// page, the callback, DynamoDB Local and the actions. It also runs
+// `serverless invoke local` on the sample events against that stack.
+//
+// The tests start their own tools/dev on free ports (a developer's own
+// `make dev` keeps running undisturbed) and drive Debian's chromium through
+// the DevTools protocol (github.com/chromedp/chromedp). `make test` installs
+// chromium when it is missing; without it the tests fail rather than skip.
+//
+// Screenshots of every step are written to e2e/screenshots/<test>/ when a
+// test fails (git-ignored), and always with -args -screenshots=DIR.
+package e2e
