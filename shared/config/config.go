@@ -115,7 +115,7 @@ func Load(ctx context.Context, env Env, src SecretSource) (*Config, error) {
 		FollowMode:     p.followMode(env),
 		EncryptionKeys: p.keys(env),
 		LogLevel:       p.level(env),
-		WelcomeDMText:  textOr(env, "WELCOME_DM_TEXT", "Thanks for signing up! We'll keep you posted here. Reply STOP or use the link in our messages to unsubscribe."),
+		WelcomeDMText:  textOr(env, "WELCOME_DM_TEXT", "Thanks for signing up! We'll keep you posted here."),
 		OptInTweetText: textOr(env, "OPT_IN_TWEET_TEXT", "I just signed up!"),
 	}
 	if err := p.err(); err != nil {
