@@ -35,7 +35,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
 
-.PHONY: help deps build bench invoke package package-check deploy secrets rotate-key reseal lint tidy-check ddb test dev clean
+.PHONY: help deps build bench campaign invoke package package-check deploy secrets rotate-key reseal lint tidy-check ddb test dev clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -122,6 +122,11 @@ package-check: build
 bench: deps build ## Measure cold starts (RIE), warm sign-ins, sizes, micro-benchmarks; writes .build/bench.md
 	@$(call ensure,java,default-jre-headless)
 	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go run ./tools/bench $(BENCH_ARGS)
+
+ID ?=
+TEXT ?=
+campaign: ## Run a DM campaign on the local stack (make dev running): make campaign ID=launch-2026 TEXT="..."
+	go run ./tools/campaign $(if $(ID),-id '$(ID)') $(if $(TEXT),-text '$(TEXT)') -until-done
 
 FN ?=
 EVENT ?=

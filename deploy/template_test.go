@@ -120,7 +120,7 @@ func TestFunctionsRoutesAndTrigger(t *testing.T) {
 		routes = append(routes, r.Properties["RouteKey"].(string))
 	}
 	sort.Strings(routes)
-	for _, want := range []string{"GET /api/twitter-callback", "POST /api/twitter-session"} {
+	for _, want := range []string{"GET /api/twitter-callback", "POST /api/twitter-session", "GET /api/unsubscribe", "POST /api/unsubscribe"} {
 		if !slices.Contains(routes, want) {
 			t.Errorf("no route %q in %v", want, routes)
 		}
@@ -169,7 +169,7 @@ func TestIAMIsLeastPrivilege(t *testing.T) {
 		"GenerateSessionRole": {"dynamodb:PutItem": "SessionTable"},
 		"TwitterCallbackRole": {"dynamodb:DeleteItem": "SessionTable", "dynamodb:UpdateItem": "TwitterTable", "dynamodb:GetItem": "TwitterTable"},
 		"TwitterActionsRole": {
-			"dynamodb:GetItem": "TwitterTable", "dynamodb:UpdateItem": "TwitterTable", "dynamodb:Query": "TwitterTable", "dynamodb:Scan": "TwitterTable",
+			"dynamodb:GetItem": "TwitterTable", "dynamodb:UpdateItem": "TwitterTable", "dynamodb:Scan": "TwitterTable",
 			"dynamodb:GetRecords": "StreamArn", "dynamodb:GetShardIterator": "StreamArn", "dynamodb:DescribeStream": "StreamArn", "dynamodb:ListStreams": "StreamArn",
 			"dynamodb:PutItem": "CampaignsTable", "sqs:SendMessage": "ActionsDeadLetterQueue",
 		},

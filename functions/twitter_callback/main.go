@@ -1,6 +1,6 @@
 // Command twitter_callback is the Lambda behind GET /api/twitter-callback: it
 // finishes a "Sign in with X", stores the user and sends the browser to the
-// site with the result.
+// site with the result. It also serves /api/unsubscribe.
 package main
 
 import (
@@ -19,5 +19,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "twitter_callback:", err)
 		os.Exit(1)
 	}
-	lambda.Start(deps.SignIn().Callback)
+	// GET /api/twitter-callback finishes sign-ins; /api/unsubscribe serves
+	// the signed link at the foot of every DM.
+	lambda.Start(deps.CallbackRoutes())
 }

@@ -1,7 +1,11 @@
 package app
 
 import (
+	"context"
+	"strings"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
@@ -59,5 +63,19 @@ func (d *Deps) Unsubscribe() *actions.UnsubscribePage {
 		Links: d.UnsubscribeLinks(),
 		Users: users.New(d.DB, d.Config.TwitterTable, d.Sealer),
 		Log:   d.Log,
+	}
+}
+
+// CallbackRoutes is the twitter_callback function's handler when it serves
+// the unsubscribe link too (serverless.yml routes /api/unsubscribe to it):
+// the unsubscribe route goes to the unsubscribe page, everything else to
+// the sign-in callback.
+func (d *Deps) CallbackRoutes() func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	callback, unsubscribe := d.SignIn().Callback, d.Unsubscribe().Handle
+	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		if req.RawPath == actions.UnsubscribePath || strings.HasSuffix(req.RouteKey, " "+actions.UnsubscribePath) {
+			return unsubscribe(ctx, req)
+		}
+		return callback(ctx, req)
 	}
 }

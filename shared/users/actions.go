@@ -166,8 +166,9 @@ func (s *Store) GetActionUser(ctx context.Context, uid string) (ActionUser, erro
 // dynamo.Update's Set does not address: placeholders come from the Update,
 // the SET clauses are assembled here.
 type pathUpdate struct {
-	u    *dynamo.Update
-	sets []string
+	u       *dynamo.Update
+	sets    []string
+	removes []string
 }
 
 func newPathUpdate() *pathUpdate { return &pathUpdate{u: dynamo.NewUpdate()} }
@@ -184,9 +185,15 @@ func (p *pathUpdate) set(v types.AttributeValue, attrs ...string) {
 	p.sets = append(p.sets, p.path(attrs...)+" = "+p.u.Value(v))
 }
 
+func (p *pathUpdate) remove(attrs ...string) { p.removes = append(p.removes, p.path(attrs...)) }
+
 func (p *pathUpdate) input(table string, key dynamo.Item, cond string) *dynamodb.UpdateItemInput {
 	in := p.u.When(cond).Input(table, key)
-	in.UpdateExpression = aws.String("SET " + strings.Join(p.sets, ", "))
+	expr := "SET " + strings.Join(p.sets, ", ")
+	if len(p.removes) > 0 {
+		expr += " REMOVE " + strings.Join(p.removes, ", ")
+	}
+	in.UpdateExpression = aws.String(expr)
 	return in
 }
 
@@ -228,11 +235,17 @@ func (s *Store) RecordOutcome(ctx context.Context, uid string, act signin.Action
 	p.set(dynamo.S(string(r.State)), attr, MemberState)
 	p.set(dynamo.Time(r.UpdatedAt), attr, MemberUpdatedAt)
 	p.set(dynamo.Int(int64(r.Attempts)), attr, MemberAttempts)
+	// An outcome replaces what an earlier one said (a welcome that waited
+	// for the brand and is now done has no reason any more).
 	if r.Reason != "" {
 		p.set(dynamo.S(r.Reason), attr, MemberReason)
+	} else {
+		p.remove(attr, MemberReason)
 	}
 	if r.Result != "" {
 		p.set(dynamo.S(r.Result), attr, MemberResult)
+	} else {
+		p.remove(attr, MemberResult)
 	}
 	cond := p.path(attr, MemberState) + " = " + p.u.Value(dynamo.S(string(StateSending)))
 	if _, err := s.db.UpdateItem(ctx, p.input(s.table, s.key(uid), cond)); err != nil {

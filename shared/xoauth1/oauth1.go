@@ -42,6 +42,12 @@ func New(o Options) *Protocol {
 	if hc == nil {
 		hc = xapi.NewHTTPClient(defaultTimeout)
 	}
+	noncer := o.Noncer
+	if noncer == nil {
+		// Set it here: dghubble's auther writes a default Noncer into the
+		// shared Config on every request otherwise, a data race under load.
+		noncer = oauth1.Base64Noncer{}
+	}
 	return &Protocol{
 		cfg: oauth1.Config{
 			ConsumerKey:    o.ConsumerKey,
@@ -54,7 +60,7 @@ func New(o Options) *Protocol {
 				AuthorizeURL:   base + "/oauth/authenticate",
 				AccessTokenURL: base + "/oauth/access_token",
 			},
-			Noncer: o.Noncer,
+			Noncer: noncer,
 		},
 		http:  hc,
 		retry: o.Retry,

@@ -24,9 +24,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"github.com/twitter-sessions/twitter-sessions/shared/app"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/devserver"
+	"github.com/twitter-sessions/twitter-sessions/tools/streamrelay"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -117,9 +120,31 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	act, err := app.Load(ctx, os.Getenv, os.Stdout, "twitter_actions")
+	if err != nil {
+		return err
+	}
+	// The users table's stream, relayed to twitter_actions as Lambda would:
+	// the same event shape and the same filter, read from serverless.yml.
+	relay, err := streamrelay.NewLocal(ctx, streamrelay.LocalOptions{
+		RepoRoot: root,
+		Endpoint: ddb.Endpoint(),
+		Table:    env["TWITTER_TABLE"],
+		Handler:  lambda.NewHandler(act.Actions().Handle),
+		Logf:     func(f string, a ...any) { fmt.Fprintf(os.Stderr, "stream relay: "+f+"\n", a...) },
+	})
+	if err != nil {
+		return err
+	}
+	go func() { _ = relay.Run(ctx) }()
+
 	mux := http.NewServeMux()
 	mux.Handle("/api/twitter-session", devserver.Handler(gen.SignIn().StartSignIn, devserver.Options{RouteKey: "POST /api/twitter-session"}))
-	mux.Handle("/api/twitter-callback", devserver.Handler(cb.SignIn().Callback, devserver.Options{RouteKey: "GET /api/twitter-callback"}))
+	// twitter_callback serves its two routes with one handler, as the Lambda does.
+	callbackFn := cb.CallbackRoutes()
+	mux.Handle("/api/twitter-callback", devserver.Handler(callbackFn, devserver.Options{RouteKey: "GET /api/twitter-callback"}))
+	mux.Handle("GET /api/unsubscribe", devserver.Handler(callbackFn, devserver.Options{RouteKey: "GET /api/unsubscribe"}))
+	mux.Handle("POST /api/unsubscribe", devserver.Handler(callbackFn, devserver.Options{RouteKey: "POST /api/unsubscribe"}))
 	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(root, "site"))))
 	if useSandbox {
 		// The landing page's "what happened on X" panel (site/dev-panel.js)
@@ -142,6 +167,7 @@ func run() error {
 	fmt.Printf("  landing page       %s\n", site)
 	fmt.Printf("  sign-in (POST)     %s://%s/api/twitter-session\n", callback.Scheme, callback.Host)
 	fmt.Printf("  callback           %s\n", callback)
+	fmt.Printf("  actions            the %s stream is relayed to twitter_actions (campaigns: make campaign)\n", env["TWITTER_TABLE"])
 	if useSandbox {
 		fmt.Printf("  X sandbox          %s  (what happened on X: %s/_sandbox/)\n", xBase, xBase)
 	} else {

@@ -1,0 +1,107 @@
+package actions_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/rs/zerolog"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+)
+
+func TestUnsubscribeLinks(t *testing.T) {
+	t.Parallel()
+	oldKey, newKey := make([]byte, 32), make([]byte, 32)
+	for i := range newKey {
+		oldKey[i], newKey[i] = byte(i), byte(255-i)
+	}
+	cb, _ := url.Parse("https://api.brand.example/api/twitter-callback?x=1")
+	base := actions.BaseFromCallback(cb)
+	if base.String() != "https://api.brand.example/api/unsubscribe" {
+		t.Fatalf("base %s", base)
+	}
+	before := actions.NewLinks(base, [][]byte{oldKey})
+	during := actions.NewLinks(base, [][]byte{newKey, oldKey}) // rotation: old links still work
+	link, _ := url.Parse(before.URL(aliceUID))
+	sig := link.Query().Get("sig")
+	tests := []struct {
+		name     string
+		links    *actions.Links
+		uid, sig string
+		ok       bool
+	}{
+		{"a link verifies", before, aliceUID, sig, true},
+		{"a link signed with a rotated-out key still verifies during the rotation", during, aliceUID, sig, true},
+		{"a signature does not work for another user", before, bobUID, sig, false},
+		{"a changed signature fails", before, aliceUID, sig[:len(sig)-1] + "A", false},
+		{"an empty signature fails", before, aliceUID, "", false},
+		{"a uid that is not an X id fails", before, "1.2e18", sig, false},
+		{"a key that never signed it fails", actions.NewLinks(base, [][]byte{newKey}), aliceUID, sig, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.links.Verify(tt.uid, tt.sig); got != tt.ok {
+				t.Fatalf("Verify = %v", got)
+			}
+		})
+	}
+	if f := before.Footer("Hi", aliceUID); !strings.HasPrefix(f, "Hi\n\nStop these messages: https://api.brand.example/api/unsubscribe?sig=") {
+		t.Fatalf("footer %q", f)
+	}
+}
+
+type fakeUnsub struct {
+	calls []string
+	err   error
+}
+
+func (f *fakeUnsub) Unsubscribe(_ context.Context, uid string, _ time.Time) (bool, error) {
+	f.calls = append(f.calls, uid)
+	return true, f.err
+}
+
+func TestUnsubscribePage(t *testing.T) {
+	t.Parallel()
+	base, _ := url.Parse("https://api.brand.example/api/unsubscribe")
+	links := actions.NewLinks(base, [][]byte{make([]byte, 32)})
+	good, _ := url.Parse(links.URL(aliceUID))
+	req := func(method, rawQuery string) events.APIGatewayV2HTTPRequest {
+		r := events.APIGatewayV2HTTPRequest{RawPath: actions.UnsubscribePath, RawQueryString: rawQuery}
+		r.RequestContext.HTTP.Method = method
+		return r
+	}
+	tests := []struct {
+		name   string
+		req    events.APIGatewayV2HTTPRequest
+		err    error
+		status int
+		body   string
+		calls  int
+	}{
+		{"opening the link asks to confirm and changes nothing", req("GET", good.RawQuery), nil, 200, `<form method="post" action="/api/unsubscribe?`, 0},
+		{"confirming unsubscribes", req("POST", good.RawQuery), nil, 200, "You are unsubscribed", 1},
+		{"a bad signature is a 400 that says so", req("GET", "uid="+aliceUID+"&sig=AAAA"), nil, 400, "not valid", 0},
+		{"a bad signature cannot unsubscribe", req("POST", "uid="+bobUID+"&sig="+good.Query().Get("sig")), nil, 400, "not valid", 0},
+		{"a repeated parameter is refused", req("POST", good.RawQuery+"&uid="+bobUID), nil, 400, "not valid", 0},
+		{"a store failure asks to try again", req("POST", good.RawQuery), errors.New("down"), 503, "try again", 1},
+		{"other methods are refused", req("DELETE", good.RawQuery), nil, 405, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := &fakeUnsub{err: tt.err}
+			p := &actions.UnsubscribePage{Links: links, Users: store, Log: zerolog.Nop()}
+			resp, err := p.Handle(context.Background(), tt.req)
+			if err != nil || resp.StatusCode != tt.status || !strings.Contains(resp.Body, tt.body) || len(store.calls) != tt.calls {
+				t.Fatalf("status %d err %v calls %v body %s", resp.StatusCode, err, store.calls, resp.Body)
+			}
+			if resp.Headers["Cache-Control"] != "no-store" || resp.Headers["Referrer-Policy"] != "no-referrer" || !strings.HasPrefix(resp.Headers["Content-Type"], "text/html") {
+				t.Fatalf("headers %v", resp.Headers)
+			}
+		})
+	}
+}

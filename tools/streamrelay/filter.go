@@ -1,0 +1,250 @@
+package streamrelay
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Pattern is one Lambda event filter pattern (the EventBridge pattern
+// language that Lambda event filtering uses): an object whose leaves are
+// arrays of accepted values or operators.
+type Pattern map[string]any
+
+// StreamConfig is a function's DynamoDB stream event as serverless.yml
+// declares it.
+type StreamConfig struct {
+	Function         string
+	Filters          []Pattern     // OR'ed; none means every record
+	BatchSize        int           // default 100, as Lambda
+	MaxRetries       int           // maximumRetryAttempts; default 5 here (Lambda's default is until the record expires)
+	StartingPosition string        // LATEST or TRIM_HORIZON
+	Timeout          time.Duration // the function's timeout: each invocation's deadline
+	ReportFailures   bool          // functionResponseType: ReportBatchItemFailures
+}
+
+// LoadStreamConfig reads <repoRoot>/serverless.yml and returns the stream
+// event of function (its first events[].stream).
+func LoadStreamConfig(repoRoot, function string) (StreamConfig, error) {
+	path := filepath.Join(repoRoot, "serverless.yml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return StreamConfig{}, fmt.Errorf("streamrelay: %w", err)
+	}
+	var doc struct {
+		Functions map[string]struct {
+			Timeout int `yaml:"timeout"`
+			Events  []struct {
+				Stream *struct {
+					Type                 string `yaml:"type"`
+					BatchSize            int    `yaml:"batchSize"`
+					StartingPosition     string `yaml:"startingPosition"`
+					MaximumRetryAttempts *int   `yaml:"maximumRetryAttempts"`
+					FunctionResponseType string `yaml:"functionResponseType"`
+					FilterPatterns       []any  `yaml:"filterPatterns"`
+				} `yaml:"stream"`
+			} `yaml:"events"`
+		} `yaml:"functions"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return StreamConfig{}, fmt.Errorf("streamrelay: %s: %w", path, err)
+	}
+	fn, ok := doc.Functions[function]
+	if !ok {
+		return StreamConfig{}, fmt.Errorf("streamrelay: %s has no function %q", path, function)
+	}
+	for _, ev := range fn.Events {
+		s := ev.Stream
+		if s == nil || (s.Type != "" && s.Type != "dynamodb") {
+			continue
+		}
+		c := StreamConfig{
+			Function:         function,
+			BatchSize:        s.BatchSize,
+			MaxRetries:       5,
+			StartingPosition: strings.ToUpper(s.StartingPosition),
+			Timeout:          time.Duration(fn.Timeout) * time.Second,
+			ReportFailures:   s.FunctionResponseType == "ReportBatchItemFailures",
+		}
+		if c.BatchSize <= 0 {
+			c.BatchSize = 100
+		}
+		if s.MaximumRetryAttempts != nil && *s.MaximumRetryAttempts >= 0 {
+			c.MaxRetries = *s.MaximumRetryAttempts
+		}
+		if c.StartingPosition == "" {
+			c.StartingPosition = "LATEST"
+		}
+		if c.Timeout <= 0 {
+			c.Timeout = 6 * time.Second // the framework's default
+		}
+		for i, raw := range s.FilterPatterns {
+			p, err := toPattern(raw)
+			if err != nil {
+				return StreamConfig{}, fmt.Errorf("streamrelay: %s: functions.%s stream filterPatterns[%d]: %w", path, function, i, err)
+			}
+			c.Filters = append(c.Filters, p)
+		}
+		return c, nil
+	}
+	return StreamConfig{}, fmt.Errorf("streamrelay: %s: function %q has no dynamodb stream event", path, function)
+}
+
+// toPattern normalises a YAML value into JSON types and checks it.
+func toPattern(raw any) (Pattern, error) {
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, err
+	}
+	var p Pattern
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, errors.New("a filter pattern must be an object")
+	}
+	if err := checkPattern(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func checkPattern(p map[string]any) error {
+	for k, v := range p {
+		switch v := v.(type) {
+		case map[string]any:
+			if err := checkPattern(v); err != nil {
+				return fmt.Errorf("%s.%w", k, err)
+			}
+		case []any:
+			for _, alt := range v {
+				if op, ok := alt.(map[string]any); ok {
+					if err := checkOperator(op); err != nil {
+						return fmt.Errorf("%s: %w", k, err)
+					}
+				}
+			}
+		default:
+			return fmt.Errorf("%s: a leaf must be an array of values or operators, not %T", k, v)
+		}
+	}
+	return nil
+}
+
+func checkOperator(op map[string]any) error {
+	if len(op) != 1 {
+		return fmt.Errorf("an operator object has one key, not %d", len(op))
+	}
+	for name := range op {
+		switch name {
+		case "exists", "prefix", "suffix", "anything-but", "equals-ignore-case":
+			return nil
+		}
+		return fmt.Errorf("operator %q is not supported by streamrelay", name)
+	}
+	return nil
+}
+
+// Match reports whether the event (a record as JSON) passes any of the
+// patterns; no pattern at all lets everything through.
+func Match(patterns []Pattern, event map[string]any) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if matchObject(p, event) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchObject(p map[string]any, ev map[string]any) bool {
+	for k, pv := range p {
+		v, present := ev[k]
+		switch pv := pv.(type) {
+		case map[string]any:
+			sub, ok := v.(map[string]any)
+			if !present || !ok || !matchObject(pv, sub) {
+				return false
+			}
+		case []any:
+			if !matchLeaf(pv, v, present) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// matchLeaf: the value (or, for an array value, any of its elements) equals
+// one of the accepted values or satisfies one of the operators.
+func matchLeaf(alts []any, v any, present bool) bool {
+	for _, alt := range alts {
+		if op, ok := alt.(map[string]any); ok {
+			if matchOperator(op, v, present) {
+				return true
+			}
+			continue
+		}
+		if !present {
+			continue
+		}
+		if arr, ok := v.([]any); ok {
+			for _, e := range arr {
+				if reflect.DeepEqual(alt, e) {
+					return true
+				}
+			}
+			continue
+		}
+		if reflect.DeepEqual(alt, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchOperator(op map[string]any, v any, present bool) bool {
+	for name, arg := range op {
+		switch name {
+		case "exists":
+			want, _ := arg.(bool)
+			return present == want
+		case "prefix", "suffix", "equals-ignore-case":
+			s, ok := v.(string)
+			a, ok2 := arg.(string)
+			if !present || !ok || !ok2 {
+				return false
+			}
+			switch name {
+			case "prefix":
+				return strings.HasPrefix(s, a)
+			case "suffix":
+				return strings.HasSuffix(s, a)
+			}
+			return strings.EqualFold(s, a)
+		case "anything-but":
+			if !present {
+				return false
+			}
+			excluded, ok := arg.([]any)
+			if !ok {
+				excluded = []any{arg}
+			}
+			for _, e := range excluded {
+				if reflect.DeepEqual(e, v) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
