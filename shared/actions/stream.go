@@ -44,9 +44,9 @@ func (h *Handler) HandleStream(ctx context.Context, ev events.DynamoDBEvent) (ev
 		if rec.EventName == string(events.DynamoDBOperationTypeRemove) {
 			continue
 		}
-		uid := rec.Change.Keys[users.AttrUID].Number()
-		if _, err := xapi.ParseID(uid); err != nil {
-			log.Error().Str("sequence", seq).Msg("stream record without a uid key: ignored")
+		uid, err := RecordUID(rec)
+		if err != nil {
+			log.Error().Err(err).Str("sequence", seq).Msg("stream record ignored")
 			continue
 		}
 		if left := h.left(ctx); left < h.recordBudget() {
@@ -60,6 +60,22 @@ func (h *Handler) HandleStream(ctx context.Context, ev events.DynamoDBEvent) (ev
 		}
 	}
 	return resp, nil
+}
+
+// RecordUID reads the user id from a stream record's keys. The record comes
+// from outside the code (Lambda's JSON): a missing key or one of another type
+// is an error, never a panic (events.DynamoDBAttributeValue.Number panics on
+// a type mismatch).
+func RecordUID(rec events.DynamoDBEventRecord) (string, error) {
+	av, ok := rec.Change.Keys[users.AttrUID]
+	if !ok || av.DataType() != events.DataTypeNumber {
+		return "", errors.New("actions: stream record without a numeric uid key")
+	}
+	uid := av.Number()
+	if _, err := xapi.ParseID(uid); err != nil {
+		return "", fmt.Errorf("actions: stream record uid: %w", err)
+	}
+	return uid, nil
 }
 
 // streamRun is one invocation's state: the brand, read once when a DM needs it.
