@@ -35,7 +35,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
 
-.PHONY: help deps build bench campaign invoke package package-check deploy secrets rotate-key reseal lint tidy-check ddb test dev clean
+.PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets rotate-key reseal lint tidy-check ddb test dev clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -76,6 +76,14 @@ deploy: $(NODE_STAMP) ## Deploy the stack: make deploy STAGE=staging|production
 
 # Stages that live in AWS; the operator targets below refuse anything else.
 need-deployed-stage = @[[ "$(STAGE)" =~ ^(staging|production)$$ ]] || { echo "say which stage: make $@ STAGE=staging|production"; exit 2; }
+
+URL ?=
+smoke: ## After a deploy: start a sign-in on the deployed API (URL=<HttpApi URL>); X must hand out a request token
+	@[[ -n "$(URL)" ]] || { echo "make smoke URL=<the HttpApi URL that deploy printed>"; exit 2; }
+	@out=$$(curl -sS --max-time 15 -H 'Accept: application/json' --data 'follow=false' "$(URL)/api/twitter-session"); \
+	  echo "$$out"; [[ "$$out" == *'"authorize_url":"http'*'oauth_token='* ]] \
+	  && echo "smoke: ok (keys, secret in SSM, callback URL and X all answered)" \
+	  || { echo "smoke: FAILED (see the reason above and the function's log: npx serverless logs -f generate_session --stage ...)"; exit 1; }
 
 secrets: ## Store the X consumer secret (typed, not echoed) and create the encryption key in SSM for STAGE
 	$(need-deployed-stage)

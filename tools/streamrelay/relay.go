@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,10 +91,15 @@ type shard struct {
 	id       string
 	iterator string
 	closed   bool
-	lastSeq  string    // the last record read: where to resume after a lost iterator
-	since    time.Time // started at LATEST: records older than this were never wanted
+	lastSeq  string // the last record read: where to resume after a lost iterator
+	// latest: positioned at LATEST; startSeq is the shard's last record at
+	// that moment ("" when it had none): records up to it were never wanted.
+	latest   bool
+	startSeq string
 	// rewound: a LATEST iterator was lost before any record was read and
-	// replaced by TRIM_HORIZON; records older than since are dropped.
+	// replaced by TRIM_HORIZON; records up to startSeq are dropped. (By
+	// sequence number, not by time: DynamoDB Local's creation times are too
+	// coarse, and a time cutoff dropped the first records after a start.)
 	rewound bool
 }
 
@@ -166,7 +172,7 @@ func (r *Relay) discover(ctx context.Context, pos types.ShardIteratorType) error
 			}
 			sh := &shard{id: id, iterator: aws.ToString(it.ShardIterator)}
 			if pos == types.ShardIteratorTypeLatest {
-				sh.since = time.Now().Truncate(time.Second)
+				sh.latest, sh.startSeq = true, r.lastSequence(ctx, s.ShardId)
 			}
 			r.mu.Lock()
 			r.shards[id] = sh
@@ -212,7 +218,7 @@ func (r *Relay) Poll(ctx context.Context) (Stats, error) {
 				// Repositioned at the start of a shard opened at LATEST.
 				kept := recs[:0:0]
 				for _, rec := range recs {
-					if d := rec.Dynamodb; d != nil && d.ApproximateCreationDateTime != nil && d.ApproximateCreationDateTime.Before(s.since) {
+					if d := rec.Dynamodb; d != nil && seqAtMost(aws.ToString(d.SequenceNumber), s.startSeq) {
 						continue
 					}
 					kept = append(kept, rec)
@@ -250,7 +256,7 @@ func (r *Relay) getRecords(ctx context.Context, s *shard) (*dynamodbstreams.GetR
 	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(r.streamARN), ShardId: aws.String(s.id), ShardIteratorType: types.ShardIteratorTypeTrimHorizon}
 	if s.lastSeq != "" {
 		in.ShardIteratorType, in.SequenceNumber = types.ShardIteratorTypeAfterSequenceNumber, aws.String(s.lastSeq)
-	} else if !s.since.IsZero() {
+	} else if s.latest {
 		s.rewound = true
 	}
 	it, ierr := r.o.Streams.GetShardIterator(ctx, in)
@@ -259,6 +265,43 @@ func (r *Relay) getRecords(ctx context.Context, s *shard) (*dynamodbstreams.GetR
 	}
 	s.iterator = aws.ToString(it.ShardIterator)
 	return r.o.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator})
+}
+
+// lastSequence reads a shard from its start to its end and returns the last
+// record's sequence number, "" when it has none (or cannot be read: DynamoDB
+// Local refuses TRIM_HORIZON on an empty shard).
+func (r *Relay) lastSequence(ctx context.Context, shardID *string) string {
+	it, err := r.o.Streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
+		StreamArn: aws.String(r.streamARN), ShardId: shardID, ShardIteratorType: types.ShardIteratorTypeTrimHorizon,
+	})
+	if err != nil {
+		return ""
+	}
+	last, iter := "", it.ShardIterator
+	for iter != nil {
+		out, err := r.o.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter})
+		if err != nil || len(out.Records) == 0 {
+			break
+		}
+		if d := out.Records[len(out.Records)-1].Dynamodb; d != nil {
+			last = aws.ToString(d.SequenceNumber)
+		}
+		iter = out.NextShardIterator
+	}
+	return last
+}
+
+// seqAtMost compares two sequence numbers (decimal strings of any length):
+// a <= b. Nothing is at most "".
+func seqAtMost(a, b string) bool {
+	if b == "" {
+		return false
+	}
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a <= b
 }
 
 // Drain polls until a poll reads nothing: every record written before it,
