@@ -8,13 +8,11 @@ import (
 // Sentinel errors of the use case. Stores and protocols return (or wrap)
 // them; Reason maps them, in this one place, to what a visitor's redirect says.
 var (
-	ErrBadRequest       = errors.New("signin: malformed request")
 	ErrBadCallback      = errors.New("signin: callback without the expected parameters")
 	ErrSessionNotFound  = errors.New("signin: no such session (unknown, or already used)")
 	ErrSessionExpired   = errors.New("signin: session expired")
 	ErrSessionMismatch  = errors.New("signin: session was started by another browser")
 	ErrStoreUnavailable = errors.New("signin: store unavailable")
-	ErrUpstream         = errors.New("signin: X unavailable")
 	ErrCorrupt          = errors.New("signin: stored session cannot be opened")
 )
 
@@ -30,8 +28,6 @@ func Reason(err error) string {
 		return ""
 	case errors.As(err, &r):
 		return r.Reason()
-	case errors.Is(err, ErrBadRequest):
-		return "bad_request"
 	case errors.Is(err, ErrBadCallback):
 		return "bad_callback"
 	case errors.Is(err, ErrSessionNotFound):
@@ -44,8 +40,6 @@ func Reason(err error) string {
 		return "store_unavailable"
 	case errors.Is(err, ErrCorrupt):
 		return "session_corrupt"
-	case errors.Is(err, ErrUpstream):
-		return "x_unavailable"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -151,9 +150,4 @@ func HashBinding(binding string) string {
 	}
 	sum := sha256.Sum256([]byte(binding))
 	return hex.EncodeToString(sum[:])
-}
-
-// SameBinding compares two binding hashes in constant time.
-func SameBinding(a, b string) bool {
-	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
