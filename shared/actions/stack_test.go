@@ -1,13 +1,11 @@
 package actions_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,23 +40,6 @@ const (
 	carolUID       = "1400000000000000003" // accepts no DMs
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // stack is the actions function wired as the Lambda is (app.Deps.Actions) on
 // fresh DynamoDB Local tables, an X sandbox over HTTP, and the stream relay
 // with serverless.yml's filter.
@@ -71,7 +52,7 @@ type stack struct {
 	h       *actions.Handler
 	deps    *app.Deps
 	relay   *streamrelay.Relay
-	logs    *syncBuffer
+	logs    *logging.Buffer
 	secrets []string // every token and secret issued: never in a log
 }
 
@@ -143,7 +124,7 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logging.Buffer{}
 	deps := &app.Deps{Config: cfg, Log: logging.New(logs, cfg.LogLevel, "twitter_actions", stage), DB: db, Sealer: sealer}
 	h := deps.Actions()
 	// Test-sized timing: the production values (seconds) scaled down.

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"net/http"
@@ -50,27 +49,10 @@ type stack struct {
 	cfg     *config.Config
 	h       *web.Handlers
 	svc     *signin.Service
-	logs    *syncBuffer
+	logs    *logging.Buffer
 	key     string
 	clock   *clock
 	proxy   *ddbproxy.Proxy // with viaProxy
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 type clock struct {
@@ -160,7 +142,7 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logging.Buffer{}
 	deps := &app.Deps{Config: cfg, Log: logging.New(logs, cfg.LogLevel, "test", stage), DB: fnDB, Sealer: sealer}
 	h := deps.SignIn()
 	clk := &clock{}

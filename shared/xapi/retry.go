@@ -30,7 +30,7 @@ func (r Retry) Do(ctx context.Context, fn func(ctx context.Context) error) error
 		now = time.Now
 	}
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = Sleep
 	}
 	backoff := r.Backoff
 	var err error
@@ -82,7 +82,8 @@ func (r Retry) wait(err error, backoff time.Duration, now time.Time) (time.Durat
 	return backoff, true
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx ends, whichever comes first.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

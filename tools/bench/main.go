@@ -29,9 +29,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/logging"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 )
 
@@ -173,7 +173,7 @@ func coldStart(rie, bin string, env map[string]string, event string) (float64, f
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var logs syncBuffer
+	var logs logging.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	began := time.Now()
 	check(cmd.Start())
@@ -205,24 +205,6 @@ func coldStart(rie, bin string, env map[string]string, event string) (float64, f
 	}
 	check(fmt.Errorf("no Init Duration for %s:\n%s", bin, logs.String()))
 	return 0, 0
-}
-
-// syncBuffer collects the emulator's output, written from its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func freePort() int {

@@ -15,7 +15,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,7 +24,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -84,7 +82,7 @@ func run() error {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(root, path)
 	}
-	if err := overlay(env, path); err != nil {
+	if _, err := ddblocal.OverlayEnvFile(env, path); err != nil {
 		return err
 	}
 	env["AWS_ENDPOINT_URL_DYNAMODB"] = firstNonEmpty(*endpoint, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), "http://127.0.0.1:8000")
@@ -200,31 +198,6 @@ func printProgress(ctx context.Context, store *campaigns.Store, req actions.Camp
 	for _, c := range list {
 		fmt.Printf("  ... %-20s %-19s sent %d skipped %d failed %d\n", c.ID, c.Status, c.Sent, c.Skipped, c.Failed)
 	}
-}
-
-// overlay applies the KEY=VALUE lines of path, when it exists.
-func overlay(env map[string]string, path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
-		if !ok {
-			return fmt.Errorf("%s:%d: want KEY=VALUE", path, n)
-		}
-		env[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
-	}
-	return sc.Err()
 }
 
 func firstNonEmpty(vs ...string) string {

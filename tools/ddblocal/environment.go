@@ -1,7 +1,12 @@
 package ddblocal
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"os"
+	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -32,4 +37,36 @@ func Environment(repoRoot, stage string) (map[string]string, error) {
 		out[name] = v.Value
 	}
 	return out, nil
+}
+
+// OverlayEnvFile applies the KEY=VALUE lines of path (a .env.local with real X
+// keys, say) over env, when the file exists. Blank lines, # comments and an
+// "export " prefix are allowed; values may be quoted. It returns the names it
+// set, never the values: they may be secrets.
+func OverlayEnvFile(env map[string]string, path string) ([]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var names []string
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: want KEY=VALUE", path, n)
+		}
+		k = strings.TrimSpace(k)
+		env[k] = strings.Trim(strings.TrimSpace(v), `"'`)
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names, sc.Err()
 }
