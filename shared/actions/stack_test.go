@@ -24,6 +24,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/users"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
 	"github.com/twitter-sessions/twitter-sessions/tools/streamrelay"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
@@ -53,13 +54,15 @@ type stack struct {
 	deps    *app.Deps
 	relay   *streamrelay.Relay
 	logs    *logging.Buffer
-	secrets []string // every token and secret issued: never in a log
+	secrets []string        // every token and secret issued: never in a log
+	proxy   *ddbproxy.Proxy // with viaProxy: between the function and DynamoDB Local
 }
 
 type stackOpts struct {
 	env          map[string]string
 	extraUsers   []xsandbox.User
 	relayTimeout time.Duration
+	proxy        bool
 }
 
 type stackOption func(*stackOpts)
@@ -69,6 +72,10 @@ func withEnv(k, v string) stackOption { return func(o *stackOpts) { o.env[k] = v
 func withUsers(us []xsandbox.User) stackOption {
 	return func(o *stackOpts) { o.extraUsers = append(o.extraUsers, us...) }
 }
+
+// viaProxy puts a counting, fault-injecting proxy between the function (with
+// the Lambdas' own DynamoDB client settings) and DynamoDB Local.
+func viaProxy() stackOption { return func(o *stackOpts) { o.proxy = true } }
 
 // withInvocationTimeout is the Lambda timeout the relay gives each invocation.
 func withInvocationTimeout(d time.Duration) stackOption {
@@ -125,7 +132,22 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 		t.Fatal(err)
 	}
 	logs := &logging.Buffer{}
-	deps := &app.Deps{Config: cfg, Log: logging.New(logs, cfg.LogLevel, "twitter_actions", stage), DB: db, Sealer: sealer}
+	fnDB := db // what the function uses; db stays direct for the test's own reads and writes
+	var proxy *ddbproxy.Proxy
+	if o.proxy {
+		if proxy, err = ddbproxy.New(endpoint); err != nil {
+			t.Fatal(err)
+		}
+		ps := httptest.NewServer(proxy)
+		t.Cleanup(ps.Close)
+		awsEnv := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+		awsCfg, err := config.AWS(func(k string) string { return awsEnv[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		fnDB = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ps.URL) })
+	}
+	deps := &app.Deps{Config: cfg, Log: logging.New(logs, cfg.LogLevel, "twitter_actions", stage), DB: fnDB, Sealer: sealer}
 	h := deps.Actions()
 	// Test-sized timing: the production values (seconds) scaled down.
 	h.Retry.Backoff = 50 * time.Millisecond
@@ -157,7 +179,7 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{t: t, sb: sb, db: db, cfg: cfg, users: users.New(db, cfg.TwitterTable, sealer), h: h, deps: deps, relay: relay, logs: logs}
+	s := &stack{t: t, sb: sb, db: db, cfg: cfg, users: users.New(db, cfg.TwitterTable, sealer), h: h, deps: deps, relay: relay, logs: logs, proxy: proxy}
 	t.Cleanup(s.checkLogs)
 	return s
 }

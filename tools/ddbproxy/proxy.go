@@ -24,12 +24,14 @@ const (
 	Malformed = "malformed" // 200 with a body that is not JSON
 )
 
-// Fault applies to the next Times calls of Op ("PutItem", "DeleteItem", ...).
+// Fault applies to the calls of Op ("PutItem", "DeleteItem", ...): after
+// letting After of them through, to the next Times (0: every one).
 type Fault struct {
 	Op    string
 	Kind  string
 	Delay time.Duration
-	Times int // 0: every call
+	Times int
+	After int
 }
 
 // Proxy forwards to a DynamoDB endpoint.
@@ -88,6 +90,10 @@ func (p *Proxy) take(op string) *Fault {
 	for i, f := range p.faults {
 		if f.Op != op {
 			continue
+		}
+		if f.After > 0 {
+			f.After--
+			return nil
 		}
 		if f.Times > 0 {
 			f.Times--
