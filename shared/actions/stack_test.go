@@ -140,12 +140,9 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 		}
 		ps := httptest.NewServer(proxy)
 		t.Cleanup(ps.Close)
-		awsEnv := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-		awsCfg, err := config.AWS(func(k string) string { return awsEnv[k] })
-		if err != nil {
+		if fnDB, err = ddbproxy.LambdaClient(ps.URL); err != nil {
 			t.Fatal(err)
 		}
-		fnDB = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ps.URL) })
 	}
 	deps := &app.Deps{Config: cfg, Log: logging.New(logs, cfg.LogLevel, "twitter_actions", stage), DB: fnDB, Sealer: sealer}
 	h := deps.Actions()

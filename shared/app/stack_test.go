@@ -132,7 +132,9 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 		}
 		ps := httptest.NewServer(proxy)
 		t.Cleanup(ps.Close)
-		fnDB = productionClient(t, ps.URL)
+		if fnDB, err = ddbproxy.LambdaClient(ps.URL); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cfg, err := config.Load(context.Background(), func(k string) string { return env[k] }, nil)
 	if err != nil {
@@ -159,18 +161,6 @@ func withEnv(k, v string) stackOption { return func(s *stackSettings) { s.env[k]
 // viaProxy puts a counting, fault-injecting proxy between the functions and
 // DynamoDB Local (stack.proxy).
 func viaProxy() stackOption { return func(s *stackSettings) { s.proxy = true } }
-
-// productionClient is the DynamoDB client the Lambdas build (config.AWS),
-// with static test credentials, pointed at endpoint.
-func productionClient(t *testing.T, endpoint string) *dynamodb.Client {
-	t.Helper()
-	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-	awsCfg, err := config.AWS(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
-}
 
 // lambdaCtx is what the Lambda runtime gives a handler: a deadline and a
 // request id.

@@ -1,0 +1,20 @@
+package ddbproxy
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/config"
+)
+
+// LambdaClient is the DynamoDB client the functions build (config.AWS: their
+// timeouts and retries), with test credentials, pointed at endpoint (a
+// proxy's URL), so that faults meet the code as deployed.
+func LambdaClient(endpoint string) (*dynamodb.Client, error) {
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+	awsCfg, err := config.AWS(func(k string) string { return env[k] })
+	if err != nil {
+		return nil, err
+	}
+	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) }), nil
+}
