@@ -142,6 +142,16 @@ func TestFunctionsRoutesAndTrigger(t *testing.T) {
 		if strings.Contains(p, "sandbox-consumer-secret") || strings.Contains(p, `"TOKEN_ENCRYPTION_KEY":"A`) {
 			t.Errorf("%s: a secret value is in the template", id)
 		}
+		// Deployed functions get the names of their secrets in SSM, never values.
+		for _, frag := range []string{
+			`"TWITTER_CONSUMER_SECRET_SSM":"/twitter-sessions/staging/twitter-consumer-secret"`,
+			`"TOKEN_ENCRYPTION_KEY_SSM":"/twitter-sessions/staging/token-encryption-key"`,
+			`"TWITTER_CONSUMER_SECRET":""`, `"TOKEN_ENCRYPTION_KEY":""`,
+		} {
+			if !strings.Contains(p, frag) {
+				t.Errorf("%s: missing %s", id, frag)
+			}
+		}
 	}
 	maps := tpl.ofType("AWS::Lambda::EventSourceMapping")
 	if len(maps) != 1 {

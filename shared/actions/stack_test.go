@@ -135,14 +135,7 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 	fnDB := db // what the function uses; db stays direct for the test's own reads and writes
 	var proxy *ddbproxy.Proxy
 	if o.proxy {
-		if proxy, err = ddbproxy.New(endpoint); err != nil {
-			t.Fatal(err)
-		}
-		ps := httptest.NewServer(proxy)
-		t.Cleanup(ps.Close)
-		if fnDB, err = ddbproxy.LambdaClient(ps.URL); err != nil {
-			t.Fatal(err)
-		}
+		proxy, fnDB = ddbproxy.ForTest(t, endpoint)
 	}
 	deps := &app.Deps{Config: cfg, Log: logging.New(logs, cfg.LogLevel, "twitter_actions", stage), DB: fnDB, Sealer: sealer}
 	h := deps.Actions()

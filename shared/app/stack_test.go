@@ -126,15 +126,7 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 	if set.proxy {
 		// The functions' own DynamoDB client (config.AWS: timeouts, retries),
 		// through a proxy that counts calls and injects faults.
-		var err error
-		if proxy, err = ddbproxy.New(endpoint); err != nil {
-			t.Fatal(err)
-		}
-		ps := httptest.NewServer(proxy)
-		t.Cleanup(ps.Close)
-		if fnDB, err = ddbproxy.LambdaClient(ps.URL); err != nil {
-			t.Fatal(err)
-		}
+		proxy, fnDB = ddbproxy.ForTest(t, endpoint)
 	}
 	cfg, err := config.Load(context.Background(), func(k string) string { return env[k] }, nil)
 	if err != nil {

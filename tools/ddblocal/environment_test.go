@@ -1,6 +1,9 @@
 package ddblocal
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestEnvironmentOfTheLocalStageIsComplete(t *testing.T) {
 	root, err := RepoRoot()
@@ -29,12 +32,15 @@ func TestEnvironmentOfTheLocalStageIsComplete(t *testing.T) {
 	}
 }
 
-func TestEnvironmentOfDeployedStagesNamesSSMParameters(t *testing.T) {
+// On deployed stages the callback URL is derived from the HTTP API's URL (an
+// Fn::Join only CloudFormation resolves), so the local reader must refuse it
+// and say which variable, rather than hand the dev server a wrong value.
+func TestDeployedStagesHaveADerivedCallbackURL(t *testing.T) {
 	root, _ := RepoRoot()
 	for _, stage := range []string{"staging", "production"} {
-		if _, err := Environment(root, stage); err == nil {
-			// The callback URL is an Fn::Join on deployed stages: not a plain value.
-			t.Errorf("%s: the derived callback URL resolved to a plain value", stage)
+		_, err := Environment(root, stage)
+		if err == nil || !strings.Contains(err.Error(), "TWITTER_CALLBACK_URL") {
+			t.Errorf("%s: err = %v, want the derived TWITTER_CALLBACK_URL named", stage, err)
 		}
 	}
 }

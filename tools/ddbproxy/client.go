@@ -1,6 +1,9 @@
 package ddbproxy
 
 import (
+	"net/http/httptest"
+	"testing"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -17,4 +20,21 @@ func LambdaClient(endpoint string) (*dynamodb.Client, error) {
 		return nil, err
 	}
 	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) }), nil
+}
+
+// ForTest starts a proxy in front of endpoint for the length of the test and
+// returns it with a client built as the functions build theirs, pointed at it.
+func ForTest(t testing.TB, endpoint string) (*Proxy, *dynamodb.Client) {
+	t.Helper()
+	p, err := New(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	db, err := LambdaClient(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, db
 }
