@@ -108,7 +108,10 @@ func (s *Sealer) Open(sealed, context string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("%w: sealed with key %q, which is not configured", ErrOpen, id)
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(body)
+	// Strict: a body whose last character carries non-zero padding bits
+	// decodes to the same bytes as the canonical one; refusing it keeps one
+	// sealed value to exactly one string, so a changed string never opens.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(body)
 	if err != nil || len(raw) < aead.NonceSize()+aead.Overhead() {
 		return "", fmt.Errorf("%w: malformed body", ErrOpen)
 	}
