@@ -192,8 +192,9 @@ func TestACampaign429IsWaitedForWithoutAStorm(t *testing.T) {
 	for _, uid := range []string{brandUID, aliceUID, bobUID} {
 		s.subscriber(uid)
 	}
-	s.sb.InjectFault(xsandbox.Fault{Endpoint: xsandbox.EndpointDM, Status: 429, Headers: map[string]string{
-		"x-rate-limit-remaining": "0", "x-rate-limit-reset": fmt.Sprint(time.Now().Add(time.Second).Unix() + 1)}})
+	// The window is measured from X's answer, so a slow set-up cannot leave
+	// the reset already past (which the run rightly treats as a 1-minute window).
+	s.sb.InjectFault(xsandbox.Fault{Endpoint: xsandbox.EndpointDM, Status: 429, ResetIn: 1500 * time.Millisecond})
 	rep := s.runCampaign(10*time.Second, `{"id":"w","text":"hello"}`)
 	c := rep.Campaigns[0]
 	if c.Status != campaigns.StatusDone || c.Sent != 2 || c.Run.RateLimited != 1 || s.calls("dm") != 3 || len(s.sb.DMs()) != 2 {

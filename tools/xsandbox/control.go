@@ -47,6 +47,7 @@ type FaultJSON struct {
 	ProblemType string            `json:"problem_type,omitempty"`
 	DelayMS     int64             `json:"delay_ms,omitempty"`
 	Headers     map[string]string `json:"headers,omitempty"`
+	ResetInMS   int64             `json:"reset_in_ms,omitempty"`
 	Body        string            `json:"body,omitempty"`
 	Times       int               `json:"times,omitempty"`
 	CloseConn   bool              `json:"close_conn,omitempty"`
@@ -57,7 +58,7 @@ func (f FaultJSON) Fault() Fault {
 	return Fault{
 		Endpoint: f.Endpoint, Status: f.Status, XCode: f.XCode, ProblemType: f.ProblemType,
 		Delay: time.Duration(f.DelayMS) * time.Millisecond, Headers: f.Headers, Body: f.Body,
-		Times: f.Times, CloseConn: f.CloseConn,
+		ResetIn: time.Duration(f.ResetInMS) * time.Millisecond, Times: f.Times, CloseConn: f.CloseConn,
 	}
 }
 
@@ -90,8 +91,8 @@ func (s *Sandbox) controlInjectFault(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, controlError{fmt.Sprintf("endpoint %q is not one of %s", f.Endpoint, strings.Join(Endpoints(), ", "))})
 		return
 	}
-	if f.DelayMS < 0 || f.Times < 0 || (f.Status != 0 && (f.Status < 100 || f.Status > 599)) {
-		writeJSON(w, http.StatusBadRequest, controlError{"delay_ms and times must not be negative, status must be 100-599"})
+	if f.DelayMS < 0 || f.ResetInMS < 0 || f.Times < 0 || (f.Status != 0 && (f.Status < 100 || f.Status > 599)) {
+		writeJSON(w, http.StatusBadRequest, controlError{"delay_ms, reset_in_ms and times must not be negative, status must be 100-599"})
 		return
 	}
 	s.InjectFault(f.Fault())

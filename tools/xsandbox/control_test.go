@@ -44,6 +44,12 @@ func TestControlAPIInjectsAndClearsFaults(t *testing.T) {
 	if got := h.do(alice, dm); got.status != 201 {
 		t.Errorf("the fault outlived its times: %d", got.status)
 	}
+	h.control("POST", "/_sandbox/faults", `{"endpoint":"dm","status":429,"reset_in_ms":60000}`)
+	if got := h.do(alice, dm); got.status != 429 {
+		t.Errorf("429 fault: %d", got.status)
+	} else if _, _, reset := rateHeaders(t, got); reset != h.clock.Now().Add(time.Minute).Unix() {
+		t.Errorf("reset_in_ms 60000: reset %d, want a minute after the answer", reset)
+	}
 
 	h.control("POST", "/_sandbox/faults", `{"endpoint":"dm","status":500,"x_code":131,"times":3}`)
 	if resp := h.control("DELETE", "/_sandbox/faults", ""); resp.status != http.StatusNoContent {
@@ -67,6 +73,7 @@ func TestControlAPIRefusesBadRequests(t *testing.T) {
 		{"a fault for an unknown endpoint is refused", "POST", "/_sandbox/faults", `{"endpoint":"users/me","status":500}`, 400},
 		{"a fault with an unknown field is refused", "POST", "/_sandbox/faults", `{"endpoint":"dm","delay":5}`, 400},
 		{"a fault with a negative delay is refused", "POST", "/_sandbox/faults", `{"endpoint":"dm","delay_ms":-1}`, 400},
+		{"a fault with a negative reset is refused", "POST", "/_sandbox/faults", `{"endpoint":"dm","status":429,"reset_in_ms":-1}`, 400},
 		{"a fault with an impossible status is refused", "POST", "/_sandbox/faults", `{"endpoint":"dm","status":1000}`, 400},
 		{"a body that is not JSON is refused", "POST", "/_sandbox/ratelimits", `endpoint=dm`, 400},
 		{"a rate limit for an unknown endpoint is refused", "POST", "/_sandbox/ratelimits", `{"endpoint":"dms","limit":1}`, 400},

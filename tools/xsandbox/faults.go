@@ -26,9 +26,13 @@ type Fault struct {
 	ProblemType string
 	Delay       time.Duration
 	Headers     map[string]string // added to the answer (faulty or normal)
-	Body        string            // raw body override, e.g. malformed JSON
-	Times       int               // how many requests it applies to; 0 means 1
-	CloseConn   bool              // hijack and close the connection without answering
+	// ResetIn, on a v2 endpoint's fault, sets x-rate-limit-reset this long
+	// after the sandbox answers (remaining 0): a window measured from the
+	// answer, not from when the fault was queued.
+	ResetIn   time.Duration
+	Body      string // raw body override, e.g. malformed JSON
+	Times     int    // how many requests it applies to; 0 means 1
+	CloseConn bool   // hijack and close the connection without answering
 }
 
 type queuedFault struct {
@@ -158,6 +162,9 @@ func (s *Sandbox) writeFaultReply(w http.ResponseWriter, endpoint string, f Faul
 		s.mu.Unlock()
 		if rep.status == http.StatusTooManyRequests && !strings.HasSuffix(f.ProblemType, "/usage-capped") {
 			st.remaining = 0
+		}
+		if f.ResetIn > 0 {
+			st.remaining, st.reset = 0, s.opts.Now().Add(f.ResetIn)
 		}
 		st.setHeaders(&rep)
 	}

@@ -58,6 +58,16 @@ func TestFaultsAnswerInsteadOfX(t *testing.T) {
 					t.Errorf("remaining %d", remaining)
 				}
 			}},
+		{name: "a 429 with ResetIn resets that long after the answer, rounded up to the second",
+			fault:      Fault{Endpoint: EndpointDM, Status: 429, ResetIn: 1500 * time.Millisecond},
+			req:        request{method: "POST", path: dmPath(aliceID), json: `{"text":"hi"}`},
+			wantStatus: 429,
+			check: func(t *testing.T, resp response) {
+				want := time.Date(2026, 5, 1, 12, 0, 2, 0, time.UTC).Unix() // the harness clock + 1.5 s, rounded up
+				if _, remaining, reset := rateHeaders(t, resp); remaining != 0 || reset != want {
+					t.Errorf("remaining %d reset %d, want 0 and %d", remaining, reset, want)
+				}
+			}},
 		{name: "a usage-capped problem answers 429 while the rate limit still has room",
 			fault:      Fault{Endpoint: EndpointDM, ProblemType: ProblemUsageCapped},
 			req:        request{method: "POST", path: dmPath(aliceID), json: `{"text":"hi"}`},
