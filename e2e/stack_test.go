@@ -63,7 +63,17 @@ func TestMain(m *testing.M) {
 // test that needs it and stopped by TestMain.
 func theStack(t *testing.T) *devStack {
 	t.Helper()
-	stack.once.Do(func() { stack.s, stack.err = startStack() })
+	stack.once.Do(func() {
+		// The ports are picked free, then closed for tools/dev to listen on:
+		// another process may take one in between. tools/dev listens before
+		// anything else, so that shows at once; try again with new ports.
+		for try := 1; ; try++ {
+			stack.s, stack.err = startStack()
+			if stack.err == nil || try == 3 || !strings.Contains(stack.err.Error(), "address already in use") {
+				break
+			}
+		}
+	})
 	if stack.err != nil {
 		t.Fatalf("starting the dev stack (tools/dev): %v", stack.err)
 	}

@@ -72,6 +72,39 @@ func run() error {
 			return err
 		}
 	}
+	var site, callback, xBase *url.URL
+	for _, u := range []struct {
+		key string
+		to  **url.URL
+	}{{"SITE_CALLBACK_URL", &site}, {"TWITTER_CALLBACK_URL", &callback}, {"TWITTER_API_BASE_URL", &xBase}} {
+		parsed, err := url.Parse(env[u.key])
+		if err != nil || parsed.Host == "" {
+			return fmt.Errorf("%s=%q is not an absolute URL (set it in %s or serverless.yml's local params)", u.key, env[u.key], *envFile)
+		}
+		*u.to = parsed
+	}
+	useSandbox := isLoopback(xBase)
+
+	// The ports first: a port in use fails here, before DynamoDB Local starts,
+	// and nothing else can take them while the JVM starts.
+	var listeners []net.Listener
+	defer func() {
+		for _, ln := range listeners {
+			ln.Close() // after Serve they are closed already; before it, this frees them
+		}
+	}()
+	hosts := []string{callback.Host}
+	if useSandbox {
+		hosts = []string{xBase.Host, callback.Host} // in the order of servers below
+	}
+	for _, host := range hosts {
+		ln, err := net.Listen("tcp", host)
+		if err != nil {
+			return fmt.Errorf("listening on %s: %w (is another `make dev` running?)", host, err)
+		}
+		listeners = append(listeners, ln)
+	}
+
 	ddb, err := ddblocal.Start(ctx, ddblocal.Options{Dir: root, Port: *ddbPort, DataDir: dataDir})
 	if err != nil {
 		return err
@@ -96,19 +129,14 @@ func run() error {
 		os.Setenv(k, v)
 	}
 
-	site, _ := url.Parse(env["SITE_CALLBACK_URL"])
-	callback, _ := url.Parse(env["TWITTER_CALLBACK_URL"])
-	xBase, _ := url.Parse(env["TWITTER_API_BASE_URL"])
-
 	var servers []*http.Server
-	useSandbox := isLoopback(xBase)
 	if useSandbox {
 		sb := xsandbox.New(xsandbox.Options{
 			ConsumerKey:      env["TWITTER_CONSUMER_KEY"],
 			ConsumerSecret:   env["TWITTER_CONSUMER_SECRET"],
 			AllowedCallbacks: []string{env["TWITTER_CALLBACK_URL"]},
 		})
-		servers = append(servers, &http.Server{Addr: xBase.Host, Handler: sb, ReadHeaderTimeout: 5 * time.Second})
+		servers = append(servers, &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second})
 	}
 
 	// One set of dependencies per function, as each Lambda builds its own.
@@ -152,15 +180,11 @@ func run() error {
 		// no CORS headers. GET only: its control API stays off the site.
 		mux.Handle("GET /_dev/x/", sandboxView(xBase))
 	}
-	servers = append(servers, &http.Server{Addr: callback.Host, Handler: mux, ReadHeaderTimeout: 5 * time.Second})
+	servers = append(servers, &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second})
 
 	errc := make(chan error, len(servers))
-	for _, s := range servers {
-		ln, err := net.Listen("tcp", s.Addr)
-		if err != nil {
-			return fmt.Errorf("listening on %s: %w (is another `make dev` running?)", s.Addr, err)
-		}
-		go func() { errc <- s.Serve(ln) }()
+	for i, s := range servers {
+		go func() { errc <- s.Serve(listeners[i]) }()
 	}
 
 	fmt.Printf("\ntwitter-sessions is running (stage local)\n")
