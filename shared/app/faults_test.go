@@ -81,6 +81,17 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			}
 
+			// A fault absorbed by the SDK's retry: one call, two requests.
+			absorbedByARetry := func() {
+				t.Helper()
+				if tt.ddb == nil {
+					return
+				}
+				if calls, attempts := s.proxy.Counts()[tt.step], s.proxy.Attempts()[tt.step]; calls != 1 || attempts != 2 {
+					t.Errorf("%s: %d calls in %d requests, want 1 call retried once", tt.step, calls, attempts)
+				}
+			}
+
 			var st started
 			var query string
 			if !atStart {
@@ -101,6 +112,7 @@ func TestFaultMatrix(t *testing.T) {
 					if q := resp.Headers["Location"]; len(q) < len(s.xURL) || q[:len(s.xURL)] != s.xURL {
 						t.Fatalf("not absorbed: %s", q)
 					}
+					absorbedByARetry()
 					return
 				}
 				q = result(t, resp)
@@ -119,6 +131,7 @@ func TestFaultMatrix(t *testing.T) {
 				if q["result"][0] != "success" {
 					t.Fatalf("not absorbed: %v", q)
 				}
+				absorbedByARetry()
 				return
 			}
 			if q["result"][0] != "fail" || q["reason"][0] != tt.want.reason {

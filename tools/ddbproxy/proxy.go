@@ -7,6 +7,7 @@ package ddbproxy
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -36,10 +37,12 @@ type Fault struct {
 
 // Proxy forwards to a DynamoDB endpoint.
 type Proxy struct {
-	rp     *httputil.ReverseProxy
-	mu     sync.Mutex
-	counts map[string]int
-	faults []*Fault
+	rp       *httputil.ReverseProxy
+	mu       sync.Mutex
+	counts   map[string]int      // operations: an SDK call and its retries count once
+	attempts map[string]int      // HTTP requests
+	seen     map[string]struct{} // amz-sdk-invocation-id of the calls counted
+	faults   []*Fault
 }
 
 // New returns a proxy to target (DynamoDB Local's endpoint).
@@ -48,7 +51,9 @@ func New(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Proxy{rp: httputil.NewSingleHostReverseProxy(u), counts: map[string]int{}}, nil
+	p := &Proxy{rp: httputil.NewSingleHostReverseProxy(u)}
+	p.Reset()
+	return p, nil
 }
 
 // Inject adds a fault.
@@ -65,28 +70,37 @@ func (p *Proxy) Clear() {
 	p.faults = nil
 }
 
-// Counts returns the calls seen per operation, faulted ones included.
+// Counts returns the calls made per operation, faulted ones included. An SDK
+// call's retries share its amz-sdk-invocation-id and count once, so a slow
+// emulator answer that makes the SDK try again does not change the figure.
 func (p *Proxy) Counts() map[string]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make(map[string]int, len(p.counts))
-	for k, v := range p.counts {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(p.counts)
+}
+
+// Attempts returns the HTTP requests seen per operation, retries included.
+func (p *Proxy) Attempts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.attempts)
 }
 
 // Reset forgets the counts.
 func (p *Proxy) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.counts = map[string]int{}
+	p.counts, p.attempts, p.seen = map[string]int{}, map[string]int{}, map[string]struct{}{}
 }
 
-func (p *Proxy) take(op string) *Fault {
+func (p *Proxy) take(op, invocation string) *Fault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.counts[op]++
+	p.attempts[op]++
+	if _, again := p.seen[invocation]; !again || invocation == "" {
+		p.counts[op]++
+		p.seen[invocation] = struct{}{}
+	}
 	for i, f := range p.faults {
 		if f.Op != op {
 			continue
@@ -110,7 +124,7 @@ func (p *Proxy) take(op string) *Fault {
 // ServeHTTP implements http.Handler.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
-	f := p.take(op)
+	f := p.take(op, r.Header.Get("Amz-Sdk-Invocation-Id"))
 	if f == nil {
 		p.rp.ServeHTTP(w, r)
 		return
