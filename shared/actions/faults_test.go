@@ -68,6 +68,7 @@ func TestActionFaultMatrix(t *testing.T) {
 					t.Errorf("took %v", took)
 				}
 				// Lambda delivering alice's record again changes nothing.
+				s.sb.WaitIdle(2 * time.Second)
 				before := len(s.sb.Calls())
 				s.invoke(10*time.Second, `{"Records":[{"eventName":"MODIFY","dynamodb":{"Keys":{"uid":{"N":"`+aliceUID+`"}},"SequenceNumber":"1"}}]}`)
 				if len(s.sb.Calls()) != before {

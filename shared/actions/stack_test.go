@@ -278,6 +278,7 @@ func (s *stack) wantAction(uid, name, state, reason string) {
 
 // calls counts the sandbox calls to endpoint (with status, when given).
 func (s *stack) calls(endpoint string, status ...int) int {
+	s.sb.WaitIdle(2 * time.Second) // a call the client gave up on is recorded once the sandbox notices
 	n := 0
 	for _, c := range s.sb.Calls() {
 		if c.Endpoint == endpoint && (len(status) == 0 || c.Status == status[0]) {

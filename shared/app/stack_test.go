@@ -293,6 +293,7 @@ func (s *stack) count(table string) int {
 }
 
 func (s *stack) calls(endpoint string) int {
+	s.sandbox.WaitIdle(2 * time.Second) // a call the client gave up on is recorded once the sandbox notices
 	n := 0
 	for _, c := range s.sandbox.Calls() {
 		if c.Endpoint == endpoint {

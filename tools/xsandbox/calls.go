@@ -45,6 +45,9 @@ type handlerFunc func(in *inbound) reply
 func (s *Sandbox) endpoint(name string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		call := Call{At: s.opts.Now(), Method: r.Method, Path: r.URL.Path, Endpoint: name}
+		s.mu.Lock()
+		s.inFlight++
+		s.mu.Unlock()
 		defer func() { s.record(call) }() // runs on the abort panic of a CloseConn fault too
 
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
@@ -82,6 +85,7 @@ func (s *Sandbox) endpoint(name string, h handlerFunc) http.Handler {
 func (s *Sandbox) record(c Call) {
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
+	s.inFlight--
 	s.mu.Unlock()
 	s.logf("xsandbox: %s %s endpoint=%q status=%d user=%q error=%q", c.Method, c.Path, c.Endpoint, c.Status, c.UserID, c.Error)
 }
@@ -92,6 +96,26 @@ func (s *Sandbox) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Call(nil), s.calls...)
+}
+
+// WaitIdle waits up to timeout until no request is in flight, and says
+// whether that happened. A client that gave up (a timeout, a dropped
+// connection) has its error before the sandbox records the call; tests that
+// count calls right after such an error wait for the sandbox first.
+func (s *Sandbox) WaitIdle(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		s.mu.Lock()
+		n := s.inFlight
+		s.mu.Unlock()
+		if n == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // ResetCalls forgets the recorded calls.

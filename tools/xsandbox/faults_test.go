@@ -190,15 +190,29 @@ func TestADelayedAnswerArrivesLate(t *testing.T) {
 func TestADelayEndsWhenTheClientGivesUp(t *testing.T) {
 	h := newHarness(t)
 	h.sb.InjectFault(Fault{Endpoint: EndpointTweet, Delay: time.Minute, Status: 500})
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	// A second, so the request surely reaches the sandbox before the client
+	// gives up, even on a loaded machine under -race.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	r, err := http.NewRequestWithContext(ctx, "POST", h.srv.URL+"/2/tweets", strings.NewReader(`{"text":"hi"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		if h.sb.WaitIdle(10 * time.Millisecond) {
+			t.Error("WaitIdle: idle while a request is held")
+		}
+	}()
 	if _, err := send(r); err == nil {
 		t.Fatal("the client got an answer")
+	}
+	if !h.sb.WaitIdle(5 * time.Second) {
+		t.Fatal("WaitIdle: the request the client gave up on is still in flight")
+	}
+	if n := len(h.sb.Calls()); n != 1 {
+		t.Fatalf("%d calls recorded once idle, want 1", n)
 	}
 	call := waitForCall(t, h)
 	if call.Status != 0 || !strings.Contains(call.Error, "gave up") {

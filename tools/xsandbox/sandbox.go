@@ -112,6 +112,7 @@ type Sandbox struct {
 	faults        []*queuedFault
 	limits        rateLimiter
 	calls         []Call
+	inFlight      int // requests to X's surface not yet recorded
 	follows       []Follow
 	dms           []DM
 	tweets        []Tweet
