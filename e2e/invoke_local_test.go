@@ -69,6 +69,11 @@ func TestInvokeLocalRunsTheGoFunctionsWithoutDocker(t *testing.T) {
 			wantFailure: "is not valid JSON",
 		},
 		{
+			name:        "another function's event (a stream record) fails the invocation with what is wrong",
+			args:        []string{"-f", "generate_session", "-p", "events/stream-signin.json"},
+			wantFailure: "the event is not an API Gateway HTTP API request",
+		},
+		{
 			name:        "an event the runtime cannot decode fails the invocation",
 			args:        []string{"-f", "generate_session", "-d", `{"headers": "not an object"}`},
 			wantFailure: `"errorType": "UnmarshalTypeError"`,

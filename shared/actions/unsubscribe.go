@@ -109,6 +109,10 @@ type UnsubscribePage struct {
 // payload format 2.0).
 func (p *UnsubscribePage) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	log := logging.ForInvocation(ctx, p.Log)
+	if err := web.CheckEvent(&req); err != nil {
+		log.Error().Err(err).Msg("invocation refused")
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	method := web.Method(&req)
 	if method != http.MethodGet && method != http.MethodPost && method != http.MethodHead {
 		r := page(http.StatusMethodNotAllowed, "Not allowed", "Open the link from the message.", "")

@@ -2,20 +2,22 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
 	"net/url"
 	"strconv"
-
-	"encoding/json"
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/twitter-sessions/twitter-sessions/shared/app"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/app"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/web"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
@@ -571,6 +573,47 @@ func TestBadRequestsGetA4xxAndStoreNothing(t *testing.T) {
 	}
 	if s.count(s.cfg.TwitterTable) != 0 {
 		t.Fatal("a bad callback stored a user")
+	}
+}
+
+// An event that is no HTTP request (another function's event, a REST API
+// payload, nothing) fails the invocation with a message saying so, in each
+// HTTP function, instead of answering a visitor who is not there.
+func TestAnEventThatIsNotAnHTTPRequestFailsTheInvocation(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	routes := s.deps.CallbackRoutes()
+	handlers := map[string]func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error){
+		"generate_session": s.h.StartSignIn,
+		"twitter_callback": routes,
+		"twitter_callback's unsubscribe route": func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+			req.RawPath = "/api/unsubscribe"
+			return routes(ctx, req)
+		},
+	}
+	for _, ev := range []struct{ name, json string }{
+		{"an empty event", `{}`},
+		{"a stream record", `{"Records":[{"eventName":"INSERT","dynamodb":{"Keys":{"uid":{"N":"1"}}}}]}`},
+		{"a REST API (payload 1.0) request", `{"version":"1.0","httpMethod":"POST","path":"/api/twitter-session","body":"follow=true","requestContext":{"httpMethod":"POST"}}`},
+	} {
+		var req events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal([]byte(ev.json), &req); err != nil {
+			t.Fatal(err)
+		}
+		for name, h := range handlers {
+			t.Run(ev.name+" to "+name, func(t *testing.T) {
+				resp, err := h(lambdaCtx(t, 10*time.Second), req)
+				if !errors.Is(err, web.ErrNotHTTPEvent) || resp.StatusCode != 0 {
+					t.Fatalf("status %d err %v, want a failed invocation with ErrNotHTTPEvent", resp.StatusCode, err)
+				}
+			})
+		}
+	}
+	if s.count(s.cfg.SessionTable)+s.count(s.cfg.TwitterTable) != 0 || len(s.sandbox.Calls()) != 0 {
+		t.Fatal("an event that is not a request stored something or reached X")
+	}
+	if !strings.Contains(s.logs.String(), "invocation refused") {
+		t.Fatal("the refusal was not logged")
 	}
 }
 

@@ -53,6 +53,7 @@ type stack struct {
 	key     string
 	clock   *clock
 	proxy   *ddbproxy.Proxy // with viaProxy
+	deps    *app.Deps
 }
 
 type clock struct {
@@ -142,7 +143,7 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 	clk := &clock{}
 	svc := h.Service.(*signin.Service)
 	svc.Now = clk.Now
-	return &stack{t: t, sandbox: sb, xURL: srv.URL, db: db, cfg: cfg, h: h, svc: svc, logs: logs, key: key, clock: clk, proxy: proxy}
+	return &stack{t: t, sandbox: sb, xURL: srv.URL, db: db, cfg: cfg, h: h, svc: svc, logs: logs, key: key, clock: clk, proxy: proxy, deps: deps}
 }
 
 // withUsers replaces the sandbox's test users.

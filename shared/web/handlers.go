@@ -73,6 +73,10 @@ func (h *Handlers) now() time.Time {
 func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	began := h.now()
 	log := logging.ForInvocation(ctx, h.Log)
+	if err := CheckEvent(&req); err != nil {
+		log.Error().Err(err).Msg("invocation refused")
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	asJSON := WantsJSON(&req)
 	if Method(&req) != http.MethodPost {
 		return MethodNotAllowed(http.MethodPost, asJSON), nil
@@ -119,6 +123,10 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	began := h.now()
 	log := logging.ForInvocation(ctx, h.Log)
+	if err := CheckEvent(&req); err != nil {
+		log.Error().Err(err).Msg("invocation refused")
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	if Method(&req) != http.MethodGet {
 		return MethodNotAllowed(http.MethodGet, false), nil
 	}

@@ -46,6 +46,29 @@ func Header(req *events.APIGatewayV2HTTPRequest, name string) string {
 	return ""
 }
 
+// ErrNotHTTPEvent fails an invocation whose event is not an HTTP request at
+// all: API Gateway never sends one, so it comes from a person or a wrong
+// trigger (`serverless invoke local -p` with another function's event, a
+// stream record), and a failed invocation with this message tells them so
+// where an HTTP answer would pretend a visitor was there.
+var ErrNotHTTPEvent error = &NotHTTPEventError{}
+
+// NotHTTPEventError is ErrNotHTTPEvent's type: Lambda reports it as the
+// invocation's errorType.
+type NotHTTPEventError struct{}
+
+func (*NotHTTPEventError) Error() string {
+	return "the event is not an API Gateway HTTP API request (payload format 2.0): requestContext.http.method is missing; see events/http-*.json"
+}
+
+// CheckEvent returns ErrNotHTTPEvent for an event without an HTTP method.
+func CheckEvent(req *events.APIGatewayV2HTTPRequest) error {
+	if req.RequestContext.HTTP.Method == "" {
+		return ErrNotHTTPEvent
+	}
+	return nil
+}
+
 // Method is the request's HTTP method.
 func Method(req *events.APIGatewayV2HTTPRequest) string {
 	return strings.ToUpper(req.RequestContext.HTTP.Method)
