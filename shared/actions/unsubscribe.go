@@ -109,8 +109,7 @@ type UnsubscribePage struct {
 // payload format 2.0).
 func (p *UnsubscribePage) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	log := logging.ForInvocation(ctx, p.Log)
-	if err := web.CheckEvent(&req); err != nil {
-		log.Error().Err(err).Msg("invocation refused")
+	if err := web.CheckEvent(log, &req); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	method := web.Method(&req)

@@ -73,8 +73,7 @@ func (h *Handlers) now() time.Time {
 func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	began := h.now()
 	log := logging.ForInvocation(ctx, h.Log)
-	if err := CheckEvent(&req); err != nil {
-		log.Error().Err(err).Msg("invocation refused")
+	if err := CheckEvent(log, &req); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	asJSON := WantsJSON(&req)
@@ -123,8 +122,7 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	began := h.now()
 	log := logging.ForInvocation(ctx, h.Log)
-	if err := CheckEvent(&req); err != nil {
-		log.Error().Err(err).Msg("invocation refused")
+	if err := CheckEvent(log, &req); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	if Method(&req) != http.MethodGet {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/rs/zerolog"
 )
 
 // Limits on what a request may carry. The sign-up form is a handful of short
@@ -61,9 +62,11 @@ func (*NotHTTPEventError) Error() string {
 	return "the event is not an API Gateway HTTP API request (payload format 2.0): requestContext.http.method is missing; see events/http-*.json"
 }
 
-// CheckEvent returns ErrNotHTTPEvent for an event without an HTTP method.
-func CheckEvent(req *events.APIGatewayV2HTTPRequest) error {
+// CheckEvent returns ErrNotHTTPEvent, and logs the refusal, for an event
+// without an HTTP method; the handler returns it as the invocation's error.
+func CheckEvent(log zerolog.Logger, req *events.APIGatewayV2HTTPRequest) error {
 	if req.RequestContext.HTTP.Method == "" {
+		log.Error().Err(ErrNotHTTPEvent).Msg("invocation refused")
 		return ErrNotHTTPEvent
 	}
 	return nil
