@@ -2,6 +2,7 @@ package actions_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"net/http/httptest"
@@ -100,8 +101,11 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 	t.Cleanup(srv.Close)
 
 	key := make([]byte, 32)
-	for i := range key {
-		key[i] = byte(time.Now().UnixNano()>>(i%8)) ^ byte(i*7)
+	linkKey := make([]byte, 32)
+	for _, b := range [][]byte{key, linkKey} {
+		if _, err := rand.Read(b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	env := map[string]string{
 		"STAGE":                   stage,
@@ -116,6 +120,7 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 		"FOLLOW_UID":              brandUID,
 		"FOLLOW_MODE":             "api",
 		"TOKEN_ENCRYPTION_KEY":    base64.StdEncoding.EncodeToString(key),
+		"LINK_SIGNING_KEY":        base64.StdEncoding.EncodeToString(linkKey),
 		"LOG_LEVEL":               "debug",
 		"WELCOME_DM_TEXT":         welcomeText,
 		"OPT_IN_TWEET_TEXT":       tweetText,

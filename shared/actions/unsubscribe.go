@@ -22,30 +22,38 @@ import (
 // UnsubscribePath is the route of the unsubscribe link.
 const UnsubscribePath = "/api/unsubscribe"
 
-// linkKeyLabel separates the link-signing key from the sealing key it is
-// derived from: HMAC-SHA256(encryption key, label), so the two uses of one
-// secret never meet.
-const linkKeyLabel = "twitter-sessions/unsubscribe-link/v1"
+// legacyLinkKeyLabel is the label of the first scheme, in which the link key
+// was derived from the token encryption key: HMAC-SHA256(encryption key,
+// label). Links signed that way are still in people's inboxes, so the
+// derivation is kept, for verifying only.
+const legacyLinkKeyLabel = "twitter-sessions/unsubscribe-link/v1"
+
+// LegacyLinkKey is the link key that was derived from a token encryption key
+// before links had a key of their own (LINK_SIGNING_KEY). make secrets stores
+// these in LINK_SIGNING_OLD_KEYS so that old links outlive the encryption
+// keys they came from.
+func LegacyLinkKey(encryptionKey []byte) []byte {
+	m := hmac.New(sha256.New, encryptionKey)
+	m.Write([]byte(legacyLinkKeyLabel))
+	return m.Sum(nil)
+}
 
 // Links signs and checks unsubscribe links:
 // <base>?uid=<uid>&sig=<base64url(HMAC-SHA256(k, "unsubscribe:"+uid))[:16 bytes]>.
 // The links never expire (a DM stays in the inbox for years); they can only
-// unsubscribe, and only the user they name.
+// unsubscribe, and only the user they name. Their key is independent of the
+// token encryption keys: rotating and dropping those never breaks a link.
 type Links struct {
 	base *url.URL
-	keys [][]byte // [0] signs; all verify (TOKEN_ENCRYPTION_OLD_KEYS during a rotation)
+	keys [][]byte // [0] signs; all verify
 }
 
-// NewLinks derives the signing keys from the encryption keys (first one
-// signs). base is the unsubscribe route's absolute URL.
-func NewLinks(base *url.URL, encryptionKeys [][]byte) *Links {
-	l := &Links{base: base}
-	for _, k := range encryptionKeys {
-		m := hmac.New(sha256.New, k)
-		m.Write([]byte(linkKeyLabel))
-		l.keys = append(l.keys, m.Sum(nil))
-	}
-	return l
+// NewLinks returns links signed with signKey (LINK_SIGNING_KEY) that also
+// verify under each of verifyOnly (earlier link keys, and the legacy keys
+// derived from token encryption keys). base is the unsubscribe route's
+// absolute URL.
+func NewLinks(base *url.URL, signKey []byte, verifyOnly ...[]byte) *Links {
+	return &Links{base: base, keys: append([][]byte{signKey}, verifyOnly...)}
 }
 
 // BaseFromCallback is the unsubscribe route on the host of our callback URL

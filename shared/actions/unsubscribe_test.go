@@ -16,36 +16,41 @@ import (
 
 func TestUnsubscribeLinks(t *testing.T) {
 	t.Parallel()
-	oldKey, newKey := make([]byte, 32), make([]byte, 32)
-	for i := range newKey {
-		oldKey[i], newKey[i] = byte(i), byte(255-i)
+	linkKey, nextLinkKey, encKey := make([]byte, 32), make([]byte, 32), make([]byte, 32)
+	for i := range linkKey {
+		linkKey[i], nextLinkKey[i], encKey[i] = byte(i), byte(255-i), byte(i*3)
 	}
 	cb, _ := url.Parse("https://api.brand.example/api/twitter-callback?x=1")
 	base := actions.BaseFromCallback(cb)
 	if base.String() != "https://api.brand.example/api/unsubscribe" {
 		t.Fatalf("base %s", base)
 	}
-	before := actions.NewLinks(base, [][]byte{oldKey})
-	during := actions.NewLinks(base, [][]byte{newKey, oldKey}) // rotation: old links still work
-	link, _ := url.Parse(before.URL(aliceUID))
+	links := actions.NewLinks(base, linkKey)
+	link, _ := url.Parse(links.URL(aliceUID))
 	sig := link.Query().Get("sig")
 	changed := sig[:len(sig)-1] + "A" // the last character, whatever it was, made another
 	if changed == sig {
 		changed = sig[:len(sig)-1] + "Q"
 	}
+	// A link of the first scheme: signed with a key derived from the token
+	// encryption key.
+	legacy, _ := url.Parse(actions.NewLinks(base, actions.LegacyLinkKey(encKey)).URL(aliceUID))
+	legacySig := legacy.Query().Get("sig")
 	tests := []struct {
 		name     string
 		links    *actions.Links
 		uid, sig string
 		ok       bool
 	}{
-		{"a link verifies", before, aliceUID, sig, true},
-		{"a link signed with a rotated-out key still verifies during the rotation", during, aliceUID, sig, true},
-		{"a signature does not work for another user", before, bobUID, sig, false},
-		{"a changed signature fails", before, aliceUID, changed, false},
-		{"an empty signature fails", before, aliceUID, "", false},
-		{"a uid that is not an X id fails", before, "1.2e18", sig, false},
-		{"a key that never signed it fails", actions.NewLinks(base, [][]byte{newKey}), aliceUID, sig, false},
+		{"a link verifies", links, aliceUID, sig, true},
+		{"a link signed with an earlier link key still verifies", actions.NewLinks(base, nextLinkKey, linkKey), aliceUID, sig, true},
+		{"a link of the first scheme verifies under its derived key", actions.NewLinks(base, linkKey, actions.LegacyLinkKey(encKey)), aliceUID, legacySig, true},
+		{"the derived key is not the encryption key itself", actions.NewLinks(base, linkKey, encKey), aliceUID, legacySig, false},
+		{"a signature does not work for another user", links, bobUID, sig, false},
+		{"a changed signature fails", links, aliceUID, changed, false},
+		{"an empty signature fails", links, aliceUID, "", false},
+		{"a uid that is not an X id fails", links, "1.2e18", sig, false},
+		{"a key that never signed it fails", actions.NewLinks(base, nextLinkKey), aliceUID, sig, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,7 +59,7 @@ func TestUnsubscribeLinks(t *testing.T) {
 			}
 		})
 	}
-	if f := before.Footer("Hi", aliceUID); !strings.HasPrefix(f, "Hi\n\nStop these messages: https://api.brand.example/api/unsubscribe?sig=") {
+	if f := links.Footer("Hi", aliceUID); !strings.HasPrefix(f, "Hi\n\nStop these messages: https://api.brand.example/api/unsubscribe?sig=") {
 		t.Fatalf("footer %q", f)
 	}
 }
@@ -72,7 +77,7 @@ func (f *fakeUnsub) Unsubscribe(_ context.Context, uid string, _ time.Time) (boo
 func TestUnsubscribePage(t *testing.T) {
 	t.Parallel()
 	base, _ := url.Parse("https://api.brand.example/api/unsubscribe")
-	links := actions.NewLinks(base, [][]byte{make([]byte, 32)})
+	links := actions.NewLinks(base, make([]byte, 32))
 	good, _ := url.Parse(links.URL(aliceUID))
 	req := func(method, rawQuery string) events.APIGatewayV2HTTPRequest {
 		r := events.APIGatewayV2HTTPRequest{RawPath: actions.UnsubscribePath, RawQueryString: rawQuery}

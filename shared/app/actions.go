@@ -52,9 +52,16 @@ func (d *Deps) Actions() *actions.Handler {
 }
 
 // UnsubscribeLinks signs the links of the DM footers, on the host of
-// TWITTER_CALLBACK_URL, with a key derived from the encryption keys.
+// TWITTER_CALLBACK_URL, with LINK_SIGNING_KEY. Links signed earlier verify
+// too: under LINK_SIGNING_OLD_KEYS, and under the keys that the first scheme
+// derived from the token encryption keys still configured.
 func (d *Deps) UnsubscribeLinks() *actions.Links {
-	return actions.NewLinks(actions.BaseFromCallback(d.Config.CallbackURL), d.Config.EncryptionKeys)
+	c := d.Config
+	verify := append([][]byte(nil), c.LinkOldKeys...)
+	for _, k := range c.EncryptionKeys {
+		verify = append(verify, actions.LegacyLinkKey(k))
+	}
+	return actions.NewLinks(actions.BaseFromCallback(c.CallbackURL), c.LinkKey[0], verify...)
 }
 
 // Unsubscribe builds the handler of GET/POST /api/unsubscribe.

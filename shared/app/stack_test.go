@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -100,11 +101,7 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 
-	rawKey := make([]byte, 32)
-	for i := range rawKey {
-		rawKey[i] = byte(time.Now().UnixNano() >> (i % 8))
-	}
-	key := base64.StdEncoding.EncodeToString(rawKey)
+	key := newTestKey(t)
 	env := map[string]string{
 		"STAGE":                   stage,
 		"SESSION_TABLE":           stage + "_session",
@@ -117,6 +114,7 @@ func newStack(t *testing.T, opts ...stackOption) *stack {
 		"FOLLOW_UID":              brandUID,
 		"FOLLOW_MODE":             "intent",
 		"TOKEN_ENCRYPTION_KEY":    key,
+		"LINK_SIGNING_KEY":        newTestKey(t),
 		"LOG_LEVEL":               "debug",
 	}
 	for k, v := range set.env {
@@ -302,4 +300,14 @@ func (s *stack) calls(endpoint string) int {
 		}
 	}
 	return n
+}
+
+// newTestKey returns base64 of 32 random bytes (crypto/rand).
+func newTestKey(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/origins"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
@@ -62,12 +63,29 @@ type Config struct {
 	APIBaseURL     *url.URL // both /oauth/* and /2/* live under it
 	CallbackURL    *url.URL // our twitter_callback route, registered with the X app
 	SiteURL        *url.URL // where the browser lands after sign-in
+	// AllowedOrigins are the pages that may start a sign-in: the origin of
+	// SiteURL and every origin of ALLOWED_ORIGINS.
+	AllowedOrigins origins.Set
 
 	FollowUID  string // the brand's X id, decimal digits (never a float)
 	FollowMode FollowMode
 
 	// EncryptionKeys[0] seals; all of them open (rotation).
 	EncryptionKeys Keys
+	// EncryptionKeyID is TOKEN_ENCRYPTION_KEY_ID: the id of the current key as
+	// the deploy saw it ("" when not given). It is what makes a deploy after a
+	// rotation change the functions' configuration; a mismatch with
+	// EncryptionKeys[0] is worth a warning, not a refusal to start.
+	EncryptionKeyID string
+	// EncryptionKeySSM names the SSM parameters the keys came from (deployed
+	// stages; empty locally), so that a warm function can read them again
+	// when it meets a value sealed with a key it does not know.
+	EncryptionKeySSM KeyParams
+
+	// LinkKey signs the unsubscribe links; LinkOldKeys only verify them
+	// (links sent under earlier keys keep working).
+	LinkKey     Keys
+	LinkOldKeys Keys
 
 	LogLevel zerolog.Level
 
@@ -111,17 +129,31 @@ func Load(ctx context.Context, env Env, src SecretSource) (*Config, error) {
 		APIBaseURL:     p.url(env, "TWITTER_API_BASE_URL", "https://api.x.com"),
 		CallbackURL:    p.url(env, "TWITTER_CALLBACK_URL", ""),
 		SiteURL:        p.url(env, "SITE_CALLBACK_URL", ""),
-		FollowUID:      p.xid(env, "FOLLOW_UID"),
-		FollowMode:     p.followMode(env),
-		EncryptionKeys: p.keys(env),
-		LogLevel:       p.level(env),
-		WelcomeDMText:  textOr(env, "WELCOME_DM_TEXT", "Thanks for signing up! We'll keep you posted here."),
-		OptInTweetText: textOr(env, "OPT_IN_TWEET_TEXT", "I just signed up!"),
+		EncryptionKeySSM: KeyParams{
+			Current: strings.TrimSpace(env("TOKEN_ENCRYPTION_KEY_SSM")),
+			Old:     strings.TrimSpace(env("TOKEN_ENCRYPTION_OLD_KEYS_SSM")),
+		},
+		FollowUID:       p.xid(env, "FOLLOW_UID"),
+		FollowMode:      p.followMode(env),
+		EncryptionKeys:  p.keys(env),
+		EncryptionKeyID: p.keyID(env),
+		LinkKey:         p.keyList(env, "LINK_SIGNING_KEY", true),
+		LinkOldKeys:     p.keyList(env, "LINK_SIGNING_OLD_KEYS", false),
+		LogLevel:        p.level(env),
+		WelcomeDMText:   textOr(env, "WELCOME_DM_TEXT", "Thanks for signing up! We'll keep you posted here."),
+		OptInTweetText:  textOr(env, "OPT_IN_TWEET_TEXT", "I just signed up!"),
 	}
+	c.AllowedOrigins = p.origins(env, c.SiteURL)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// KeyParams names the SSM parameters of the token encryption keys.
+type KeyParams struct {
+	Current string // TOKEN_ENCRYPTION_KEY_SSM
+	Old     string // TOKEN_ENCRYPTION_OLD_KEYS_SSM (optional parameter)
 }
 
 func textOr(env Env, name, def string) string {
@@ -201,26 +233,69 @@ func (p *problems) followMode(env Env) FollowMode {
 }
 
 func (p *problems) keys(env Env) Keys {
-	cur := p.required(env, "TOKEN_ENCRYPTION_KEY")
-	var keys Keys
-	if cur != "" {
-		k, err := seal.ParseKey(cur)
-		if err != nil {
-			p.add("TOKEN_ENCRYPTION_KEY %s (want base64 of 32 random bytes)", err)
+	return append(p.keyList(env, "TOKEN_ENCRYPTION_KEY", true), p.keyList(env, "TOKEN_ENCRYPTION_OLD_KEYS", false)...)
+}
+
+// keyList reads one key (required) or a comma-separated list of keys
+// (optional), each base64 of 32 bytes. Errors never quote a key.
+func (p *problems) keyList(env Env, name string, one bool) Keys {
+	raw := env(name)
+	if one {
+		if raw = p.required(env, name); raw == "" {
+			return nil
 		}
-		keys = append(keys, k)
+		k, err := seal.ParseKey(raw)
+		if err != nil {
+			p.add("%s %s (want base64 of 32 random bytes)", name, err)
+			return nil
+		}
+		return Keys{k}
 	}
-	for i, old := range strings.Split(env("TOKEN_ENCRYPTION_OLD_KEYS"), ",") {
-		if strings.TrimSpace(old) == "" {
+	var keys Keys
+	for i, s := range strings.Split(raw, ",") {
+		if strings.TrimSpace(s) == "" {
 			continue
 		}
-		k, err := seal.ParseKey(old)
+		k, err := seal.ParseKey(s)
 		if err != nil {
-			p.add("TOKEN_ENCRYPTION_OLD_KEYS entry %d %s", i+1, err)
+			p.add("%s entry %d %s", name, i+1, err)
+			continue
 		}
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// keyID reads TOKEN_ENCRYPTION_KEY_ID: a key id (seal.KeyID, 8 hex digits)
+// or empty.
+func (p *problems) keyID(env Env) string {
+	v := strings.ToLower(strings.TrimSpace(env("TOKEN_ENCRYPTION_KEY_ID")))
+	if v == "" {
+		return ""
+	}
+	if len(v) != 8 || strings.Trim(v, "0123456789abcdef") != "" {
+		p.add("TOKEN_ENCRYPTION_KEY_ID %q is not a key id (8 hex digits)", v)
+		return ""
+	}
+	return v
+}
+
+// origins is the origin of the site plus ALLOWED_ORIGINS.
+func (p *problems) origins(env Env, site *url.URL) origins.Set {
+	list := []string{}
+	if site != nil {
+		list = append(list, origins.Of(site))
+	}
+	for _, o := range strings.Split(env("ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			list = append(list, o)
+		}
+	}
+	set, err := origins.NewSet(list...)
+	if err != nil {
+		p.add("ALLOWED_ORIGINS: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	return set
 }
 
 func (p *problems) level(env Env) zerolog.Level {
@@ -241,6 +316,13 @@ var secretVars = [][2]string{
 	{"TWITTER_CONSUMER_SECRET", "TWITTER_CONSUMER_SECRET_SSM"},
 	{"TOKEN_ENCRYPTION_KEY", "TOKEN_ENCRYPTION_KEY_SSM"},
 	{"TOKEN_ENCRYPTION_OLD_KEYS", "TOKEN_ENCRYPTION_OLD_KEYS_SSM"},
+	{"LINK_SIGNING_KEY", "LINK_SIGNING_KEY_SSM"},
+	{"LINK_SIGNING_OLD_KEYS", "LINK_SIGNING_OLD_KEYS_SSM"},
+}
+
+// optionalSecret reports the secrets whose parameter may not exist.
+func optionalSecret(name string) bool {
+	return name == "TOKEN_ENCRYPTION_OLD_KEYS" || name == "LINK_SIGNING_OLD_KEYS"
 }
 
 // resolveSecrets fetches, in one call, every secret whose value is not given
@@ -271,7 +353,7 @@ func resolveSecrets(ctx context.Context, env Env, src SecretSource, p *problems)
 	p.secretsEnv = map[string]string{}
 	for _, name := range names {
 		v, ok := values[name]
-		if !ok && byName[name] != "TOKEN_ENCRYPTION_OLD_KEYS" {
+		if !ok && !optionalSecret(byName[name]) {
 			p.add("SSM parameter %s (for %s) does not exist", name, byName[name])
 			continue
 		}

@@ -20,6 +20,7 @@ func validEnv() map[string]string {
 		"SITE_CALLBACK_URL":       "http://127.0.0.1:8080/",
 		"FOLLOW_UID":              "1900000000000000001",
 		"TOKEN_ENCRYPTION_KEY":    devKey,
+		"LINK_SIGNING_KEY":        "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=",
 	}
 }
 
