@@ -87,6 +87,7 @@ func (d *Deps) SignIn() *web.Handlers {
 			CallbackURL:  c.CallbackURL,
 			FollowIntent: c.FollowMode == config.FollowIntent,
 			BrandUID:     c.FollowUID,
+			Origins:      c.AllowedOrigins,
 		},
 		Log:    d.Log,
 		Budget: Margin,

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/logging"
+	"github.com/twitter-sessions/twitter-sessions/shared/origins"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 )
 
@@ -28,6 +29,9 @@ type Site struct {
 	CallbackURL  *url.URL // TWITTER_CALLBACK_URL: the binding cookie's path and Secure flag come from it
 	FollowIntent bool     // FOLLOW_MODE=intent
 	BrandUID     string   // FOLLOW_UID
+	// Origins are the pages allowed to start a sign-in (the site's origin
+	// and ALLOWED_ORIGINS).
+	Origins origins.Set
 }
 
 // Handlers serve the two sign-in routes. Build once; safe for concurrent use.
