@@ -78,12 +78,15 @@ deploy: $(NODE_STAMP) ## Deploy the stack: make deploy STAGE=staging|production
 need-deployed-stage = @[[ "$(STAGE)" =~ ^(staging|production)$$ ]] || { echo "say which stage: make $@ STAGE=staging|production"; exit 2; }
 
 URL ?=
-smoke: ## After a deploy: start a sign-in on the deployed API (URL=<HttpApi URL>); X must hand out a request token
-	@[[ -n "$(URL)" ]] || { echo "make smoke URL=<the HttpApi URL that deploy printed>"; exit 2; }
-	@out=$$(curl -sS --max-time 15 -H 'Accept: application/json' --data 'follow=false' "$(URL)/api/twitter-session"); \
-	  echo "$$out"; [[ "$$out" == *'"authorize_url":"http'*'oauth_token='* ]] \
-	  && echo "smoke: ok (keys, secret in SSM, callback URL and X all answered)" \
-	  || { echo "smoke: FAILED (see the reason above and the function's log: npx serverless logs -f generate_session --stage ...)"; exit 1; }
+ORIGIN ?=
+smoke: ## After a deploy: start a sign-in on the deployed API (URL=<HttpApi URL> ORIGIN=<your site's origin>)
+	@[[ -n "$(URL)" && -n "$(ORIGIN)" ]] || { echo "make smoke URL=<the HttpApi URL that deploy printed> ORIGIN=<an allowed page origin, e.g. https://www.brand.com>"; exit 2; }
+	@out=$$(curl -sS --max-time 15 -H 'Accept: application/json' -H 'Origin: $(ORIGIN)' --data 'follow=false' "$(URL)/api/twitter-session"); \
+	  echo "$$out"; [[ "$$out" == *'"authorize_url":"http'* ]] \
+	  || { echo "smoke: FAILED (see the reason above and the function's log: npx serverless logs -f generate_session --stage ...)"; exit 1; }; \
+	  code=$$(curl -sS --max-time 15 -o /dev/null -w '%{http_code}' -H 'Accept: application/json' -H 'Origin: https://smoke-test.invalid' --data 'follow=false' "$(URL)/api/twitter-session"); \
+	  [[ "$$code" == 403 ]] || { echo "smoke: FAILED: a sign-in started from another origin answered $$code, want 403"; exit 1; }; \
+	  echo "smoke: ok (keys, secrets in SSM, callback URL and X all answered; another origin is refused with 403)"
 
 secrets: ## Store the X consumer secret (typed, not echoed) and create the encryption key in SSM for STAGE
 	$(need-deployed-stage)

@@ -64,6 +64,12 @@ func TestInvokeLocalRunsTheGoFunctionsWithoutDocker(t *testing.T) {
 			wantBody:   "application/x-www-form-urlencoded",
 		},
 		{
+			name:       "a form posted from another site's page is refused with 403",
+			args:       []string{"-f", "generate_session", "-p", "events/http-generate-session-foreign-origin.json"},
+			wantStatus: 403,
+			wantBody:   "sign-ins start from the brand's own page",
+		},
+		{
 			name:        "an event that is not JSON is a clear error",
 			args:        []string{"-f", "generate_session", "-d", `{"version": "2.0",`},
 			wantFailure: "is not valid JSON",
@@ -135,6 +141,9 @@ func invokeLocal(t *testing.T, s *devStack, args ...string) (stdout, stderr stri
 		"--env", "TWITTER_API_BASE_URL="+s.sandbox.String(),
 		"--env", "TWITTER_CALLBACK_URL="+s.site.JoinPath("api/twitter-callback").String(),
 		"--env", "SITE_CALLBACK_URL="+s.site.String(),
+		// The sample events come from make dev's page; this stack's page is on
+		// another port.
+		"--env", "ALLOWED_ORIGINS=http://127.0.0.1:8080",
 	)
 	cmd := exec.CommandContext(ctx, "npx", argv...)
 	cmd.Dir = s.root

@@ -161,9 +161,19 @@ func lambdaCtx(t *testing.T, timeout time.Duration) context.Context {
 	return lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "req-" + t.Name()})
 }
 
+// siteOrigin is the origin of siteURL: the page the form is posted from.
+const siteOrigin = "https://brand.example"
+
+// formRequest is the form posted from the brand's page (Origin: siteOrigin,
+// as a browser sends it) unless headers say otherwise; a header given as ""
+// is left out.
 func formRequest(form string, headers map[string]string) events.APIGatewayV2HTTPRequest {
-	h := map[string]string{"content-type": "application/x-www-form-urlencoded"}
+	h := map[string]string{"content-type": "application/x-www-form-urlencoded", "origin": siteOrigin}
 	for k, v := range headers {
+		if v == "" {
+			delete(h, k)
+			continue
+		}
 		h[k] = v
 	}
 	req := events.APIGatewayV2HTTPRequest{

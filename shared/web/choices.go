@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 )
@@ -29,12 +30,13 @@ func ParseChoices(form url.Values, site *url.URL) (signin.Choices, *Problem) {
 		return c, p
 	}
 	for _, k := range utmFields {
-		v := strings.TrimSpace(form.Get(k))
+		raw := strings.TrimSpace(form.Get(k))
+		if utf8.RuneCountInString(raw) > maxUTM {
+			return c, problem(http.StatusBadRequest, "bad_"+k, "%s must be at most %d characters", k, maxUTM)
+		}
+		v := SafeUTM(raw)
 		if v == "" {
 			continue
-		}
-		if len(v) > maxUTM || strings.IndexFunc(v, unicode.IsControl) >= 0 {
-			return c, problem(http.StatusBadRequest, "bad_"+k, "%s must be at most %d printable characters", k, maxUTM)
 		}
 		if c.UTM == nil {
 			c.UTM = map[string]string{}
@@ -43,6 +45,23 @@ func ParseChoices(form url.Values, site *url.URL) (signin.Choices, *Problem) {
 	}
 	c.ReturnTo = ReturnTo(form.Get("return_to"), site)
 	return c, nil
+}
+
+// SafeUTM keeps an attribution value to a character set that is inert
+// wherever it is shown later (an operator's export, a dashboard, a page):
+// letters, digits and - _ . ~; a space (a "+" in the form) becomes _, and
+// everything else (markup, quotes, control characters) is dropped. The
+// visitor still signs in; only the attribution is cleaned.
+func SafeUTM(v string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r), strings.ContainsRune("-_.~", r):
+			return r
+		case r == ' ':
+			return '_'
+		}
+		return -1
+	}, v)
 }
 
 func flag(form url.Values, name string) (bool, *Problem) {

@@ -84,6 +84,16 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	if Method(&req) != http.MethodPost {
 		return MethodNotAllowed(http.MethodPost, asJSON), nil
 	}
+	// Where the request came from is decided first: a page that may not
+	// start a sign-in gets nothing (no call to X, no write, no cookie).
+	if p := CheckOrigin(&req, h.Site.Origins); p != nil {
+		log.Warn().Str("outcome", "refused").Str("reason", p.Reason).Int("status", p.Status).
+			Str("origin", truncate(Header(&req, "origin"), 100)).Msg("sign-in not started: not from the brand's page")
+		if asJSON {
+			return JSON(p.Status, map[string]string{"result": "fail", "reason": p.Reason, "error": p.Message}), nil
+		}
+		return Refuse(p, false), nil
+	}
 	form, p := ParseForm(&req)
 	var choices signin.Choices
 	if p == nil {
