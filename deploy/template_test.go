@@ -20,6 +20,7 @@ type template struct {
 type resource struct {
 	Type           string         `json:"Type"`
 	DeletionPolicy string         `json:"DeletionPolicy"`
+	Condition      string         `json:"Condition"`
 	Properties     map[string]any `json:"Properties"`
 }
 
