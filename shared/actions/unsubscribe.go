@@ -91,7 +91,7 @@ func (l *Links) Verify(uid, sig string) bool {
 	return ok
 }
 
-// Footer appends the unsubscribe line to a DM's text (x-api.md: automated DMs
+// Footer appends the unsubscribe line to a DM's text (X's automation rules: automated DMs
 // must carry a visible way to stop them).
 func (l *Links) Footer(text, uid string) string {
 	return text + "\n\nStop these messages: " + l.URL(uid)

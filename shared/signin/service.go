@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-// SessionTTL is how long a started sign-in may take (design.md: 15 minutes).
+// SessionTTL is how long a started sign-in may take: long enough to read X's
+// consent page, short enough that a request token left lying around is soon
+// useless.
 const SessionTTL = 15 * time.Minute
 
 // Service runs sign-ins. Build it once per cold start; it is safe for

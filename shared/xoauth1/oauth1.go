@@ -35,7 +35,8 @@ type Protocol struct {
 var _ signin.Protocol = (*Protocol)(nil)
 
 // New returns the protocol for one X app. Every step uses the same host
-// (x-api.md: mixing hosts breaks sign-in for some users).
+// (mixing api.twitter.com and api.x.com between the steps breaks sign-in for
+// some users).
 func New(o Options) *Protocol {
 	base := strings.TrimRight(o.BaseURL.String(), "/")
 	hc := o.HTTPClient

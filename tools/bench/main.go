@@ -1,4 +1,4 @@
-// Command bench measures what issue 6 promises and prints one table (also
+// Command bench measures the service's speed and size and prints one table (also
 // written to .build/bench.md), as `make bench` runs it:
 //
 //   - cold start of each function's real bootstrap under the AWS Lambda

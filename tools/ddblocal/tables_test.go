@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// contract is what design.md says about the tables, per logical id.
+// contract is what the tables must be (README.md, "How it works"), per logical id.
 var contract = map[string]struct {
 	suffix, key string
 	keyType     types.ScalarAttributeType

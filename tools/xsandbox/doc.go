@@ -2,7 +2,7 @@
 // local runs and tests. It is local tooling: no Lambda imports it.
 //
 // It owns X's side of everything the service does with X, imitating the
-// behaviour described in shared/x-api.md:
+// behaviour of X that the service relies on:
 //
 //   - the OAuth 1.0a three-legged flow (RFC 5849 section 2):
 //     POST /oauth/request_token, the authorize page a person can click at

@@ -122,7 +122,8 @@ func (s *Sandbox) handleDM(in *inbound, me User) reply {
 	case strings.TrimSpace(req.Text) == "":
 		return invalidRequest("The `text` field is required and must not be empty.")
 	case recipient.ID == me.ID:
-		// Unconfirmed on X (see x-api.md); refusing keeps clients honest.
+		// Whether X lets a user DM themselves is not confirmed; refusing keeps
+		// clients honest.
 		return invalidRequest("You cannot send a Direct Message to yourself.")
 	case !recipient.acceptsDMs():
 		return forbidden(fmt.Sprintf("@%s does not accept DMs from @%s", recipient.Username, me.Username))
