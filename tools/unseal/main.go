@@ -1,6 +1,5 @@
 // Command unseal opens a value sealed by the service (a user's token or
-// secret, a session's request secret) for an operator, as the original
-// project's local/decrypt.js did.
+// secret, a session's request secret) for an operator.
 //
 //	TOKEN_ENCRYPTION_KEY=... go run ./tools/unseal -context token:<uid> <sealed value>
 //
