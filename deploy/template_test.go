@@ -178,7 +178,7 @@ func TestFunctionsRoutesAndTrigger(t *testing.T) {
 func TestIAMIsLeastPrivilege(t *testing.T) {
 	want := map[string]map[string]string{ // role -> action -> resource it must name
 		"GenerateSessionRole": {"dynamodb:PutItem": "SessionTable"},
-		"TwitterCallbackRole": {"dynamodb:DeleteItem": "SessionTable", "dynamodb:UpdateItem": "TwitterTable", "dynamodb:GetItem": "TwitterTable"},
+		"TwitterCallbackRole": {"dynamodb:DeleteItem": "SessionTable", "dynamodb:UpdateItem": "TwitterTable"},
 		"TwitterActionsRole": {
 			"dynamodb:GetItem": "TwitterTable", "dynamodb:UpdateItem": "TwitterTable", "dynamodb:Scan": "TwitterTable",
 			"dynamodb:GetRecords": "StreamArn", "dynamodb:GetShardIterator": "StreamArn", "dynamodb:DescribeStream": "StreamArn", "dynamodb:ListStreams": "StreamArn",

@@ -1,0 +1,5 @@
+//go:build race
+
+package iamusage
+
+const raceEnabled = true
