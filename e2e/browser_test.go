@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -296,29 +297,49 @@ func TestBrowserCancelAtXShowsDenied(t *testing.T) {
 	}
 }
 
+// TestBrowserSinglePageSignUpUsesJSONAndShowsSuccess runs the single-page
+// variant on the API's own origin and on another origin of the same site
+// (as deployed: the brand's page and execute-api). Across origins, spa.js's
+// fetch must send and accept cookies (credentials: 'include') and the API
+// must answer it with CORS headers for that origin; without either the
+// binding cookie is dropped and X's callback ends in session_mismatch.
 func TestBrowserSinglePageSignUpUsesJSONAndShowsSuccess(t *testing.T) {
 	t.Parallel()
 	s := theStack(t)
-	b := newBrowser(t)
-
-	spa := s.site.JoinPath("spa.html").String()
-	// bob's id is 2^53+1: it must survive the browser, the API and the store.
-	if got := b.signUp(spa, false, "bob"); got != "success" {
-		t.Fatalf("the page shows result %q, want success; tools/dev logged:\n%s", got, s.logs(20))
+	tests := []struct {
+		name string
+		page *url.URL // where spa.html is served
+	}{
+		{"the page on the API's origin", s.site},
+		{"the page on another origin of the same site", s.pages},
 	}
-	// return_to brought the visitor back to the single-page variant.
-	if loc := b.location(); !strings.HasPrefix(loc, spa+"?") {
-		t.Errorf("the browser ended on %s, want %s (return_to)", loc, spa)
-	}
-	if title := b.text("#result h2"); !strings.Contains(title, "@bob") {
-		t.Errorf("the result says %q, want it to name @bob", title)
-	}
-	if got := storedUser(t, s, bobUID).str("screen_name"); got != "bob" {
-		t.Errorf("stored screen_name of uid %s = %q, want bob", bobUID, got)
-	}
-	// The JSON mode was used: the sign-in started with "json":true in the function's log line.
-	if !strings.Contains(s.out.String(), `"json":true`) {
-		t.Errorf("no sign-in started in JSON mode in tools/dev's log:\n%s", s.logs(20))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := newBrowser(t)
+			spa := tt.page.JoinPath("spa.html").String()
+			// bob's id is 2^53+1: it must survive the browser, the API and the store.
+			if got := b.signUp(spa, false, "bob"); got != "success" {
+				reason, _ := b.attr("#reason", "data-reason")
+				t.Fatalf("the page shows result %q (reason %q), want success; tools/dev logged:\n%s", got, reason, s.logs(20))
+			}
+			// return_to brought the visitor back to the single-page variant,
+			// on the site's origin (return_to may only name the site).
+			back := s.site.JoinPath("spa.html").String()
+			if loc := b.location(); !strings.HasPrefix(loc, back+"?") {
+				t.Errorf("the browser ended on %s, want %s (return_to)", loc, back)
+			}
+			if title := b.text("#result h2"); !strings.Contains(title, "@bob") {
+				t.Errorf("the result says %q, want it to name @bob", title)
+			}
+			if got := storedUser(t, s, bobUID).str("screen_name"); got != "bob" {
+				t.Errorf("stored screen_name of uid %s = %q, want bob", bobUID, got)
+			}
+			// The JSON mode was used: the sign-in started with "json":true in the function's log line.
+			if !strings.Contains(s.out.String(), `"json":true`) {
+				t.Errorf("no sign-in started in JSON mode in tools/dev's log:\n%s", s.logs(20))
+			}
+		})
 	}
 }
 

@@ -32,12 +32,14 @@ type devStack struct {
 	root    string   // the repository
 	site    *url.URL // the landing page (SITE_CALLBACK_URL)
 	sandbox *url.URL // the X sandbox (TWITTER_API_BASE_URL)
+	pages   *url.URL // site/ served from another origin of the same site, allowed by ALLOWED_ORIGINS
 	dynamo  string   // DynamoDB Local's endpoint, as tools/dev printed it
 	tmp     string   // binary, env file and DynamoDB data
 
-	cmd    *exec.Cmd
-	out    *syncBuffer // everything tools/dev printed
-	exited chan struct{}
+	cmd       *exec.Cmd
+	out       *syncBuffer // everything tools/dev printed
+	exited    chan struct{}
+	pagesStop func()
 }
 
 var stack struct {
@@ -64,15 +66,7 @@ func TestMain(m *testing.M) {
 func theStack(t *testing.T) *devStack {
 	t.Helper()
 	stack.once.Do(func() {
-		// The ports are picked free, then closed for tools/dev to listen on:
-		// another process may take one in between. tools/dev listens before
-		// anything else, so that shows at once; try again with new ports.
-		for try := 1; ; try++ {
-			stack.s, stack.err = startStack()
-			if stack.err == nil || try == 3 || !strings.Contains(stack.err.Error(), "address already in use") {
-				break
-			}
-		}
+		stack.s, stack.err = startStackRetrying()
 	})
 	if stack.err != nil {
 		t.Fatalf("starting the dev stack (tools/dev): %v", stack.err)
@@ -80,7 +74,20 @@ func theStack(t *testing.T) *devStack {
 	return stack.s
 }
 
-func startStack() (*devStack, error) {
+// startStackRetrying starts a dev stack (tools/dev with the extra flags) on
+// free ports. The ports are picked free, then closed for tools/dev to listen
+// on: another process may take one in between. tools/dev listens before
+// anything else, so that shows at once; try again with new ports.
+func startStackRetrying(flags ...string) (s *devStack, err error) {
+	for try := 1; ; try++ {
+		s, err = startStack(flags...)
+		if err == nil || try == 3 || !strings.Contains(err.Error(), "address already in use") {
+			return s, err
+		}
+	}
+}
+
+func startStack(flags ...string) (*devStack, error) {
 	root, err := ddblocal.RepoRoot()
 	if err != nil {
 		return nil, err
@@ -107,9 +114,21 @@ func startStack() (*devStack, error) {
 	}
 	s.site = &url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", sitePort), Path: "/"}
 	s.sandbox = &url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", sandboxPort)}
+	// The single-page variant on another origin of the API's site, as a
+	// brand's page (www.) and API (api.) may be: allowed by ALLOWED_ORIGINS.
+	s.pages, s.pagesStop, err = startPages(root, s.site)
+	if err != nil {
+		return nil, err
+	}
+	running := false // from then on, s.stop stops the pages too
+	defer func() {
+		if !running {
+			s.pagesStop()
+		}
+	}()
 	envFile := filepath.Join(tmp, "env")
-	env := fmt.Sprintf("TWITTER_API_BASE_URL=%s\nTWITTER_CALLBACK_URL=%s\nSITE_CALLBACK_URL=%s\n",
-		s.sandbox, s.site.JoinPath("api/twitter-callback"), s.site)
+	env := fmt.Sprintf("TWITTER_API_BASE_URL=%s\nTWITTER_CALLBACK_URL=%s\nSITE_CALLBACK_URL=%s\nALLOWED_ORIGINS=%s,%s\n",
+		s.sandbox, s.site.JoinPath("api/twitter-callback"), s.site, origin(s.site), origin(s.pages))
 	if err := os.WriteFile(envFile, []byte(env), 0o600); err != nil {
 		return nil, err
 	}
@@ -120,13 +139,14 @@ func startStack() (*devStack, error) {
 		return nil, err
 	}
 
-	s.cmd = exec.Command(bin, "-reset", "-data", filepath.Join(tmp, "dynamodb"), "-ddb-port", "0", "-env-file", relEnv)
+	s.cmd = exec.Command(bin, append([]string{"-reset", "-data", filepath.Join(tmp, "dynamodb"), "-ddb-port", "0", "-env-file", relEnv}, flags...)...)
 	s.cmd.Dir = root
 	pr, pw := io.Pipe()
 	s.cmd.Stdout, s.cmd.Stderr = pw, pw
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
+	running = true
 	go func() {
 		_ = s.cmd.Wait()
 		pw.Close()
@@ -171,7 +191,10 @@ func startStack() (*devStack, error) {
 // exits and leaves no DynamoDB Local behind.
 func (s *devStack) stop() error {
 	defer os.RemoveAll(s.tmp)
-	if s.cmd.Process == nil {
+	if s.pagesStop != nil {
+		defer s.pagesStop()
+	}
+	if s.cmd == nil || s.cmd.Process == nil {
 		return nil
 	}
 	_ = s.cmd.Process.Signal(syscall.SIGINT)

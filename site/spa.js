@@ -1,6 +1,13 @@
 // spa.html: the same sign-up for single-page frontends. The form is sent with fetch and
-// `Accept: application/json`; the API answers {"authorize_url", "expires_at"} (and sets the cookie that binds this
-// browser to the sign-in, hence credentials: "same-origin"), and the page navigates to X itself.
+// `Accept: application/json`; the API answers {"authorize_url", "expires_at"} and sets the cookie that binds this
+// browser to the sign-in, and the page navigates to X itself.
+// The API may be on another origin of the same site as this page (www.example.com and api.example.com; set the
+// form's action to the API's URL): credentials: 'include' makes the browser keep and send that cookie across
+// origins, where 'same-origin' drops it and every sign-in ends in session_mismatch. The API's CORS configuration
+// must list this page's origin (the allowedOrigins param), or the browser refuses the answer. On another SITE
+// (execute-api.amazonaws.com under www.example.com) the browser refuses the SameSite=Lax cookie of a fetch even so:
+// give the API a custom domain on the page's site, or use the classic form (index.html), whose top-level POST
+// navigation may set it.
 // Other answers: 200 {"result":"fail","reason"} when X or the store failed, 4xx {"error","reason"} for a form the
 // API refuses. X sends the browser back to return_to, this page, which shows the result like index.html.
 import { preparePage, showResult } from './site.js';
@@ -48,7 +55,7 @@ form.addEventListener('submit', async (event) => {
       method: 'POST',
       headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(new FormData(form)),
-      credentials: 'same-origin',
+      credentials: 'include', // the binding cookie, also when the API is on another origin (see the top)
       redirect: 'manual', // a redirect here would mean the API ignored Accept: never follow it blindly
     });
     data = await res.json().catch(() => ({}));

@@ -178,3 +178,29 @@ func (f *serverlessFile) stages() []string {
 	}
 	return out
 }
+
+// Decode resolves the value at path of serverless.yml for stage (dot-separated
+// keys, as in ${self:functions.generate_session.reservedConcurrency}) and
+// decodes it into out with yaml.v3's rules. Local tools use it to read the
+// same settings the deployed stack gets (the HTTP API's CORS and throttling,
+// a function's reserved concurrency) instead of repeating them.
+func Decode(repoRoot, stage, path string, out any) error {
+	f, err := readServerless(repoRoot, stage)
+	if err != nil {
+		return err
+	}
+	v := f.root
+	for _, key := range strings.Split(path, ".") {
+		if v = child(v, key); v == nil {
+			return fmt.Errorf("ddblocal: %s has no %s", filepath.Base(f.path), path)
+		}
+	}
+	r, err := f.resolve(v, 0)
+	if err != nil {
+		return fmt.Errorf("ddblocal: %s: %w", path, err)
+	}
+	if err := r.Decode(out); err != nil {
+		return fmt.Errorf("ddblocal: %s on stage %s: %w", path, stage, err)
+	}
+	return nil
+}

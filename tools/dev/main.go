@@ -45,6 +45,12 @@ func run() error {
 	data := flag.String("data", ".dev/dynamodb", "folder keeping DynamoDB Local's data between runs (relative to the repository)")
 	envFile := flag.String("env-file", ".env.local", "KEY=VALUE lines overriding the local stage of serverless.yml (real X keys)")
 	ddbPort := flag.Int("ddb-port", 8000, "DynamoDB Local port (0: any free port)")
+	// The API Gateway and Lambda limits come from serverless.yml (local stage);
+	// these flags override them, e.g. to see a throttle without a big flood.
+	rate := flag.Float64("rate", -1, "requests per second of each route's token bucket (-1: serverless.yml's ThrottlingRateLimit)")
+	burst := flag.Int("burst", -1, "size of each route's token bucket (-1: serverless.yml's ThrottlingBurstLimit)")
+	signinConcurrency := flag.Int("signin-concurrency", -1, "generate_session's reserved concurrency (-1: serverless.yml's reservedConcurrency)")
+	noThrottle := flag.Bool("no-throttle", false, "turn off the emulated route throttling and reserved concurrency")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -71,6 +77,10 @@ func run() error {
 		if err := os.RemoveAll(dataDir); err != nil {
 			return err
 		}
+	}
+	gw, signinLimit, err := gateway(root, env, limits{rate: *rate, burst: *burst, signinConcurrency: *signinConcurrency, off: *noThrottle})
+	if err != nil {
+		return err
 	}
 	var site, callback, xBase *url.URL
 	for _, u := range []struct {
@@ -166,13 +176,22 @@ func run() error {
 	}
 	go func() { _ = relay.Run(ctx) }()
 
-	mux := http.NewServeMux()
-	mux.Handle("/api/twitter-session", devserver.Handler(gen.SignIn().StartSignIn, devserver.Options{RouteKey: "POST /api/twitter-session"}))
+	// The API as API Gateway serves it: CORS over all of it, a token bucket
+	// per route, and generate_session's reserved concurrency.
+	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, "api gateway: "+f+"\n", a...) }
+	api := http.NewServeMux()
+	route := func(pattern, routeKey string, fn devserver.HTTPHandler, c *devserver.Concurrency) {
+		api.Handle(pattern, gw.Route(routeKey, devserver.Handler(fn, devserver.Options{RouteKey: routeKey, Concurrency: c, Logf: logf})))
+	}
+	route("/api/twitter-session", "POST /api/twitter-session", gen.SignIn().StartSignIn, signinLimit)
 	// twitter_callback serves its two routes with one handler, as the Lambda does.
 	callbackFn := cb.CallbackRoutes()
-	mux.Handle("/api/twitter-callback", devserver.Handler(callbackFn, devserver.Options{RouteKey: "GET /api/twitter-callback"}))
-	mux.Handle("GET /api/unsubscribe", devserver.Handler(callbackFn, devserver.Options{RouteKey: "GET /api/unsubscribe"}))
-	mux.Handle("POST /api/unsubscribe", devserver.Handler(callbackFn, devserver.Options{RouteKey: "POST /api/unsubscribe"}))
+	route("/api/twitter-callback", "GET /api/twitter-callback", callbackFn, nil)
+	route("GET /api/unsubscribe", "GET /api/unsubscribe", callbackFn, nil)
+	route("POST /api/unsubscribe", "POST /api/unsubscribe", callbackFn, nil)
+	api.Handle("/api/", devserver.NotFound)
+	mux := http.NewServeMux()
+	mux.Handle("/api/", gw.Handler(api))
 	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(root, "site"))))
 	if useSandbox {
 		// The landing page's "what happened on X" panel (site/dev-panel.js)
@@ -192,6 +211,13 @@ func run() error {
 	fmt.Printf("  sign-in (POST)     %s://%s/api/twitter-session\n", callback.Scheme, callback.Host)
 	fmt.Printf("  callback           %s\n", callback)
 	fmt.Printf("  actions            the %s stream is relayed to twitter_actions (campaigns: make campaign)\n", env["TWITTER_TABLE"])
+	for i, line := range describeGateway(gw, signinLimit) {
+		label := "API Gateway"
+		if i > 0 {
+			label = ""
+		}
+		fmt.Printf("  %-18s %s\n", label, line)
+	}
 	if useSandbox {
 		fmt.Printf("  X sandbox          %s  (what happened on X: %s/_sandbox/)\n", xBase, xBase)
 	} else {

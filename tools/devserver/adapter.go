@@ -28,11 +28,18 @@ type Options struct {
 	Timeout time.Duration
 	// RouteKey is "METHOD /path" as in serverless.yml.
 	RouteKey string
+	// Concurrency is the function's reserved concurrency (shared by all the
+	// function's routes); nil: unreserved, never throttled locally.
+	Concurrency *Concurrency
+	// Logf, when set, reports what API Gateway and Lambda would only show
+	// in metrics: an invocation throttled by the reserved concurrency.
+	Logf func(format string, args ...any)
 }
 
 // Handler serves h over HTTP. A handler error becomes a 500 with API
 // Gateway's body ({"message":"Internal Server Error"}), which is what a
-// browser would see in production, so local runs show it too.
+// browser would see in production, so local runs show it too. So does an
+// invocation beyond the function's reserved concurrency, at once.
 func Handler(h HTTPHandler, o Options) http.Handler {
 	if o.Timeout == 0 {
 		o.Timeout = 10 * time.Second
@@ -43,14 +50,21 @@ func Handler(h HTTPHandler, o Options) http.Handler {
 			http.Error(w, `{"message":"Request Entity Too Large"}`, http.StatusRequestEntityTooLarge)
 			return
 		}
+		release, ok := o.Concurrency.acquire()
+		if !ok {
+			if o.Logf != nil {
+				o.Logf("%s: Lambda throttled the invocation (all %d of its reserved concurrency in use): answered 500 as API Gateway does", o.RouteKey, o.Concurrency.Reserved())
+			}
+			writeGatewayError(w, http.StatusInternalServerError, internalServerErrorBody)
+			return
+		}
+		defer release()
 		ctx, cancel := context.WithTimeout(r.Context(), o.Timeout)
 		defer cancel()
 		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: req.RequestContext.RequestID})
 		resp, err := h(ctx, req)
 		if err != nil {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = io.WriteString(w, `{"message":"Internal Server Error"}`)
+			writeGatewayError(w, http.StatusInternalServerError, internalServerErrorBody)
 			return
 		}
 		Write(w, resp)

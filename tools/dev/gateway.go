@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/origins"
+	"github.com/twitter-sessions/twitter-sessions/tools/devserver"
+)
+
+// limits are the command line's overrides of serverless.yml's limits; a
+// negative value keeps serverless.yml's.
+type limits struct {
+	rate              float64
+	burst             int
+	signinConcurrency int
+	off               bool // -no-throttle
+}
+
+// gateway builds what API Gateway and Lambda put in front of the functions
+// on the deployed stage, from serverless.yml's local stage: CORS for the
+// site's origin and ALLOWED_ORIGINS (the environment after the env file,
+// the same list the functions check), the routes' throttling, and
+// generate_session's reserved concurrency.
+func gateway(root string, env map[string]string, l limits) (*devserver.Gateway, *devserver.Concurrency, error) {
+	settings, err := devserver.LoadSettings(root, "local")
+	if err != nil {
+		return nil, nil, err
+	}
+	allowed, err := allowedOrigins(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	settings.CORS.AllowOrigins = allowed
+	gw := &devserver.Gateway{CORS: settings.CORS}
+	if l.off {
+		return gw, nil, nil
+	}
+	gw.Throttle = settings.Throttle
+	if l.rate >= 0 {
+		gw.Throttle.RateLimit = l.rate
+	}
+	if l.burst >= 0 {
+		gw.Throttle.BurstLimit = l.burst
+	}
+	var signin *devserver.Concurrency
+	if n, ok := settings.Reserved["generate_session"]; ok || l.signinConcurrency >= 0 {
+		if l.signinConcurrency >= 0 {
+			n = l.signinConcurrency
+		}
+		signin = devserver.ReservedConcurrency(n)
+	}
+	return gw, signin, nil
+}
+
+// allowedOrigins is the origin of SITE_CALLBACK_URL plus ALLOWED_ORIGINS,
+// the pages the functions let start a sign-in.
+func allowedOrigins(env map[string]string) (origins.Set, error) {
+	list := []string{}
+	if u, err := url.Parse(env["SITE_CALLBACK_URL"]); err == nil && u.Host != "" {
+		list = append(list, origins.Of(u))
+	}
+	for _, o := range strings.Split(env["ALLOWED_ORIGINS"], ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			list = append(list, o)
+		}
+	}
+	set, err := origins.NewSet(list...)
+	if err != nil {
+		return set, fmt.Errorf("ALLOWED_ORIGINS: %w", err)
+	}
+	return set, nil
+}
+
+// describeGateway is the banner's account of the emulated gateway.
+func describeGateway(gw *devserver.Gateway, signin *devserver.Concurrency) []string {
+	lines := []string{"CORS for " + strings.Join(gw.CORS.AllowOrigins.List(), ", ")}
+	if gw.Throttle == nil {
+		return append(lines, "no throttling, no reserved concurrency (-no-throttle)")
+	}
+	lines = append(lines, fmt.Sprintf("%g requests/s, burst %d, per route (beyond: 429 Too Many Requests)",
+		gw.Throttle.RateLimit, gw.Throttle.BurstLimit))
+	if signin != nil {
+		lines = append(lines, fmt.Sprintf("generate_session: at most %d at once (beyond: 500, Lambda throttled)", signin.Reserved()))
+	}
+	return lines
+}
