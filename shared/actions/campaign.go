@@ -19,16 +19,17 @@ import (
 
 // Why a campaign run ended (CampaignRun.Stopped).
 const (
-	StopDone             = "done"                 // every subscriber handled
-	StopDeadline         = "deadline"             // the invocation's time is up; run again (or let the schedule) to continue
-	StopRateLimited      = "rate_limited"         // X's DM window is used up beyond this invocation's time
-	StopWaiting          = "waiting"              // paused until resume_after: nothing to do yet
-	StopUsageCapped      = "usage_capped"         // X's usage cap: raise it, then run the campaign by id
-	StopBrandMissing     = "brand_not_connected"  // the brand has not signed in, or revoked the app
-	StopBusy             = "busy"                 // another run holds the campaign
-	StopLeaseLost        = "lease_lost"           // another run took over (this one overran its lease)
-	StopStoreFailed      = "store_unavailable"    // DynamoDB failed; progress so far is saved
-	StopCapNeedsOperator = "usage_capped_skipped" // the schedule does not retry a usage-capped campaign
+	StopDone             = "done"                         // every subscriber handled
+	StopDeadline         = "deadline"                     // the invocation's time is up; run again (or let the schedule) to continue
+	StopRateLimited      = "rate_limited"                 // X's DM window is used up beyond this invocation's time
+	StopWaiting          = "waiting"                      // paused until resume_after: nothing to do yet
+	StopUsageCapped      = "usage_capped"                 // X's usage cap: raise it, then run the campaign by id
+	StopBrandMissing     = "brand_not_connected"          // the brand has not signed in, or revoked the app
+	StopBrandUnopenable  = "brand_credentials_unopenable" // the brand's tokens do not open (a key this function lacks): the next run resumes
+	StopBusy             = "busy"                         // another run holds the campaign
+	StopLeaseLost        = "lease_lost"                   // another run took over (this one overran its lease)
+	StopStoreFailed      = "store_unavailable"            // DynamoDB failed; progress so far is saved
+	StopCapNeedsOperator = "usage_capped_skipped"         // the schedule does not retry a usage-capped campaign
 )
 
 // CampaignReport is the answer of a campaign invocation.
@@ -44,6 +45,7 @@ type CampaignRun struct {
 	Sent        int64            `json:"sent"`
 	Skipped     int64            `json:"skipped"`
 	Failed      int64            `json:"failed"`
+	Unknown     int64            `json:"unknown"`
 	Cursor      string           `json:"cursor,omitempty"`
 	ResumeAfter *time.Time       `json:"resume_after,omitempty"`
 	LastError   string           `json:"last_error,omitempty"`
@@ -55,6 +57,7 @@ type RunCounts struct {
 	Sent        int64         `json:"sent"`
 	Skipped     int64         `json:"skipped"`
 	Failed      int64         `json:"failed"`
+	Unknown     int64         `json:"unknown"` // X answered 5xx or not at all: maybe delivered, never sent again
 	XCalls      int64         `json:"x_calls"`
 	RateLimited int64         `json:"x_429s"`
 	Waited      time.Duration `json:"waited_ns"`
@@ -118,7 +121,7 @@ func (h *Handler) HandleCampaign(ctx context.Context, req CampaignRequest) (Camp
 
 func summary(c campaigns.Campaign, stopped string, run RunCounts) CampaignRun {
 	r := CampaignRun{ID: c.ID, Status: c.Status, Stopped: stopped, Sent: c.Sent, Skipped: c.Skipped, Failed: c.Failed,
-		Cursor: c.Cursor, LastError: c.LastError, Run: run}
+		Unknown: c.Unknown, Cursor: c.Cursor, LastError: c.LastError, Run: run}
 	if !c.ResumeAfter.IsZero() {
 		t := c.ResumeAfter
 		r.ResumeAfter = &t
@@ -172,6 +175,13 @@ func (h *Handler) runCampaign(ctx context.Context, log zerolog.Logger, id string
 	if err != nil && !errors.Is(err, users.ErrNotFound) {
 		r.c.LastError = reasonOf(err)
 		return r.finish(ctx, StopStoreFailed)
+	}
+	if err == nil && !brand.Revoked && brand.CredentialsUnopenable() {
+		// Not "not connected": the brand is, and a later run (with the key)
+		// can send. The status stays, so the schedule or a run by id resumes.
+		r.c.LastError = StopBrandUnopenable
+		r.log.Error().Err(brand.CredentialsErr).Msg("the brand's credentials cannot be opened: campaign stopped, nothing sent; the next run resumes")
+		return r.finish(ctx, StopBrandUnopenable)
 	}
 	if err != nil || brand.Revoked || !brand.HasCredentials() {
 		r.c.LastError = StopBrandMissing
@@ -252,14 +262,25 @@ func (r *campaignRun) one(ctx context.Context, rc users.Recipient) string {
 			r.skip(rc.UID, "not_eligible_at_mark")
 			return ""
 		}
-		res, tries, err := r.send(ctx, rc.UID, text)
+		res, err := r.send(ctx, rc.UID, text)
 		var xe *xapi.Error
 		switch {
 		case err == nil:
 			r.c.Sent++
 			r.run.Sent++
 			r.dirty++
-			r.log.Info().Str("uid", rc.UID).Str("outcome", "sent").Str("dm_event_id", res.EventID).Int("x_calls", tries).Msg("campaign DM")
+			r.log.Info().Str("uid", rc.UID).Str("outcome", "sent").Str("dm_event_id", res.EventID).Msg("campaign DM")
+			return ""
+		case xapi.OutcomeUnknown(err):
+			// X may have delivered it: the mark stays, it is never sent again.
+			r.c.Unknown++
+			r.run.Unknown++
+			r.dirty++
+			ev := r.log.Warn().Err(err).Str("uid", rc.UID).Str("outcome", "unknown").Str("state", string(users.StateUnknown)).Str("reason", reasonOf(err))
+			if errors.As(err, &xe) {
+				ev = ev.Int("x_status", xe.Status)
+			}
+			ev.Msg("campaign DM")
 			return ""
 		case errors.As(err, &xe) && xe.UsageCapped():
 			r.run.RateLimited++
@@ -292,13 +313,12 @@ func (r *campaignRun) one(ctx context.Context, rc users.Recipient) string {
 			r.log.Error().Msg("the brand's token is revoked: campaign stopped until the brand signs in again")
 			return StopBrandMissing
 		}
-		// Refused (403: the recipient does not accept DMs), malformed, 5xx
-		// after the retries, or no answer (X may have sent it: the mark
-		// stays, at most once).
+		// Refused (403: the recipient does not accept DMs) or malformed. The
+		// mark stays: the campaign does not come back to the user.
 		r.c.Failed++
 		r.run.Failed++
 		r.dirty++
-		r.log.Warn().Err(err).Str("uid", rc.UID).Str("outcome", "failed").Str("reason", reasonOf(err)).Int("x_calls", tries).Msg("campaign DM")
+		r.log.Warn().Err(err).Str("uid", rc.UID).Str("outcome", "failed").Str("reason", reasonOf(err)).Msg("campaign DM")
 		return ""
 	}
 }
@@ -333,24 +353,14 @@ func (r *campaignRun) waitWindow(ctx context.Context) string {
 	}
 }
 
-// send sends one DM. X's own 5xx answers (it says it failed) are retried
-// twice with a backoff while time allows; nothing else is.
-func (r *campaignRun) send(ctx context.Context, uid, text string) (xapi.DMResult, int, error) {
-	h := r.h
-	backoff := time.Second
-	for try := 1; ; try++ {
-		res, err := h.X.SendDM(ctx, r.brand.Credentials, uid, text)
-		r.run.XCalls++
-		h.gates.observe(r.key, limitOf(res.Limit, err))
-		var xe *xapi.Error
-		if !errors.As(err, &xe) || xe.Status < 500 || try == 3 || backoff+h.margin() > h.left(ctx) {
-			return res, try, err
-		}
-		if h.sleep(ctx, backoff) != nil {
-			return res, try, err
-		}
-		backoff *= 2
-	}
+// send sends one DM with one request, whatever X answers: after a 5xx or no
+// answer X may have delivered it (xapi.OutcomeUnknown), and a 429 is waited
+// for by the caller, which unmarks and marks again around it.
+func (r *campaignRun) send(ctx context.Context, uid, text string) (xapi.DMResult, error) {
+	res, err := r.h.X.SendDM(ctx, r.brand.Credentials, uid, text)
+	r.run.XCalls++
+	r.h.gates.observe(r.key, limitOf(res.Limit, err))
+	return res, err
 }
 
 func (r *campaignRun) skip(uid, reason string) {
@@ -403,8 +413,8 @@ func (r *campaignRun) report(c campaigns.Campaign, stopped string) CampaignRun {
 	r.run.Elapsed = r.h.now().Sub(r.start)
 	out := summary(c, stopped, r.run)
 	r.log.Info().Str("status", string(c.Status)).Str("stopped", stopped).
-		Int64("sent", c.Sent).Int64("skipped", c.Skipped).Int64("failed", c.Failed).
-		Int64("run_sent", r.run.Sent).Int64("run_skipped", r.run.Skipped).Int64("run_failed", r.run.Failed).
+		Int64("sent", c.Sent).Int64("skipped", c.Skipped).Int64("failed", c.Failed).Int64("unknown", c.Unknown).
+		Int64("run_sent", r.run.Sent).Int64("run_skipped", r.run.Skipped).Int64("run_failed", r.run.Failed).Int64("run_unknown", r.run.Unknown).
 		Int64("x_calls", r.run.XCalls).Int64("x_429s", r.run.RateLimited).Dur("waited", r.run.Waited).Dur("elapsed", r.run.Elapsed).
 		Str("cursor", c.Cursor).Msg("campaign run")
 	return out

@@ -225,7 +225,8 @@ func TestACampaignRunThatDiedAfterMarkingNeverSendsTwice(t *testing.T) {
 func TestCampaignInvocationsAreChecked(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
-	for _, ev := range []string{`{"campaign":{}}`, `{"campaign":{"id":"nope"}}`, `{"campaign":{"id":"bad id!","text":"x"}}`, `{"hello":1}`, `[1]`} {
+	for _, ev := range []string{`{"campaign":{}}`, `{"campaign":{"id":"nope"}}`, `{"campaign":{"id":"bad id!","text":"x"}}`, `{"hello":1}`, `[1]`,
+		`{"sweep":{},"campaign":{"resume":true}}`, `{"sweep":{},"Records":[]}`, `{"sweep":null}`} {
 		if _, err := s.h.Handle(context.Background(), json.RawMessage(ev)); err == nil {
 			t.Errorf("%s: no error", ev)
 		}
@@ -233,5 +234,84 @@ func TestCampaignInvocationsAreChecked(t *testing.T) {
 	rep := s.runCampaign(5*time.Second, `{"id":"nobrand","text":"hi"}`)
 	if rep.Campaigns[0].Stopped != actions.StopBrandMissing || s.calls("dm") != 0 {
 		t.Fatalf("%+v", rep)
+	}
+}
+
+func TestACampaignDMWithAnUnknownOutcomeIsCountedAndNeverSentAgain(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		fault  xsandbox.Fault
+		reason string
+		status float64 // x_status on the log line; 0: none
+	}{
+		{"a 502", xsandbox.Fault{Status: 502}, "x_unavailable", 502},
+		{"a 503", xsandbox.Fault{Status: 503}, "x_unavailable", 503},
+		{"a 504", xsandbox.Fault{Status: 504}, "x_unavailable", 504},
+		{"a dropped connection", xsandbox.Fault{CloseConn: true}, "x_unavailable", 0},
+		{"a timeout", xsandbox.Fault{Delay: 8 * time.Second}, "x_timeout", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t)
+			for _, uid := range []string{brandUID, aliceUID, bobUID} {
+				s.subscriber(uid)
+			}
+			f := tt.fault
+			f.Endpoint = xsandbox.EndpointDM
+			s.sb.InjectFault(f) // the first DM of the run
+			rep := s.runCampaign(15*time.Second, `{"id":"u","text":"hello"}`)
+			c := rep.Campaigns[0]
+			if c.Status != campaigns.StatusDone || c.Sent != 1 || c.Unknown != 1 || c.Failed != 0 || c.Run.Unknown != 1 || c.Run.XCalls != 2 {
+				t.Fatalf("%+v", c)
+			}
+			if s.calls("dm") != 2 || len(s.sb.DMs()) != 1 {
+				t.Fatalf("%d DM calls, %d DMs: want one call per recipient, no repeat", s.calls("dm"), len(s.sb.DMs()))
+			}
+			unknownUID := aliceUID
+			if len(s.dmsTo(aliceUID)) == 1 {
+				unknownUID = bobUID
+			}
+			if got := s.campaignsSent(unknownUID); len(got) != 1 || got[0] != "u" {
+				t.Fatalf("the recipient of the unknown DM is marked %v: it must keep its mark", got)
+			}
+			lines := s.unknownLines()
+			if len(lines) != 1 || lines[0]["uid"] != unknownUID || lines[0]["outcome"] != "unknown" || lines[0]["reason"] != tt.reason ||
+				lines[0]["message"] != "campaign DM" || (tt.status != 0 && lines[0]["x_status"] != tt.status) {
+				t.Fatalf("log lines with state unknown: %v", lines)
+			}
+			stored, err := s.deps.Actions().Campaigns.Get(context.Background(), "u")
+			if err != nil || stored.Unknown != 1 || stored.Handled() != 3 {
+				t.Fatalf("stored %+v %v", stored, err)
+			}
+		})
+	}
+}
+
+func TestACampaignWhoseBrandCredentialsDoNotOpenStopsAndResumes(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	sealsWithIt, knowsIt := s.rotatedKey()
+	s.signInVia(sealsWithIt, brandUID, false, false)
+	for _, uid := range []string{aliceUID, bobUID} {
+		s.subscriber(uid)
+	}
+	rep := s.runCampaign(5*time.Second, `{"id":"k","text":"hello"}`)
+	c := rep.Campaigns[0]
+	if c.Stopped != actions.StopBrandUnopenable || c.Status != campaigns.StatusRunning || c.LastError != actions.StopBrandUnopenable || c.Sent+c.Skipped+c.Failed+c.Unknown != 0 {
+		t.Fatalf("%+v", c)
+	}
+	if s.calls("dm") != 0 || len(s.campaignsSent(aliceUID)) != 0 || len(s.campaignsSent(bobUID)) != 0 {
+		t.Fatal("something was marked or sent without the brand's token")
+	}
+	if errs := s.logLines("level", "error"); len(errs) != 1 || errs[0]["campaign"] != "k" || !strings.HasPrefix(errs[0]["message"].(string), "the brand's credentials cannot be opened") {
+		t.Fatalf("error lines %v: want the one saying the brand's credentials do not open", errs)
+	}
+	// The function learns the key: the schedule's next run resumes it.
+	s.h.Users = knowsIt
+	rep = s.runCampaign(5*time.Second, `{"resume":true}`)
+	if c := rep.Campaigns[0]; c.Status != campaigns.StatusDone || c.Sent != 2 || len(s.sb.DMs()) != 2 {
+		t.Fatalf("after the key is known: %+v", c)
 	}
 }

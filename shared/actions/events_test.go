@@ -48,8 +48,14 @@ func TestTheSampleEventsAreWhatTheFunctionAccepts(t *testing.T) {
 	for _, path := range camps {
 		raw, _ := os.ReadFile(path)
 		var inv actions.Invocation
-		if err := json.Unmarshal(raw, &inv); err != nil || inv.Campaign == nil || inv.Records != nil {
+		if err := json.Unmarshal(raw, &inv); err != nil || inv.Campaign == nil || inv.Records != nil || inv.Sweep != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
+	}
+	// The sweep's sample is the schedule's input in serverless.yml.
+	raw, err := os.ReadFile(filepath.Join(root, "events", "sweep.json"))
+	var inv actions.Invocation
+	if err != nil || json.Unmarshal(raw, &inv) != nil || inv.Sweep == nil || inv.Campaign != nil || inv.Records != nil {
+		t.Fatalf("events/sweep.json: %s %v", raw, err)
 	}
 }

@@ -12,24 +12,28 @@ import (
 // opt-in post) against each kind of failure. Every case must end recorded
 // on the user item with a reason (never left pending, never retried in a
 // loop), and X must never have been asked twice for something it may already
-// have done: a timeout or a dropped connection may hide a success, so those
-// are not retried (at most once).
+// have done: after a 5xx, a timeout or a dropped connection X may have acted,
+// so the write is made once and recorded unknown (with X's status when it
+// answered), with one log line that the unknown-outcomes metric counts.
 func TestActionFaultMatrix(t *testing.T) {
 	t.Parallel()
 	later := func() map[string]string {
 		return map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)}
 	}
 	faults := []struct {
-		kind     string
-		fault    xsandbox.Fault
-		reason   string
-		maxCalls int // calls to the failing endpoint
+		kind   string
+		fault  xsandbox.Fault
+		state  string
+		reason string
+		status int64 // the record's status member: X's answer
 	}{
-		{"timeout", xsandbox.Fault{Delay: 8 * time.Second}, "x_timeout", 1},
-		{"dropped connection", xsandbox.Fault{CloseConn: true}, "x_unavailable", 1},
-		{"5xx", xsandbox.Fault{Status: 502, Times: 10}, "x_unavailable", 4},
-		{"429 with a reset beyond the budget", xsandbox.Fault{Status: 429, Headers: later()}, "x_rate_limited", 1},
-		{"malformed answer", xsandbox.Fault{Status: 200, Body: "<html>upstream error</html>"}, "x_malformed", 1},
+		{"timeout", xsandbox.Fault{Delay: 8 * time.Second}, "unknown", "x_timeout", 0},
+		{"dropped connection", xsandbox.Fault{CloseConn: true}, "unknown", "x_unavailable", 0},
+		{"502", xsandbox.Fault{Status: 502, Times: 10}, "unknown", "x_unavailable", 502},
+		{"503", xsandbox.Fault{Status: 503, Times: 10}, "unknown", "x_unavailable", 503},
+		{"504", xsandbox.Fault{Status: 504, Times: 10}, "unknown", "x_unavailable", 504},
+		{"429 with a reset beyond the budget", xsandbox.Fault{Status: 429, Headers: later()}, "failed", "x_rate_limited", 429},
+		{"malformed answer", xsandbox.Fault{Status: 200, Body: "<html>upstream error</html>"}, "failed", "x_malformed", 0},
 	}
 	steps := []struct{ action, endpoint string }{
 		{"follow", xsandbox.EndpointFollow},
@@ -49,12 +53,22 @@ func TestActionFaultMatrix(t *testing.T) {
 				began := time.Now()
 				s.signIn(aliceUID, true, true)
 				s.drain()
-				state, reason, _ := s.action(aliceUID, step.action)
-				if state != "failed" || reason != f.reason {
-					t.Fatalf("a_%s = %s/%s, want failed/%s", step.action, state, reason, f.reason)
+				state, reason, attempts := s.action(aliceUID, step.action)
+				if state != f.state || reason != f.reason || attempts != 1 {
+					t.Fatalf("a_%s = %s/%s after %d calls, want %s/%s after 1", step.action, state, reason, attempts, f.state, f.reason)
 				}
-				if n := s.calls(step.endpoint); n < 1 || n > f.maxCalls {
-					t.Fatalf("%d calls to %s, want 1..%d", n, step.endpoint, f.maxCalls)
+				if st := s.actionStatus(aliceUID, step.action); st != f.status {
+					t.Errorf("a_%s.status = %d, want %d", step.action, st, f.status)
+				}
+				if n := s.calls(step.endpoint); n != 1 {
+					t.Fatalf("%d calls to %s, want exactly 1", n, step.endpoint)
+				}
+				unknown := s.unknownLines()
+				if f.state == "unknown" && (len(unknown) != 1 || unknown[0]["uid"] != aliceUID || unknown[0]["action"] != step.action) {
+					t.Errorf("log lines with state unknown: %v, want one for alice's %s", unknown, step.action)
+				}
+				if f.state != "unknown" && len(unknown) != 0 {
+					t.Errorf("log lines with state unknown: %v, want none", unknown)
 				}
 				// The other actions of the same user still ran.
 				for _, other := range steps {

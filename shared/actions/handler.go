@@ -23,6 +23,8 @@ type Users interface {
 	GetActionUser(ctx context.Context, uid string) (users.ActionUser, error)
 	ClaimPending(ctx context.Context, uid string, acts []signin.Action, now time.Time) (users.ActionUser, error)
 	RecordOutcome(ctx context.Context, uid string, act signin.Action, r users.ActionRecord) error
+	ScanSending(ctx context.Context, after string, limit int32) (users.SendingPage, error)
+	MarkUnknown(ctx context.Context, a users.SendingAction, reason string, now time.Time) (bool, error)
 	Requeue(ctx context.Context, uid string, act signin.Action, from users.State, now time.Time) (bool, error)
 	MarkRevoked(ctx context.Context, uid string, now time.Time) error
 	WaitingForBrand(ctx context.Context, after string, limit int32) ([]string, string, error)
@@ -52,8 +54,10 @@ const (
 	DefaultMargin       = 10 * time.Second
 	DefaultRecordBudget = 20 * time.Second
 	DefaultPageSize     = 100
-	// StaleSending is how long an action may sit in sending before a record
-	// of its user reports it as stale (a run died between claim and record).
+	// StaleSending is how long an action may sit in sending before the sweep
+	// (or a record of its user) marks it unknown: a run died between the
+	// claim and the record. No live run is older: 15 minutes is the
+	// function's timeout.
 	StaleSending = 15 * time.Minute
 )
 
@@ -73,16 +77,17 @@ type Handler struct {
 	WelcomeText string
 	TweetText   string
 
-	// Retry is the policy for the stream path's calls to X (429 and 5xx).
+	// Retry is the policy for the stream path's calls to X. They are all
+	// writes: only a 429 is tried again (Writes is set whatever this says).
 	Retry xapi.Retry
-	// Margin is kept free before the Lambda deadline: a campaign stops
-	// sending this long before it, and the stream's retries keep it free.
+	// Margin is kept free before the Lambda deadline: a campaign and the
+	// sweep stop this long before it, and the stream's retries keep it free.
 	Margin time.Duration
 	// RecordBudget is the least time left for the stream path to start on a
 	// record; later records are reported as batch item failures for Lambda
 	// to deliver again to a fresh invocation (nothing of them was claimed).
 	RecordBudget time.Duration
-	PageSize     int32 // users per Scan page (campaigns, release)
+	PageSize     int32 // users per Scan page (campaigns, release, sweep)
 
 	Now   func() time.Time                                 // default time.Now
 	Sleep func(ctx context.Context, d time.Duration) error // default a timer honouring ctx
@@ -151,38 +156,42 @@ type CampaignRequest struct {
 	Resume bool   `json:"resume,omitempty"`
 }
 
-// Invocation is what the function accepts: a DynamoDB stream batch or a
-// campaign request.
+// Invocation is what the function accepts: a DynamoDB stream batch, a
+// campaign request or the sweep.
 type Invocation struct {
 	Records  []events.DynamoDBEventRecord `json:"Records"`
 	Campaign *CampaignRequest             `json:"campaign"`
+	Sweep    *SweepRequest                `json:"sweep"`
 }
 
-// ErrUnknownEvent is returned for a payload that is neither a stream batch
-// nor a campaign request.
-var ErrUnknownEvent = errors.New("actions: the event is neither a DynamoDB stream batch ({\"Records\":[...]}) nor a campaign ({\"campaign\":{...}})")
+// ErrUnknownEvent is returned for a payload that is not exactly one of a
+// stream batch, a campaign request and the sweep.
+var ErrUnknownEvent = errors.New("actions: the event is none of a DynamoDB stream batch ({\"Records\":[...]}), a campaign ({\"campaign\":{...}}) and the sweep ({\"sweep\":{}})")
 
 // Handle is the Lambda entry point: it decodes the raw event and dispatches.
 // A stream batch answers events.DynamoDBEventResponse (partial batch
-// failures); a campaign answers a CampaignReport.
+// failures); a campaign answers a CampaignReport; the sweep a SweepReport.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
 	var inv struct {
 		Records  *json.RawMessage `json:"Records"`
 		Campaign *CampaignRequest `json:"campaign"`
+		Sweep    *SweepRequest    `json:"sweep"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	if err := dec.Decode(&inv); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownEvent, err)
 	}
 	switch {
-	case inv.Records != nil && inv.Campaign == nil:
+	case inv.Records != nil && inv.Campaign == nil && inv.Sweep == nil:
 		var ev events.DynamoDBEvent
 		if err := json.Unmarshal(payload, &ev); err != nil {
 			return nil, fmt.Errorf("actions: decoding the stream batch: %w", err)
 		}
 		return h.HandleStream(ctx, ev)
-	case inv.Campaign != nil && inv.Records == nil:
+	case inv.Campaign != nil && inv.Records == nil && inv.Sweep == nil:
 		return h.HandleCampaign(ctx, *inv.Campaign)
+	case inv.Sweep != nil && inv.Records == nil && inv.Campaign == nil:
+		return h.HandleSweep(ctx)
 	}
 	return nil, ErrUnknownEvent
 }

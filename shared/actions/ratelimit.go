@@ -51,23 +51,19 @@ func limitOf(rl xapi.RateLimit, err error) xapi.RateLimit {
 	return rl
 }
 
-// noRetry hides an error from xapi.Retry: a timeout or a dropped connection
-// after the request was sent leaves X's outcome unknown, and a write must not
-// be repeated then (at-most-once).
-type noRetry struct{ err error }
-
-func (n noRetry) Error() string { return n.err.Error() }
-
 // call runs one call to X under the stream path's policy: the gate first
 // (a known-exhausted window answers a local 429 carrying its reset, which the
-// Retry waits for when the deadline allows), then X; 429 and 5xx are retried
-// by h.Retry, transport failures are not. It returns the number of requests
-// that reached X.
+// Retry waits for when the deadline allows), then X. Every call of X is a
+// write, so only a 429 is tried again: after a 5xx, a timeout or a dropped
+// connection X may have acted (xapi.OutcomeUnknown). It returns the number of
+// requests that reached X.
 func (h *Handler) call(ctx context.Context, endpoint, actor string, fn func(ctx context.Context) (xapi.RateLimit, error)) (int, error) {
 	h.init()
 	key := gateKey(endpoint, actor)
+	policy := h.Retry
+	policy.Writes = true
 	attempts := 0
-	err := h.Retry.Do(ctx, func(ctx context.Context) error {
+	err := policy.Do(ctx, func(ctx context.Context) error {
 		if reset, closed := h.gates.closedUntil(key, h.now()); closed {
 			return &xapi.Error{Status: 429, Step: endpoint, Message: "window exhausted (from X's last answer); not called",
 				Limit: xapi.RateLimit{Known: true, Remaining: 0, Reset: reset}}
@@ -75,16 +71,8 @@ func (h *Handler) call(ctx context.Context, endpoint, actor string, fn func(ctx 
 		attempts++
 		rl, err := fn(ctx)
 		h.gates.observe(key, limitOf(rl, err))
-		var xe *xapi.Error
-		if err != nil && !errors.As(err, &xe) {
-			return noRetry{err}
-		}
 		return err
 	})
-	var nr noRetry
-	if errors.As(err, &nr) {
-		err = nr.err
-	}
 	return attempts, err
 }
 

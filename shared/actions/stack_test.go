@@ -199,6 +199,13 @@ func (s *stack) checkLogs() {
 // requesting the actions the sign-in use case requests.
 func (s *stack) signIn(uid string, follow, tweet bool) {
 	s.t.Helper()
+	s.signInVia(s.users, uid, follow, tweet)
+}
+
+// signInVia stores a sign-in through store (which may seal with a key the
+// function does not know).
+func (s *stack) signInVia(store *users.Store, uid string, follow, tweet bool) {
+	s.t.Helper()
 	tok, sec := s.sb.IssueAccessToken(uid)
 	s.secrets = append(s.secrets, tok, sec)
 	u := signin.User{
@@ -219,9 +226,29 @@ func (s *stack) signIn(uid string, follow, tweet bool) {
 			u.Actions = append(u.Actions, signin.ActionTweet)
 		}
 	}
-	if err := s.users.SaveSignIn(context.Background(), u); err != nil {
+	if err := store.SaveSignIn(context.Background(), u); err != nil {
 		s.t.Fatal(err)
 	}
+}
+
+// rotatedKey returns a store that seals with a new key the function's sealer
+// does not know (a rotation this warm function has not seen yet), and one
+// that opens values under both keys: the function once it knows the key.
+func (s *stack) rotatedKey() (sealsWithIt, knowsIt *users.Store) {
+	s.t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		s.t.Fatal(err)
+	}
+	rotated, err := seal.New(key)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	both, err := seal.New(s.cfg.EncryptionKeys[0], key)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return users.New(s.db, s.cfg.TwitterTable, rotated), users.New(s.db, s.cfg.TwitterTable, both)
 }
 
 // subscriber stores a user with tokens and no action (campaign tests).
@@ -273,6 +300,31 @@ func (s *stack) action(uid, name string) (state, reason string, attempts int64) 
 	attempts, _ = dynamo.GetInt(m, "attempts")
 	return state, reason, attempts
 }
+
+// actionStatus reads the status member of a user's action record: X's HTTP
+// status when it answered with an error.
+func (s *stack) actionStatus(uid, name string) int64 {
+	s.t.Helper()
+	m, _ := dynamo.GetM(s.user(uid), "a_"+name)
+	st, _ := dynamo.GetInt(m, "status")
+	return st
+}
+
+// logLines returns the log lines whose field key has the value v.
+func (s *stack) logLines(key string, v any) []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(s.logs.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m[key] == v {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// unknownLines returns the log lines that serverless.yml's metric filter
+// { $.state = "unknown" } counts as unknown outcomes.
+func (s *stack) unknownLines() []map[string]any { return s.logLines("state", "unknown") }
 
 func (s *stack) wantAction(uid, name, state, reason string) {
 	s.t.Helper()

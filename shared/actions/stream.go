@@ -25,15 +25,18 @@ const (
 	ReasonFollowNotAllowed = "follow_not_permitted"  // X's 403 on a follow: the app's plan lacks it
 	ReasonNotTheBrand      = "not_the_brand"         // a release on an item that is not FOLLOW_UID
 	ReasonBrandSelf        = "brand_account"         // no welcome to the brand itself
+	ReasonOptInWithdrawn   = "opt_in_withdrawn"      // the latest sign-in did not tick the post box
+	ReasonStuck            = "stuck_sending"         // claimed, and no run recorded X's answer (found by the sweep)
 )
 
 // HandleStream handles a batch of the users table's stream. For each record
 // it claims the user's pending actions, carries them out and records each
 // outcome. A record whose user could not be read or claimed (DynamoDB
-// failing), or that there was no time left to start, is reported in
-// BatchItemFailures so that Lambda delivers it again; nothing of it was
-// claimed, so the retry is safe. Failures after the claim are recorded on the
-// item, not retried.
+// failing), whose credentials (the user's or, for a welcome DM, the brand's)
+// are stored but cannot be opened, or that there was no time left to start,
+// is reported in BatchItemFailures so that Lambda delivers it again; nothing
+// of it was claimed, so the retry is safe. Failures after the claim are
+// recorded on the item, not retried.
 func (h *Handler) HandleStream(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	h.init()
 	log := logging.ForInvocation(ctx, h.Log)
@@ -85,6 +88,8 @@ type streamRun struct {
 	brand *users.ActionUser // nil until loaded
 	// brandMissing: loaded, and not usable (never signed in, revoked, no tokens).
 	brandMissing bool
+	// brandErr: loaded, and its credentials do not open (errRetryRecord).
+	brandErr error
 }
 
 // errRetryRecord marks failures before the claim: worth a redelivery.
@@ -101,18 +106,18 @@ func (r *streamRun) user(ctx context.Context, uid string) error {
 	case err != nil:
 		return fmt.Errorf("%w: %w", errRetryRecord, err)
 	}
-	now := h.now()
-	for _, a := range u.Sending() {
-		if rec := u.Actions[a]; now.Sub(rec.ClaimedAt) > StaleSending {
-			r.log.Warn().Str("uid", uid).Str("action", string(a)).Time("claimed_at", rec.ClaimedAt).
-				Msg("stale sending: a run died between claiming and recording; X may or may not have acted. Not retried (at-most-once): check X and re-request by hand")
-		}
-	}
+	// Actions a dead run left in sending are marked unknown as the sweep
+	// does; last, so that once the pending ones are claimed the marks'
+	// images hold nothing pending for the stream filter.
+	defer r.markStuck(ctx, h.stuck(u))
 	pending := u.Pending()
 	if len(pending) == 0 {
 		return nil // a redelivery, or another run was first
 	}
 	for tries := 0; ; tries++ {
+		if err := r.ready(ctx, u, pending); err != nil {
+			return err
+		}
 		u, err = h.Users.ClaimPending(ctx, uid, pending, h.now())
 		if err == nil {
 			break
@@ -141,11 +146,38 @@ func (r *streamRun) user(ctx context.Context, uid string) error {
 	return nil
 }
 
+// ready checks, before the claim, the credentials the pending actions will
+// need. Credentials that are stored but do not open (a key this warm
+// function does not know yet) may open on a later delivery: the record is
+// handed back to Lambda rather than its actions given up (nothing is
+// claimed yet; after Lambda's retries the record goes to the dead-letter
+// queue).
+func (r *streamRun) ready(ctx context.Context, u users.ActionUser, pending []signin.Action) error {
+	for _, a := range pending {
+		switch {
+		case r.needsOwnToken(u, a) && u.CredentialsUnopenable():
+			return fmt.Errorf("%w: the user's credentials cannot be opened: %w", errRetryRecord, u.CredentialsErr)
+		case a == signin.ActionWelcome:
+			if err := r.loadBrand(ctx); err != nil {
+				return fmt.Errorf("%w: %w", errRetryRecord, err)
+			}
+		}
+	}
+	return nil
+}
+
+// needsOwnToken reports whether action a will call X with the user's token
+// (a revoked user's actions are skipped without a call).
+func (r *streamRun) needsOwnToken(u users.ActionUser, a signin.Action) bool {
+	return !u.Revoked && ((a == signin.ActionFollow && r.h.FollowByAPI) || (a == signin.ActionTweet && u.Tweet))
+}
+
 // outcome is what happened to one action.
 type outcome struct {
 	state    users.State
 	reason   string
 	result   string
+	status   int // X's HTTP status when it answered with an error
 	attempts int
 	err      error // for the log
 	// then runs after the outcome is recorded.
@@ -157,19 +189,22 @@ func skipped(reason string) outcome { return outcome{state: users.StateSkipped, 
 // record writes an outcome and logs it: one line per action.
 func (r *streamRun) record(ctx context.Context, uid string, a signin.Action, o outcome) {
 	h := r.h
-	rec := users.ActionRecord{State: o.state, Reason: o.reason, Result: o.result, Attempts: o.attempts, UpdatedAt: h.now()}
+	rec := users.ActionRecord{State: o.state, Reason: o.reason, Result: o.result, Status: o.status, Attempts: o.attempts, UpdatedAt: h.now()}
 	werr := h.Users.RecordOutcome(ctx, uid, a, rec)
 	ev := r.log.Info()
 	switch {
 	case werr != nil:
-		// The action stays sending: reported as stale by a later record, never
-		// sent again.
+		// The action stays sending: the sweep marks it unknown after
+		// StaleSending; it is never sent again.
 		ev = r.log.Error().AnErr("record_error", werr)
-	case o.state == users.StateFailed:
+	case o.state == users.StateFailed || o.state == users.StateUnknown:
 		ev = r.log.Warn()
 	}
 	if o.err != nil {
 		ev = ev.AnErr("x_error", o.err)
+	}
+	if o.status != 0 {
+		ev = ev.Int("x_status", o.status)
 	}
 	ev.Str("uid", uid).Str("action", string(a)).Str("state", string(o.state)).
 		Str("reason", o.reason).Str("result", o.result).Int("x_calls", o.attempts).Msg("action outcome")
@@ -214,9 +249,24 @@ func (r *streamRun) markRevoked(ctx context.Context, uid string) {
 	r.log.Info().Str("uid", uid).Msg("user revoked the app: marked, no further calls with their token")
 }
 
-// failure turns an error from X into an outcome.
+// failure turns an error from X into an outcome: unknown when X may have
+// acted (a 5xx, no answer), which is never tried again, failed otherwise.
 func failure(n int, err error) outcome {
-	return outcome{state: users.StateFailed, reason: reasonOf(err), attempts: n, err: err}
+	if xapi.OutcomeUnknown(err) {
+		return fromX(users.StateUnknown, reasonOf(err), n, err)
+	}
+	return fromX(users.StateFailed, reasonOf(err), n, err)
+}
+
+// fromX is an outcome decided by X's error, with X's HTTP status when it
+// answered.
+func fromX(state users.State, reason string, n int, err error) outcome {
+	o := outcome{state: state, reason: reason, attempts: n, err: err}
+	var xe *xapi.Error
+	if errors.As(err, &xe) {
+		o.status = xe.Status
+	}
+	return o
 }
 
 func (r *streamRun) follow(ctx context.Context, u *users.ActionUser) outcome {
@@ -242,21 +292,27 @@ func (r *streamRun) follow(ctx context.Context, u *users.ActionUser) outcome {
 		}
 		return o
 	case revoked:
-		return outcome{state: users.StateFailed, reason: ReasonRevoked, attempts: n, err: err}
+		return fromX(users.StateFailed, ReasonRevoked, n, err)
 	case errors.As(err, &xe) && xe.Status == http.StatusForbidden:
-		// x-api.md: following through the API left the self-serve plans.
+		// Following through the API left X's self-serve plans in 2026: a 403
+		// here is the plan, not this user, and is not retried.
 		reason := ReasonFollowNotAllowed
 		if xe.Code == 453 {
 			reason = xe.Reason()
 		}
-		return outcome{state: users.StateUnavailable, reason: reason, attempts: n, err: err}
+		return fromX(users.StateUnavailable, reason, n, err)
 	}
 	return failure(n, err)
 }
 
 func (r *streamRun) tweet(ctx context.Context, u *users.ActionUser) outcome {
 	h := r.h
-	if !u.HasCredentials() {
+	switch {
+	case !u.Tweet:
+		// Requested by an earlier sign-in; the latest one did not tick the
+		// box, and a post is only made for a sign-in that asked for it.
+		return skipped(ReasonOptInWithdrawn)
+	case !u.HasCredentials():
 		return skipped(ReasonNoCredentials)
 	}
 	var res xapi.TweetResult
@@ -269,32 +325,36 @@ func (r *streamRun) tweet(ctx context.Context, u *users.ActionUser) outcome {
 	case err == nil:
 		return outcome{state: users.StateDone, attempts: n, result: res.ID}
 	case revoked:
-		return outcome{state: users.StateFailed, reason: ReasonRevoked, attempts: n, err: err}
+		return fromX(users.StateFailed, ReasonRevoked, n, err)
 	}
 	return failure(n, err)
 }
 
-// loadBrand reads the brand account once per invocation.
-func (r *streamRun) loadBrand(ctx context.Context) (*users.ActionUser, error) {
-	if r.brand != nil || r.brandMissing {
-		return r.brand, nil
+// loadBrand reads the brand account into r once per invocation: r.brand, or
+// brandMissing when it is not connected (never signed in, revoked, no tokens
+// stored). Tokens stored that do not open are an error, remembered for the
+// invocation: a rotated key this warm function does not know yet must not
+// turn welcome DMs into waiting_brand.
+func (r *streamRun) loadBrand(ctx context.Context) error {
+	if r.brand != nil || r.brandMissing || r.brandErr != nil {
+		return r.brandErr
 	}
 	b, err := r.h.Users.GetActionUser(ctx, r.h.BrandUID)
 	switch {
 	case errors.Is(err, users.ErrNotFound):
 		r.brandMissing = true
-		return nil, nil
 	case err != nil:
-		return nil, err
-	case b.Revoked || !b.HasCredentials():
-		if b.CredentialsErr != nil && !b.Revoked {
-			r.log.Error().Err(b.CredentialsErr).Msg("the brand's credentials cannot be opened: DMs wait until the brand signs in again")
-		}
+		return err
+	case b.Revoked:
 		r.brandMissing = true
-		return nil, nil
+	case b.CredentialsUnopenable():
+		r.brandErr = fmt.Errorf("the brand's credentials cannot be opened: %w", b.CredentialsErr)
+	case !b.HasCredentials():
+		r.brandMissing = true
+	default:
+		r.brand = &b
 	}
-	r.brand = &b
-	return r.brand, nil
+	return r.brandErr
 }
 
 func (r *streamRun) welcome(ctx context.Context, u *users.ActionUser) outcome {
@@ -305,10 +365,7 @@ func (r *streamRun) welcome(ctx context.Context, u *users.ActionUser) outcome {
 	case !u.Subscribed:
 		return skipped(ReasonUnsubscribed)
 	}
-	brand, err := r.loadBrand(ctx)
-	if err != nil {
-		return failure(0, err)
-	}
+	brand := r.brand // loaded before the claim (ready)
 	if brand == nil {
 		return r.waitForBrand(ctx, u.UID)
 	}
@@ -335,7 +392,7 @@ func (r *streamRun) welcome(ctx context.Context, u *users.ActionUser) outcome {
 		o.attempts, o.err = n, err
 		return o
 	case errors.As(err, &xe) && xe.Status == http.StatusForbidden:
-		return outcome{state: users.StateFailed, reason: ReasonRefusesDMs, attempts: n, err: err}
+		return fromX(users.StateFailed, ReasonRefusesDMs, n, err)
 	}
 	return failure(n, err)
 }

@@ -138,7 +138,7 @@ func TestFailurePaths(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a 5xx is retried then recorded failed", func(t *testing.T) {
+	t.Run("a 5xx on the DM is not repeated: it is recorded unknown with X's status", func(t *testing.T) {
 		t.Parallel()
 		s := newStack(t)
 		s.signIn(brandUID, false, false)
@@ -147,8 +147,12 @@ func TestFailurePaths(t *testing.T) {
 		s.signIn(aliceUID, false, false)
 		s.drain()
 		st, reason, n := s.action(aliceUID, "welcome")
-		if st != "failed" || reason != "x_unavailable" || n != int64(s.h.Retry.Attempts) || s.calls("dm") != s.h.Retry.Attempts {
-			t.Fatalf("a_welcome %s/%s after %d attempts, %d calls", st, reason, n, s.calls("dm"))
+		if st != "unknown" || reason != "x_unavailable" || n != 1 || s.actionStatus(aliceUID, "welcome") != 503 || s.calls("dm") != 1 {
+			t.Fatalf("a_welcome %s/%s status %d after %d attempts, %d calls", st, reason, s.actionStatus(aliceUID, "welcome"), n, s.calls("dm"))
+		}
+		lines := s.unknownLines()
+		if len(lines) != 1 || lines[0]["message"] != "action outcome" || lines[0]["x_status"] != float64(503) || lines[0]["level"] != "warn" {
+			t.Fatalf("log lines with state unknown: %v", lines)
 		}
 	})
 	t.Run("a 401 marks the user revoked and skips their other actions", func(t *testing.T) {
@@ -277,13 +281,17 @@ func TestACrashBetweenTheCallAndTheRecordNeverSendsASecondDM(t *testing.T) {
 		// Lambda delivers the record again (and again, later on).
 		s.h.Users = real
 		s.invoke(10*time.Second, streamEvent(aliceUID))
+		s.wantAction(aliceUID, "welcome", "sending", "") // its run may still be alive
 		s.h.Now = func() time.Time { return time.Now().Add(time.Hour) }
+		s.invoke(10*time.Second, streamEvent(aliceUID))
 		s.invoke(10*time.Second, streamEvent(aliceUID))
 		if len(s.dmsTo(aliceUID)) != 1 || s.calls("dm") != 1 {
 			t.Fatalf("DMs to alice %d: a stale sending was sent again", len(s.dmsTo(aliceUID)))
 		}
-		if !strings.Contains(s.logs.String(), "stale sending") {
-			t.Fatal("the stale sending was not reported")
+		// A later record of the user marks it unknown, as the sweep would: once.
+		s.wantAction(aliceUID, "welcome", "unknown", actions.ReasonStuck)
+		if lines := s.unknownLines(); len(lines) != 1 || !strings.HasPrefix(lines[0]["message"].(string), "stuck action marked unknown") {
+			t.Fatalf("log lines with state unknown: %v", lines)
 		}
 	})
 	t.Run("the invocation dies right after X answered", func(t *testing.T) {
@@ -342,5 +350,95 @@ func TestTheWelcomeFooterLinkUnsubscribes(t *testing.T) {
 	cb.RequestContext.HTTP.Method = "GET"
 	if resp, err := routes(context.Background(), cb); err != nil || resp.StatusCode != 302 {
 		t.Fatalf("the callback route answered %d %v", resp.StatusCode, err)
+	}
+}
+
+func TestAnOptInPostIsMadeOnlyForASignInThatTickedTheBox(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	s.signIn(brandUID, false, false)
+	s.signIn(aliceUID, false, true)  // ticked: a_tweet pending
+	s.signIn(aliceUID, false, false) // signed in again without ticking it, before the action ran
+	s.drain()
+	s.wantAction(aliceUID, "tweet", "skipped", actions.ReasonOptInWithdrawn)
+	s.wantAction(aliceUID, "welcome", "done", "")
+	if s.calls("tweet") != 0 || len(s.sb.Tweets()) != 0 {
+		t.Fatal("a post was made for a sign-in that did not ask for it")
+	}
+}
+
+// TestCredentialsThatDoNotOpenHandTheRecordBack: right after a key rotation a
+// warm function may not know the key the tokens were sealed with. That is
+// not a lasting absence of credentials: the record goes back to Lambda with
+// its actions still pending (nothing claimed, nothing skipped, no
+// waiting_brand), and once the function knows the key a redelivery does
+// the work.
+func TestCredentialsThatDoNotOpenHandTheRecordBack(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		rotatedUser   bool // alice's tokens are sealed with the new key
+		rotatedBrand  bool // the brand's tokens are
+		follow, tweet bool
+		handsBack     bool
+	}{
+		{"a user's follow and post need the user's token", true, false, true, true, true},
+		{"a welcome DM needs the brand's token", false, true, false, false, true},
+		{"a welcome DM alone does not need the user's token", true, false, false, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t)
+			sealsWithIt, knowsIt := s.rotatedKey()
+			brandStore, aliceStore := s.users, s.users
+			if tt.rotatedBrand {
+				brandStore = sealsWithIt
+			}
+			if tt.rotatedUser {
+				aliceStore = sealsWithIt
+			}
+			s.signInVia(brandStore, brandUID, false, false)
+			s.invoke(10*time.Second, streamEvent(brandUID)) // the brand's release
+			s.signInVia(aliceStore, aliceUID, tt.follow, tt.tweet)
+			acts := []string{"welcome"}
+			if tt.follow {
+				acts = append(acts, "follow")
+			}
+			if tt.tweet {
+				acts = append(acts, "tweet")
+			}
+
+			var resp events.DynamoDBEventResponse
+			if err := json.Unmarshal(s.invoke(10*time.Second, streamEvent(aliceUID)), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if handedBack := len(resp.BatchItemFailures) == 1; handedBack != tt.handsBack {
+				t.Fatalf("BatchItemFailures %v, want handed back = %v", resp.BatchItemFailures, tt.handsBack)
+			}
+			if !tt.handsBack {
+				for _, a := range acts {
+					s.wantAction(aliceUID, a, "done", "")
+				}
+				return
+			}
+			for _, a := range acts {
+				s.wantAction(aliceUID, a, "pending", "")
+			}
+			if n := len(s.sb.Calls()); n != 0 {
+				t.Fatalf("%d calls to X for a record handed back", n)
+			}
+
+			s.h.Users = knowsIt
+			if err := json.Unmarshal(s.invoke(10*time.Second, streamEvent(aliceUID)), &resp); err != nil || len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("redelivery once the key is known: %+v %v", resp, err)
+			}
+			for _, a := range acts {
+				s.wantAction(aliceUID, a, "done", "")
+			}
+			if len(s.dmsTo(aliceUID)) != 1 {
+				t.Fatalf("DMs to alice: %d", len(s.dmsTo(aliceUID)))
+			}
+		})
 	}
 }

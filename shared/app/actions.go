@@ -42,7 +42,7 @@ func (d *Deps) Actions() *actions.Handler {
 		FollowMode:  string(c.FollowMode),
 		WelcomeText: c.WelcomeDMText,
 		TweetText:   c.OptInTweetText,
-		Retry:       xapi.Retry{Attempts: 4, Backoff: time.Second, MaxWait: 15 * time.Minute, Margin: ActionsMargin},
+		Retry:       xapi.Retry{Attempts: 4, Backoff: time.Second, MaxWait: 15 * time.Minute, Margin: ActionsMargin, Writes: true},
 		Margin:      ActionsMargin,
 	}
 	if c.CampaignsTable != "" {

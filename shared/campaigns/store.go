@@ -43,6 +43,7 @@ const (
 	AttrSent        = "sent"
 	AttrSkipped     = "skipped"
 	AttrFailed      = "failed"
+	AttrUnknown     = "unknown" // DMs whose outcome X left unknown (5xx, no answer): never sent again
 	AttrRuns        = "runs"
 	AttrCreatedAt   = "created_at"
 	AttrUpdatedAt   = "updated_at"
@@ -77,6 +78,7 @@ type Campaign struct {
 	Sent        int64
 	Skipped     int64
 	Failed      int64
+	Unknown     int64 // DMs X may or may not have delivered (it answered 5xx, or no answer came)
 	Runs        int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -85,7 +87,7 @@ type Campaign struct {
 }
 
 // Handled is how many users the campaign has dealt with so far.
-func (c Campaign) Handled() int64 { return c.Sent + c.Skipped + c.Failed }
+func (c Campaign) Handled() int64 { return c.Sent + c.Skipped + c.Failed + c.Unknown }
 
 // DynamoDB is the part of the DynamoDB client the store uses.
 type DynamoDB interface {
@@ -129,7 +131,7 @@ func (s *Store) Create(ctx context.Context, id, text string, now time.Time) (Cam
 		TableName: aws.String(s.table),
 		Item: dynamo.Item{
 			AttrID: dynamo.S(id), AttrText: dynamo.S(text), AttrStatus: dynamo.S(string(StatusRunning)),
-			AttrSent: dynamo.Int(0), AttrSkipped: dynamo.Int(0), AttrFailed: dynamo.Int(0), AttrRuns: dynamo.Int(0),
+			AttrSent: dynamo.Int(0), AttrSkipped: dynamo.Int(0), AttrFailed: dynamo.Int(0), AttrUnknown: dynamo.Int(0), AttrRuns: dynamo.Int(0),
 			AttrCreatedAt: dynamo.Time(now), AttrUpdatedAt: dynamo.Time(now),
 		},
 		ConditionExpression:      aws.String("attribute_not_exists(#id)"),
@@ -178,6 +180,7 @@ func read(it dynamo.Item) Campaign {
 	c.Sent, _ = dynamo.GetInt(it, AttrSent)
 	c.Skipped, _ = dynamo.GetInt(it, AttrSkipped)
 	c.Failed, _ = dynamo.GetInt(it, AttrFailed)
+	c.Unknown, _ = dynamo.GetInt(it, AttrUnknown) // absent on campaigns created before it was counted: 0
 	c.Runs, _ = dynamo.GetInt(it, AttrRuns)
 	c.LastError, _ = dynamo.GetS(it, AttrLastError)
 	return c
@@ -219,6 +222,7 @@ func (s *Store) Save(ctx context.Context, c Campaign, owner string, now time.Tim
 	ub.Set(AttrSent, dynamo.Int(c.Sent))
 	ub.Set(AttrSkipped, dynamo.Int(c.Skipped))
 	ub.Set(AttrFailed, dynamo.Int(c.Failed))
+	ub.Set(AttrUnknown, dynamo.Int(c.Unknown))
 	ub.Set(AttrUpdatedAt, dynamo.Time(now))
 	if c.Cursor != "" {
 		ub.Set(AttrCursor, dynamo.N(c.Cursor))

@@ -49,7 +49,7 @@ func TestCampaignStore(t *testing.T) {
 		if _, err := s.Acquire(ctx, "launch-2026", "run-b", now.Add(time.Second), now.Add(time.Minute)); !errors.Is(err, campaigns.ErrBusy) {
 			t.Fatalf("second run: %v", err)
 		}
-		a.Cursor, a.Sent, a.Skipped, a.Failed = "1234567890123456789", 3, 2, 1
+		a.Cursor, a.Sent, a.Skipped, a.Failed, a.Unknown = "1234567890123456789", 3, 2, 1, 1
 		a.Status, a.ResumeAfter = campaigns.StatusPausedRateLimited, now.Add(15*time.Minute)
 		if err := s.Save(ctx, a, "run-b", now, true); !errors.Is(err, campaigns.ErrLeaseLost) {
 			t.Fatalf("a save by a run without the lease: %v", err)
@@ -58,7 +58,7 @@ func TestCampaignStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.Get(ctx, "launch-2026")
-		if err != nil || got.Cursor != a.Cursor || got.Sent != 3 || got.Handled() != 6 || got.Status != campaigns.StatusPausedRateLimited || !got.ResumeAfter.Equal(a.ResumeAfter) {
+		if err != nil || got.Cursor != a.Cursor || got.Sent != 3 || got.Unknown != 1 || got.Handled() != 7 || got.Status != campaigns.StatusPausedRateLimited || !got.ResumeAfter.Equal(a.ResumeAfter) {
 			t.Fatalf("%+v %v", got, err)
 		}
 		b, err := s.Acquire(ctx, "launch-2026", "run-b", now.Add(time.Second), now.Add(time.Minute))

@@ -26,6 +26,7 @@ const (
 
 	MemberClaimedAt = "claimed_at" // when a run moved the action to sending
 	MemberResult    = "result"     // what X returned: the DM event or post id, "pending_follow"
+	MemberStatus    = "status"     // X's HTTP status when it answered with an error (502 for an unknown outcome)
 )
 
 // Errors of the actions' store methods.
@@ -48,6 +49,7 @@ type ActionRecord struct {
 	State       State
 	Reason      string
 	Result      string
+	Status      int // X's HTTP status when it answered with an error; 0 otherwise
 	Attempts    int
 	RequestedAt time.Time
 	ClaimedAt   time.Time
@@ -59,7 +61,8 @@ type ActionUser struct {
 	UID        string // exact decimal X id
 	ScreenName string
 	// Credentials are the user's opened access token and secret; empty when
-	// CredentialsErr says why they could not be opened (or there are none).
+	// CredentialsErr says why they could not be opened (or there are none;
+	// CredentialsUnopenable tells the two apart).
 	Credentials    xapi.Credentials
 	CredentialsErr error
 	Follow         bool
@@ -91,8 +94,20 @@ func (u ActionUser) HasCredentials() bool {
 	return u.CredentialsErr == nil && u.Credentials.Token != "" && u.Credentials.Secret != ""
 }
 
-// errNoCredentials says an item holds no token (never signed in, or wiped).
-var errNoCredentials = errors.New("users: no credentials stored")
+// CredentialsUnopenable reports credentials that are stored but cannot be
+// opened: sealed with a key the sealer does not know (a rotation not yet
+// seen by a warm function) or damaged. Unlike an item without credentials,
+// this may heal, so work that needs them is retried, not given up.
+func (u ActionUser) CredentialsUnopenable() bool {
+	return errors.Is(u.CredentialsErr, errUnopenable)
+}
+
+var (
+	// errNoCredentials says an item holds no token (never signed in, or wiped).
+	errNoCredentials = errors.New("users: no credentials stored")
+	// errUnopenable says the item holds a token that does not open.
+	errUnopenable = errors.New("users: the stored credentials cannot be opened")
+)
 
 func (s *Store) key(uid string) dynamo.Item { return dynamo.Item{AttrUID: dynamo.N(uid)} }
 
@@ -124,7 +139,7 @@ func (s *Store) actionUser(item dynamo.Item) ActionUser {
 	}
 	if err != nil {
 		u.Credentials = xapi.Credentials{}
-		u.CredentialsErr = fmt.Errorf("users: opening credentials: %w", err)
+		u.CredentialsErr = fmt.Errorf("%w: %w", errUnopenable, err)
 	}
 	return u
 }
@@ -141,6 +156,9 @@ func readRecord(m dynamo.Item) ActionRecord {
 	r.Result, _ = dynamo.GetS(m, MemberResult)
 	if n, ok := dynamo.GetInt(m, MemberAttempts); ok {
 		r.Attempts = int(n)
+	}
+	if n, ok := dynamo.GetInt(m, MemberStatus); ok {
+		r.Status = int(n)
 	}
 	return r
 }
@@ -226,9 +244,9 @@ func (s *Store) ClaimPending(ctx context.Context, uid string, acts []signin.Acti
 	return s.actionUser(out.Attributes), nil
 }
 
-// RecordOutcome writes an action's final state (done, failed, unavailable,
-// waiting_brand, skipped), only if the action is still sending, i.e. still
-// owned by the run that claimed it.
+// RecordOutcome writes an action's final state (done, failed, unknown,
+// unavailable, waiting_brand, skipped), only if the action is still sending,
+// i.e. still owned by the run that claimed it.
 func (s *Store) RecordOutcome(ctx context.Context, uid string, act signin.Action, r ActionRecord) error {
 	attr := ActionAttr(string(act))
 	p := newPathUpdate()
@@ -246,6 +264,11 @@ func (s *Store) RecordOutcome(ctx context.Context, uid string, act signin.Action
 		p.set(dynamo.S(r.Result), attr, MemberResult)
 	} else {
 		p.remove(attr, MemberResult)
+	}
+	if r.Status != 0 {
+		p.set(dynamo.Int(int64(r.Status)), attr, MemberStatus)
+	} else {
+		p.remove(attr, MemberStatus)
 	}
 	cond := p.path(attr, MemberState) + " = " + p.u.Value(dynamo.S(string(StateSending)))
 	if _, err := s.db.UpdateItem(ctx, p.input(s.table, s.key(uid), cond)); err != nil {

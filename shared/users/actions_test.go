@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/users"
@@ -77,8 +81,26 @@ func TestClaimAndRecord(t *testing.T) {
 			t.Fatalf("second record: %v", err)
 		}
 		u, _ := s.GetActionUser(ctx, alice)
-		if r := u.Actions[signin.ActionWelcome]; r.State != users.StateDone || r.Result != "dm-1" || r.Attempts != 1 {
+		if r := u.Actions[signin.ActionWelcome]; r.State != users.StateDone || r.Result != "dm-1" || r.Attempts != 1 || r.Status != 0 {
 			t.Fatalf("record %+v", r)
+		}
+	})
+	t.Run("an unknown outcome keeps X's status and is final", func(t *testing.T) {
+		const bob = "9007199254740993"
+		signIn(t, s, bob, signin.ActionWelcome)
+		if _, err := s.ClaimPending(ctx, bob, []signin.Action{signin.ActionWelcome}, now); err != nil {
+			t.Fatal(err)
+		}
+		rec := users.ActionRecord{State: users.StateUnknown, Reason: "x_unavailable", Status: 502, Attempts: 1, UpdatedAt: now}
+		if err := s.RecordOutcome(ctx, bob, signin.ActionWelcome, rec); err != nil {
+			t.Fatal(err)
+		}
+		u, _ := s.GetActionUser(ctx, bob)
+		if r := u.Actions[signin.ActionWelcome]; r.State != users.StateUnknown || r.Reason != "x_unavailable" || r.Status != 502 {
+			t.Fatalf("record %+v", r)
+		}
+		if err := s.RecordOutcome(ctx, bob, signin.ActionWelcome, rec); !errors.Is(err, users.ErrConflict) {
+			t.Fatalf("an unknown outcome was overwritten: %v", err)
 		}
 	})
 	t.Run("a waiting welcome is requeued once", func(t *testing.T) {
@@ -113,10 +135,23 @@ func TestCredentialsThatDoNotOpenAreReported(t *testing.T) {
 	s1, _ := seal.New(k1)
 	s2, _ := seal.New(k2)
 	signIn(t, users.New(db, stage+"_twitter", s1), alice, signin.ActionWelcome)
-	u, err := users.New(db, stage+"_twitter", s2).GetActionUser(context.Background(), alice)
-	if err != nil || u.HasCredentials() || u.CredentialsErr == nil || u.Credentials.Token != "" {
+	other := users.New(db, stage+"_twitter", s2)
+	u, err := other.GetActionUser(context.Background(), alice)
+	if err != nil || u.HasCredentials() || u.CredentialsErr == nil || u.Credentials.Token != "" || !u.CredentialsUnopenable() {
 		t.Fatalf("user %+v err %v", u, err)
 	}
+	t.Run("an item without credentials is not unopenable", func(t *testing.T) {
+		const bob = "9007199254740993"
+		if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{
+			TableName: aws.String(stage + "_twitter"), Item: dynamo.Item{users.AttrUID: dynamo.N(bob)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		u, err := other.GetActionUser(context.Background(), bob)
+		if err != nil || u.HasCredentials() || u.CredentialsErr == nil || u.CredentialsUnopenable() {
+			t.Fatalf("user %+v err %v", u, err)
+		}
+	})
 }
 
 func TestCampaignMarksAndTheRecipientScan(t *testing.T) {

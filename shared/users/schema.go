@@ -36,6 +36,11 @@ const (
 	StateUnavailable  State = "unavailable"   // the app's plan does not allow it (follow 403)
 	StateWaitingBrand State = "waiting_brand" // a DM waits for the brand account to connect
 	StateSkipped      State = "skipped"       // no longer applies (unsubscribed, revoked)
+	// StateUnknown: a write to X whose outcome is unknown (X answered 5xx,
+	// gave no answer, or the run died before recording the answer and the
+	// sweep found it in sending). X may or may not have acted; it is never
+	// repeated.
+	StateUnknown State = "unknown"
 )
 
 // Members of an action record.

@@ -3,6 +3,7 @@ package xapi
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -51,9 +52,22 @@ func (e *Error) UsageCapped() bool {
 }
 
 // Retryable reports answers worth trying again: 5xx, and 429 that is not a
-// usage cap.
+// usage cap. A write answered 5xx is the exception (OutcomeUnknown): only its
+// 429 may be repeated (Retry.Writes).
 func (e *Error) Retryable() bool {
 	return e.Status >= 500 || (e.Status == http.StatusTooManyRequests && !e.UsageCapped())
+}
+
+// OutcomeUnknown reports a failed call after which X may or may not have
+// acted: it answered 5xx (it may have done the work and failed to answer),
+// or no answer came (a timeout, a dropped connection). A write that ended so
+// must not be repeated: a DM could arrive twice.
+func OutcomeUnknown(err error) bool {
+	var xe *Error
+	if errors.As(err, &xe) {
+		return xe.Status >= http.StatusInternalServerError
+	}
+	return errors.Is(err, ErrTimeout) || errors.Is(err, ErrUnreachable)
 }
 
 // Revoked reports that the user's token no longer works (the user revoked the

@@ -9,11 +9,18 @@ import (
 // Retry is the policy for calls to X: try again on 5xx, on 429 (waiting until
 // x-rate-limit-reset when X names it) and on a missing answer, but only while
 // the wait still fits in the caller's deadline. A usage-capped 429 and every
-// other 4xx end at once.
+// other 4xx end at once. With Writes, a 5xx and a missing answer end at once
+// too.
 type Retry struct {
 	Attempts int           // total tries, at least 1
-	Backoff  time.Duration // first wait after a 5xx or missing answer; doubles
+	Backoff  time.Duration // first wait after a 5xx, a missing answer or a 429 without a reset; doubles
 	MaxWait  time.Duration // never wait longer than this for one retry
+	// Writes says the calls change something at X (a DM, a post, a follow).
+	// X may have acted and then answered 5xx, or acted with the answer lost
+	// (OutcomeUnknown): repeating the call could act twice, so only a 429,
+	// which X answers before acting, is tried again. Reads and the OAuth
+	// token calls leave it off.
+	Writes bool
 	// Margin is kept free before the deadline for the work after the call
 	// (writing the outcome, answering the browser).
 	Margin time.Duration
@@ -58,6 +65,8 @@ func (r Retry) Do(ctx context.Context, fn func(ctx context.Context) error) error
 func (r Retry) wait(err error, backoff time.Duration, now time.Time) (time.Duration, bool) {
 	var xe *Error
 	switch {
+	case r.Writes && OutcomeUnknown(err):
+		return 0, false
 	case errors.As(err, &xe):
 		if !xe.Retryable() {
 			return 0, false

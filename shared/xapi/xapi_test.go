@@ -83,21 +83,32 @@ func TestRetry(t *testing.T) {
 	e429 := &Error{Status: 429, Limit: RateLimit{Known: true, Reset: start.Add(3 * time.Second)}}
 	capped := &Error{Status: 429, Type: "https://api.x.com/2/problems/usage-capped"}
 
+	timeout := fmt.Errorf("%w: slow", ErrTimeout)
+	dropped := fmt.Errorf("%w: connection reset", ErrUnreachable)
+
 	tests := []struct {
 		name     string
+		writes   bool
 		errs     []error
 		deadline time.Duration
 		calls    int
 		ok       bool
 		waited   time.Duration
 	}{
-		{"a 5xx is retried after a backoff", []error{e5xx}, time.Minute, 2, true, 100 * time.Millisecond},
-		{"a 429 waits until the window resets", []error{e429}, time.Minute, 2, true, 3500 * time.Millisecond},
-		{"a 429 whose reset is beyond the deadline is not waited for", []error{e429}, 2 * time.Second, 1, false, 0},
-		{"a usage-capped 429 ends at once", []error{capped}, time.Minute, 1, false, 0},
-		{"a 4xx ends at once", []error{&Error{Status: 403, Code: 453}}, time.Minute, 1, false, 0},
-		{"a timeout is retried", []error{fmt.Errorf("%w: slow", ErrTimeout)}, time.Minute, 2, true, 100 * time.Millisecond},
-		{"attempts are bounded", []error{e5xx, e5xx, e5xx, e5xx}, time.Minute, 3, false, 300 * time.Millisecond},
+		{"a 5xx is retried after a backoff", false, []error{e5xx}, time.Minute, 2, true, 100 * time.Millisecond},
+		{"a 429 waits until the window resets", false, []error{e429}, time.Minute, 2, true, 3500 * time.Millisecond},
+		{"a 429 whose reset is beyond the deadline is not waited for", false, []error{e429}, 2 * time.Second, 1, false, 0},
+		{"a usage-capped 429 ends at once", false, []error{capped}, time.Minute, 1, false, 0},
+		{"a 4xx ends at once", false, []error{&Error{Status: 403, Code: 453}}, time.Minute, 1, false, 0},
+		{"a timeout is retried", false, []error{timeout}, time.Minute, 2, true, 100 * time.Millisecond},
+		{"attempts are bounded", false, []error{e5xx, e5xx, e5xx, e5xx}, time.Minute, 3, false, 300 * time.Millisecond},
+		{"a write answered 502 is not repeated", true, []error{&Error{Status: 502}}, time.Minute, 1, false, 0},
+		{"a write answered 503 is not repeated", true, []error{e5xx}, time.Minute, 1, false, 0},
+		{"a write answered 504 is not repeated", true, []error{&Error{Status: 504}}, time.Minute, 1, false, 0},
+		{"a write that timed out is not repeated", true, []error{timeout}, time.Minute, 1, false, 0},
+		{"a write whose connection dropped is not repeated", true, []error{dropped}, time.Minute, 1, false, 0},
+		{"a write answered 429 still waits for the reset and is tried again", true, []error{e429}, time.Minute, 2, true, 3500 * time.Millisecond},
+		{"a write's 429 then 503 ends at the 503", true, []error{e429, e5xx}, time.Minute, 2, false, 3500 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,13 +116,37 @@ func TestRetry(t *testing.T) {
 			ctx, cancel := context.WithDeadline(context.Background(), start.Add(tt.deadline))
 			defer cancel()
 			fn, n := fail(tt.errs...)
-			r := Retry{Attempts: 3, Backoff: 100 * time.Millisecond, MaxWait: 10 * time.Second, Margin: time.Second, Now: clk.Now, Sleep: clk.Sleep}
+			r := Retry{Attempts: 3, Backoff: 100 * time.Millisecond, MaxWait: 10 * time.Second, Margin: time.Second, Writes: tt.writes, Now: clk.Now, Sleep: clk.Sleep}
 			err := r.Do(ctx, fn)
 			if (err == nil) != tt.ok || *n != tt.calls || clk.now.Sub(start) != tt.waited {
 				t.Fatalf("err=%v calls=%d waited=%v", err, *n, clk.now.Sub(start))
 			}
 			if err != nil && !errors.Is(err, tt.errs[*n-1]) {
 				t.Fatalf("returned %v, want the last error", err)
+			}
+		})
+	}
+}
+
+func TestOutcomeUnknown(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		err     error
+		unknown bool
+	}{
+		{"a 500 may hide a success", &Error{Status: 500}, true},
+		{"a 502 may hide a success", &Error{Status: 502}, true},
+		{"a 504 may hide a success", &Error{Status: 504}, true},
+		{"a timeout may hide a success", fmt.Errorf("%w: dm: slow", ErrTimeout), true},
+		{"a dropped connection may hide a success", fmt.Errorf("%w: dm: EOF", ErrUnreachable), true},
+		{"a 429 is answered before X acts", &Error{Status: 429}, false},
+		{"a 403 is a refusal", &Error{Status: 403}, false},
+		{"a malformed answer is not a missing one", fmt.Errorf("%w: dm: not JSON", ErrMalformed), false},
+		{"another error is not X's", errors.New("no credentials"), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := OutcomeUnknown(tt.err); got != tt.unknown {
+				t.Fatalf("OutcomeUnknown(%v) = %v", tt.err, got)
 			}
 		})
 	}
