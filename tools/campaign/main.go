@@ -114,14 +114,14 @@ func run() error {
 		}
 		wait, again := time.Duration(0), false
 		for _, c := range rep.Campaigns {
-			fmt.Printf("run %d: %-20s status %-19s stopped %-19s sent %d skipped %d failed %d (this run: sent %d, x calls %d, 429s %d, waited %s, %s)\n",
-				n, c.ID, c.Status, c.Stopped, c.Sent, c.Skipped, c.Failed,
+			fmt.Printf("run %d: %-20s status %-19s stopped %-19s sent %d skipped %d failed %d unknown %d (this run: sent %d, x calls %d, 429s %d, waited %s, %s)\n",
+				n, c.ID, c.Status, c.Stopped, c.Sent, c.Skipped, c.Failed, c.Unknown,
 				c.Run.Sent, c.Run.XCalls, c.Run.RateLimited, c.Run.Waited.Round(time.Millisecond), c.Run.Elapsed.Round(time.Millisecond))
 			switch c.Stopped {
 			case actions.StopDeadline:
 				// Another invocation continues where this one stopped, as
 				// long as they get somewhere.
-				again = c.Run.Sent+c.Run.Skipped+c.Run.Failed > 0
+				again = c.Run.Sent+c.Run.Skipped+c.Run.Failed+c.Run.Unknown > 0
 			case actions.StopBusy:
 				again, wait = true, max(wait, 5*time.Second)
 			case actions.StopRateLimited, actions.StopWaiting:
@@ -196,7 +196,7 @@ func printProgress(ctx context.Context, store *campaigns.Store, req actions.Camp
 		list = l
 	}
 	for _, c := range list {
-		fmt.Printf("  ... %-20s %-19s sent %d skipped %d failed %d\n", c.ID, c.Status, c.Sent, c.Skipped, c.Failed)
+		fmt.Printf("  ... %-20s %-19s sent %d skipped %d failed %d unknown %d\n", c.ID, c.Status, c.Sent, c.Skipped, c.Failed, c.Unknown)
 	}
 }
 
