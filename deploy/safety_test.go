@@ -26,8 +26,19 @@ func TestThePublicAPIIsThrottled(t *testing.T) {
 			}
 		}
 		fn := tpl.Resources["GenerateUnderscoresessionLambdaFunction"]
-		if n, _ := fn.Properties["ReservedConcurrentExecutions"].(float64); n <= 0 {
+		reserved, _ := fn.Properties["ReservedConcurrentExecutions"].(float64)
+		if reserved <= 0 {
 			t.Errorf("%s: generate_session has no reserved concurrency: %v", stage, fn.Properties["ReservedConcurrentExecutions"])
+		}
+		// The API's 429 must come before Lambda's throttle (a 500 for the
+		// visitor): a full burst, and the rate over a slow 3 s start, fit.
+		for _, st := range stages {
+			s, _ := st.Properties["DefaultRouteSettings"].(map[string]any)
+			rate, _ := s["ThrottlingRateLimit"].(float64)
+			burst, _ := s["ThrottlingBurstLimit"].(float64)
+			if reserved < burst || reserved < 3*rate {
+				t.Errorf("%s: reserved concurrency %v is below the burst %v or 3 s of the rate %v: Lambda would throttle before the API", stage, reserved, burst, rate)
+			}
 		}
 		for _, id := range []string{"TwitterUnderscorecallbackLambdaFunction", "TwitterUnderscoreactionsLambdaFunction"} {
 			if _, ok := tpl.Resources[id].Properties["ReservedConcurrentExecutions"]; ok {
