@@ -70,9 +70,13 @@ build: $(ZIPS) ## Build every function into .build/<function>.zip (linux/arm64 b
 package: $(NODE_STAMP) ## Package the stack into .serverless/ without deploying (STAGE=staging by default)
 	$(SERVERLESS) package --stage $(or $(STAGE),staging) $(SLS_ARGS)
 
+# The functions get the current token encryption key's id (never the key) as TOKEN_ENCRYPTION_KEY_ID: after
+# make rotate-key their configuration changes, so the deploy really happens and replaces every warm function.
 deploy: $(NODE_STAMP) ## Deploy the stack: make deploy STAGE=staging|production
 	@[[ "$(STAGE)" =~ ^(staging|production)$$ ]] || { echo "say which stage: make deploy STAGE=staging|production"; exit 2; }
-	$(SERVERLESS) deploy --stage $(STAGE) $(SLS_ARGS)
+	@id=$$(go run ./tools/keys key-id -stage $(STAGE)) || { echo "deploy: $(STAGE) is not ready (above: what is missing in SSM; make secrets STAGE=$(STAGE) creates it)"; exit 1; }; \
+	  echo "deploying $(STAGE) with tokenEncryptionKeyId=$$id (the current token encryption key's id)"; \
+	  $(SERVERLESS) deploy --stage $(STAGE) --param "tokenEncryptionKeyId=$$id" $(SLS_ARGS)
 
 # Stages that live in AWS; the operator targets below refuse anything else.
 need-deployed-stage = @[[ "$(STAGE)" =~ ^(staging|production)$$ ]] || { echo "say which stage: make $@ STAGE=staging|production"; exit 2; }
@@ -88,16 +92,16 @@ smoke: ## After a deploy: start a sign-in on the deployed API (URL=<HttpApi URL>
 	  [[ "$$code" == 403 ]] || { echo "smoke: FAILED: a sign-in started from another origin answered $$code, want 403"; exit 1; }; \
 	  echo "smoke: ok (keys, secrets in SSM, callback URL and X all answered; another origin is refused with 403)"
 
-secrets: ## Store the X consumer secret (typed, not echoed) and create the encryption key in SSM for STAGE
+secrets: ## Store the X consumer secret (typed, not echoed); create the encryption and link keys in SSM for STAGE
 	$(need-deployed-stage)
 	@read -rsp "X API key secret for $(STAGE): " secret </dev/tty; echo; \
 	  printf '%s\n' "$$secret" | go run ./tools/keys store -stage $(STAGE)
 
-rotate-key: ## Make a new token encryption key current for STAGE (old keys still open old values)
+rotate-key: ## Make a new token encryption key current for STAGE (old keys still open old values; then make deploy)
 	$(need-deployed-stage)
 	go run ./tools/keys rotate -stage $(STAGE)
 
-reseal: ## Re-encrypt every stored token of STAGE with the current key (after rotate-key and a deploy)
+reseal: ## Re-encrypt every stored token of STAGE with the current key (after rotate-key and deploy; repeatable)
 	$(need-deployed-stage)
 	go run ./tools/keys reseal -stage $(STAGE)
 

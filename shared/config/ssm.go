@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,13 +24,21 @@ import (
 // 1.4 MB of allocations on every cold start of every function, for a call
 // made once per cold start (measured with GODEBUG=inittrace=1, make bench).
 type SSM struct {
-	AWS      aws.Config
-	Endpoint string // "" = https://ssm.<region>.amazonaws.com
+	AWS aws.Config
+	// Endpoint is "" on AWS (https://ssm.<region>.amazonaws.com); SSMEndpoint
+	// gives the SDK's override, e.g. the SSM stand-in tools/ssmlocal.
+	Endpoint string
 	Now      func() time.Time
 }
 
-// GetParameters fetches all names in one call (the API takes up to 10; we
-// use three). Names that do not exist are left out of the map.
+// SSMEndpoint is the SDK's own AWS_ENDPOINT_URL_SSM override (read here
+// because LoadDefaultConfig is not used): tools/ssmlocal in local runs and
+// tests, "" on AWS.
+func SSMEndpoint(env Env) string { return strings.TrimSpace(env("AWS_ENDPOINT_URL_SSM")) }
+
+// GetParameters fetches all names in one call (the API takes up to 10; the
+// functions name at most five). Names that do not exist are left out of the
+// map.
 func (s SSM) GetParameters(ctx context.Context, names []string) (map[string]string, error) {
 	body, err := json.Marshal(map[string]any{"Names": names, "WithDecryption": true})
 	if err != nil {

@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// There is no local SSM emulator; this checks the request against what the
-// SSM JSON protocol and SigV4 require, and the reading of its answers.
+// This checks the request against what the SSM JSON protocol and SigV4
+// require, and the reading of its answers (tools/ssmlocal answers it in the
+// key rotation tests, but does not check signatures).
 func TestSSMGetParametersSendsOneSignedCall(t *testing.T) {
 	var calls int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -3,77 +3,127 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/users"
+	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/ssmlocal"
 )
 
-// memStore stands in for SSM Parameter Store, which has no local emulator;
-// the commands' logic is what is under test here.
-type memStore map[string]string
-
-func (m memStore) Get(_ context.Context, name string) (string, bool, error) {
-	v, ok := m[name]
-	return v, ok, nil
-}
-
-func (m memStore) Put(_ context.Context, name, value string) error { m[name] = value; return nil }
-
-func TestStoreRotateKeepsEveryValueOpenable(t *testing.T) {
-	m := memStore{}
-	p := params{store: m, prefix: "/twitter-sessions/staging"}
-	var out bytes.Buffer
-	const secret = "x-consumer-secret-0123456789abcdefghijklmnopqrstuvwxyz012345"
-
-	if err := p.storeSecrets(context.Background(), strings.NewReader(secret+"\n"), &out); err != nil {
-		t.Fatal(err)
+// The command as make runs it: the SDK's default configuration, pointed at
+// the SSM stand-in and DynamoDB Local by the SDK's own AWS_ENDPOINT_URL_SSM
+// and AWS_ENDPOINT_URL_DYNAMODB (which LoadDefaultConfig honours), through
+// store, key-id, rotate, key-id and reseal. Not parallel: it sets the
+// process's environment.
+func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
+	ctx := context.Background()
+	stage := ddblocal.RandomStage()
+	ddbURL, db := ddblocal.ForTest(t, stage)
+	ssmSrv, ssmURL := ssmlocal.ForTest(t)
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_SSM":      ssmURL,
+		"AWS_ENDPOINT_URL_DYNAMODB": ddbURL,
+		"AWS_REGION":                "us-east-1",
+		"AWS_ACCESS_KEY_ID":         "keystest", // DynamoDB Local takes letters and digits only
+		"AWS_SECRET_ACCESS_KEY":     "keystest",
+		"AWS_SESSION_TOKEN":         "",
+		"AWS_PROFILE":               "",
+		"AWS_ENDPOINT_URL":          "",
+		// No developer's profile or real credentials can be picked up.
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+	} {
+		t.Setenv(k, v)
 	}
-	first := m["/twitter-sessions/staging/token-encryption-key"]
-	if m["/twitter-sessions/staging/twitter-consumer-secret"] != secret || first == "" {
-		t.Fatalf("stored %v", m)
+	prefix := "/twitter-sessions/" + stage
+	keys := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(ctx, args, strings.NewReader("x-consumer-secret-0123456789abcdefghijklmnopqrstuvwxyz012345\n"), &out); err != nil {
+			t.Fatalf("keys %v: %v", args, err)
+		}
+		return out.String()
 	}
-	if strings.Contains(out.String(), secret) || strings.Contains(out.String(), first) {
-		t.Fatal("a secret was printed")
-	}
-	k1, _ := seal.ParseKey(first)
-	s1, _ := seal.New(k1)
-	sealed, _ := s1.Seal("token", "token:1")
-
-	t.Run("storing again keeps the encryption key", func(t *testing.T) {
-		if err := p.storeSecrets(context.Background(), strings.NewReader(secret), &out); err != nil {
+	currentKey := func() []byte {
+		t.Helper()
+		v, _ := ssmSrv.Value(prefix + "/token-encryption-key")
+		k, err := seal.ParseKey(v)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if m["/twitter-sessions/staging/token-encryption-key"] != first {
-			t.Fatal("make secrets replaced the encryption key: every stored token would be lost")
+		return k
+	}
+
+	keys("store", "-stage", stage)
+	for _, p := range []string{"twitter-consumer-secret", "token-encryption-key", "link-signing-key"} {
+		if _, ok := ssmSrv.Value(prefix + "/" + p); !ok {
+			t.Fatalf("store did not create %s", p)
 		}
+	}
+	k1 := currentKey()
+	if got := keys("key-id", "-stage", stage); got != seal.KeyID(k1)+"\n" {
+		t.Fatalf("key-id printed %q, want the id alone", got)
+	}
+
+	s1, _ := seal.New(k1)
+	const uid = "1234567890123456789"
+	table := stage + "_twitter"
+	err := users.New(db, table, s1).SaveSignIn(ctx, signin.User{
+		Identity:   signin.Identity{UserID: uid, ScreenName: "alice", Credentials: signin.Credentials{Token: "tok", Secret: "sec"}},
+		SignedInAt: time.Now(),
 	})
-	t.Run("a too short secret is refused", func(t *testing.T) {
-		if err := p.storeSecrets(context.Background(), strings.NewReader("\n"), &out); err == nil {
-			t.Fatal("accepted an empty secret")
-		}
-	})
-	t.Run("two rotations keep both previous keys and old values still open", func(t *testing.T) {
-		for range 2 {
-			if err := p.rotate(context.Background(), &out); err != nil {
-				t.Fatal(err)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	keys("rotate", "-stage", stage)
+	k2 := currentKey()
+	if got := keys("key-id", "-stage", stage); got != seal.KeyID(k2)+"\n" || seal.KeyID(k2) == seal.KeyID(k1) {
+		t.Fatalf("key-id after rotate printed %q", got)
+	}
+	if out := keys("reseal", "-stage", stage); !strings.Contains(out, "re-sealed 1,") {
+		t.Fatalf("reseal: %s", out)
+	}
+	item, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Item{"uid": dynamo.N(uid)}, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := dynamo.GetS(item.Item, users.AttrToken)
+	if id, _ := seal.KeyIDOf(tok); id != seal.KeyID(k2) {
+		t.Fatalf("after reseal the token names key %s, want %s", id, seal.KeyID(k2))
+	}
+	if ssmSrv.Count(ssmlocal.OpPutParameter) == 0 || ssmSrv.Count(ssmlocal.OpGetParameter) == 0 {
+		t.Fatalf("the stand-in saw %+v", ssmSrv.Calls())
+	}
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"no command", nil},
+		{"no stage", []string{"rotate"}},
+		{"an unknown command", []string{"drop", "-stage", "staging"}},
+		{"an unknown flag", []string{"rotate", "-stage", "staging", "-force"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var u usageError
+			if err := run(context.Background(), tc.args, strings.NewReader(""), &bytes.Buffer{}); !errors.As(err, &u) {
+				t.Fatalf("err = %v, want the usage", err)
 			}
-		}
-		cur, _ := seal.ParseKey(m["/twitter-sessions/staging/token-encryption-key"])
-		var olds [][]byte
-		for _, k := range strings.Split(m["/twitter-sessions/staging/token-encryption-old-keys"], ",") {
-			b, err := seal.ParseKey(k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			olds = append(olds, b)
-		}
-		if len(olds) != 2 || bytes.Equal(cur, k1) {
-			t.Fatalf("old keys %d", len(olds))
-		}
-		ring, _ := seal.New(cur, olds...)
-		if v, err := ring.Open(sealed, "token:1"); err != nil || v != "token" {
-			t.Fatalf("a value sealed before the rotations: %q %v", v, err)
-		}
-	})
+		})
+	}
 }

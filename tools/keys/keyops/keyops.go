@@ -1,0 +1,299 @@
+// Package keyops is what the keys command does (make secrets, rotate-key,
+// reseal, and the key id make deploy passes), as functions on injected
+// stores and clients so that tests run them against the SSM stand-in
+// (tools/ssmlocal) and DynamoDB Local.
+//
+// No key is ever printed or put in an error: keys are named by their id
+// (seal.KeyID).
+package keyops
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/users"
+)
+
+// The stage's parameters, under /twitter-sessions/<stage>/ (serverless.yml's
+// custom.ssmPrefix).
+const (
+	ConsumerSecret = "twitter-consumer-secret"
+	EncryptionKey  = "token-encryption-key"
+	EncryptionOld  = "token-encryption-old-keys"
+	LinkKey        = "link-signing-key"
+	LinkOld        = "link-signing-old-keys"
+)
+
+// Store is the part of SSM Parameter Store the commands use.
+type Store interface {
+	// Get returns a parameter's decrypted value; false when it does not exist.
+	Get(ctx context.Context, name string) (string, bool, error)
+	// Put writes a SecureString, replacing any value.
+	Put(ctx context.Context, name, value string) error
+}
+
+// Stage is one stage's parameters.
+type Stage struct {
+	Store  Store
+	Prefix string // /twitter-sessions/<stage>
+}
+
+// ForStage returns the parameters of stage in store.
+func ForStage(store Store, stage string) Stage {
+	return Stage{Store: store, Prefix: "/twitter-sessions/" + stage}
+}
+
+// Name is the full name of one of the stage's parameters.
+func (s Stage) Name(param string) string { return s.Prefix + "/" + param }
+
+// NewKey returns base64 of KeySize random bytes.
+func NewKey() (string, error) {
+	b := make([]byte, seal.KeySize)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("keys: generating a key: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// StoreSecrets is make secrets: it stores the X consumer secret read from
+// in, creates the token encryption key and the unsubscribe link key when the
+// stage has none (never replacing either), and says what it did on out, one
+// line each.
+//
+// Creating the link key also keeps the links already sent working: before it
+// existed, links were signed with a key derived from the token encryption
+// key (actions.LegacyLinkKey). Those derived keys go to link-signing-old-keys
+// (verify only), so the links outlive the encryption keys once an operator
+// drops them after a rotation.
+func (s Stage) StoreSecrets(ctx context.Context, in io.Reader, out io.Writer) error {
+	secret, _ := bufio.NewReader(in).ReadString('\n')
+	secret = strings.TrimSpace(secret)
+	if len(secret) < 20 {
+		return errors.New("the consumer secret read from stdin is empty or too short (X's API key secrets are 50 characters)")
+	}
+	if err := s.Store.Put(ctx, s.Name(ConsumerSecret), secret); err != nil {
+		return fmt.Errorf("storing %s: %w", s.Name(ConsumerSecret), err)
+	}
+	fmt.Fprintf(out, "stored %s\n", s.Name(ConsumerSecret))
+
+	// The encryption keys stored before this run: those that may have signed
+	// links (a key created below never did).
+	earlier, err := s.encryptionKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if len(earlier) > 0 {
+		fmt.Fprintf(out, "kept the existing %s (key id %s; rotate it with make rotate-key)\n", s.Name(EncryptionKey), seal.KeyID(earlier[0]))
+	} else {
+		id, err := s.create(ctx, EncryptionKey)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "created %s (key id %s)\n", s.Name(EncryptionKey), id)
+	}
+	return s.storeLinkKey(ctx, earlier, out)
+}
+
+// storeLinkKey creates the link key if missing. The verify-only old link
+// keys are written first: a run that stops in between leaves no link key, so
+// running make secrets again does both.
+func (s Stage) storeLinkKey(ctx context.Context, encryptionKeys [][]byte, out io.Writer) error {
+	if _, ok, err := s.Store.Get(ctx, s.Name(LinkKey)); err != nil {
+		return fmt.Errorf("reading %s: %w", s.Name(LinkKey), err)
+	} else if ok {
+		fmt.Fprintf(out, "kept the existing %s (unsubscribe links)\n", s.Name(LinkKey))
+		return nil
+	}
+	if len(encryptionKeys) > 0 {
+		old, _, err := s.Store.Get(ctx, s.Name(LinkOld))
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", s.Name(LinkOld), err)
+		}
+		list := splitKeys(old) // an earlier run's or an operator's entries stay
+		for _, k := range encryptionKeys {
+			if d := base64.StdEncoding.EncodeToString(actions.LegacyLinkKey(k)); !slices.Contains(list, d) {
+				list = append(list, d)
+			}
+		}
+		if err := s.Store.Put(ctx, s.Name(LinkOld), strings.Join(list, ",")); err != nil {
+			return fmt.Errorf("storing %s: %w", s.Name(LinkOld), err)
+		}
+		fmt.Fprintf(out, "stored %s: the link keys derived from the %d token encryption key(s), so unsubscribe links already sent keep working after those keys are dropped\n",
+			s.Name(LinkOld), len(encryptionKeys))
+	}
+	if _, err := s.create(ctx, LinkKey); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "created %s (unsubscribe links are signed with it from the next deploy)\n", s.Name(LinkKey))
+	return nil
+}
+
+// create stores a new random key under param and returns its id.
+func (s Stage) create(ctx context.Context, param string) (string, error) {
+	k, err := NewKey()
+	if err != nil {
+		return "", err
+	}
+	if err := s.Store.Put(ctx, s.Name(param), k); err != nil {
+		return "", fmt.Errorf("storing %s: %w", s.Name(param), err)
+	}
+	kb, _ := seal.ParseKey(k)
+	return seal.KeyID(kb), nil
+}
+
+// Rotate is make rotate-key. It writes the old keys first, then the new
+// current key, so that a function starting at any moment can open every
+// stored value; warm functions re-read the keys when they meet the new one.
+func (s Stage) Rotate(ctx context.Context, out io.Writer) error {
+	cur, ok, err := s.Store.Get(ctx, s.Name(EncryptionKey))
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", s.Name(EncryptionKey), err)
+	}
+	if !ok {
+		return errors.New("the stage has no encryption key yet: run make secrets first")
+	}
+	old, _, err := s.Store.Get(ctx, s.Name(EncryptionOld))
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", s.Name(EncryptionOld), err)
+	}
+	keys := []string{strings.TrimSpace(cur)}
+	for _, k := range splitKeys(old) {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	if err := s.Store.Put(ctx, s.Name(EncryptionOld), strings.Join(keys, ",")); err != nil {
+		return fmt.Errorf("storing %s: %w", s.Name(EncryptionOld), err)
+	}
+	id, err := s.create(ctx, EncryptionKey)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "new current key %s; %d old key(s) kept for opening. Next: make deploy (every function gets the new key id), then make reseal.\n", id, len(keys))
+	return nil
+}
+
+// KeyID is the id of the stage's current token encryption key (what make
+// deploy passes as the tokenEncryptionKeyId param).
+func (s Stage) KeyID(ctx context.Context) (string, error) {
+	keys, err := s.encryptionKeys(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(keys) == 0 {
+		return "", errors.New("the stage has no encryption key yet: run make secrets first")
+	}
+	// A deploy of a stage without its link key would give functions that
+	// refuse to start (LINK_SIGNING_KEY_SSM names a missing parameter): stop
+	// here, before anything changes.
+	if _, ok, err := s.Store.Get(ctx, s.Name(LinkKey)); err != nil {
+		return "", err
+	} else if !ok {
+		return "", errors.New("the stage has no unsubscribe link key yet (this version signs links with a key of their own): run make secrets once; it keeps the existing keys and links already sent keep working")
+	}
+	return seal.KeyID(keys[0]), nil
+}
+
+// Reseal is make reseal: it re-encrypts every user's tokens in table that
+// are not sealed with the current key.
+func (s Stage) Reseal(ctx context.Context, db users.DynamoDB, table string, out io.Writer) error {
+	keys, err := s.encryptionKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return errors.New("the stage has no encryption key yet: run make secrets first")
+	}
+	sealer, err := seal.New(keys[0], keys[1:]...)
+	if err != nil {
+		return err
+	}
+	st, err := users.New(db, table, sealer).Reseal(ctx, sealer.CurrentKeyID())
+	fmt.Fprintf(out, "%s: scanned %d, re-sealed %d, already current %d, changed meanwhile %d, unreadable %d (current key %s)\n",
+		table, st.Scanned, st.Resealed, st.Current, st.Skipped, st.Failed, sealer.CurrentKeyID())
+	return err
+}
+
+// encryptionKeys reads the stored token encryption keys, current first;
+// none when the stage has no current key.
+func (s Stage) encryptionKeys(ctx context.Context) ([][]byte, error) {
+	cur, ok, err := s.Store.Get(ctx, s.Name(EncryptionKey))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", s.Name(EncryptionKey), err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	old, _, err := s.Store.Get(ctx, s.Name(EncryptionOld))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", s.Name(EncryptionOld), err)
+	}
+	var keys [][]byte
+	for i, k := range append([]string{cur}, splitKeys(old)...) {
+		b, err := seal.ParseKey(k)
+		if err != nil {
+			name := s.Name(EncryptionKey)
+			if i > 0 {
+				name = fmt.Sprintf("%s entry %d", s.Name(EncryptionOld), i)
+			}
+			return nil, fmt.Errorf("the stored key %s %w", name, err)
+		}
+		keys = append(keys, b)
+	}
+	return keys, nil
+}
+
+// splitKeys splits a comma-separated list, dropping blanks.
+func splitKeys(list string) []string {
+	var out []string
+	for _, k := range strings.Split(list, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// SSMClient is the part of the SDK's ssm client that SSM uses.
+type SSMClient interface {
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	PutParameter(ctx context.Context, in *ssm.PutParameterInput, opts ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
+}
+
+// SSM is the Store on SSM Parameter Store: decrypted reads, SecureString
+// writes that overwrite.
+type SSM struct{ Client SSMClient }
+
+// Get implements Store.
+func (s SSM) Get(ctx context.Context, name string) (string, bool, error) {
+	out, err := s.Client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+	var nf *types.ParameterNotFound
+	if errors.As(err, &nf) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return aws.ToString(out.Parameter.Value), true, nil
+}
+
+// Put implements Store.
+func (s SSM) Put(ctx context.Context, name, value string) error {
+	_, err := s.Client.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String(name), Value: aws.String(value), Type: types.ParameterTypeSecureString, Overwrite: aws.Bool(true),
+	})
+	return err
+}
