@@ -105,10 +105,16 @@ reseal: ## Re-encrypt every stored token of STAGE with the current key (after ro
 	$(need-deployed-stage)
 	go run ./tools/keys reseal -stage $(STAGE)
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, and no build output or large file in git
 	@bad=$$(git ls-files -z --cached --others --exclude-standard '*.go' | xargs -0 -r gofmt -l); \
 	  [[ -z "$$bad" ]] || { echo "gofmt needed:"; echo "$$bad"; exit 1; }
 	go vet ./...
+	@bad=$$(git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do \
+	  [[ -f "$$f" ]] || continue; \
+	  case "$$f" in docs/*.png|docs/*.jpg|package-lock.json) continue;; esac; \
+	  if [[ $$(stat -c %s "$$f") -gt 1000000 ]]; then echo "$$f (over 1 MB)"; \
+	  elif head -c 4 "$$f" | grep -qaE $$'^(\x7fELF|MZ|\xcf\xfa\xed\xfe|\xfe\xed\xfa)'; then echo "$$f (a binary)"; fi; \
+	  done); [[ -z "$$bad" ]] || { echo "build outputs or large files in git (git rm --cached them, and ignore them):"; echo "$$bad"; exit 1; }
 
 tidy-check: ## Fail when go.mod/go.sum are not tidy
 	go mod tidy -diff
