@@ -132,6 +132,14 @@ test: deps ## Run every test suite: unit, DynamoDB Local + X sandbox, browser (c
 	$(MAKE) --no-print-directory package-check
 	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go test -race -count=1 $(TESTFLAGS) ./...
 
+# The README's walk-through pictures (docs/*.png), taken by the browser test (e2e/walkthrough_test.go) on a stack
+# of its own, alone, so that nothing else shows in them: a run gives the same pictures unless the pages changed.
+.PHONY: screenshots
+screenshots: deps ## Regenerate the README's screenshots (docs/*.png) from the browser test
+	@$(call ensure,java,default-jre-headless)
+	@$(call ensure,chromium,chromium)
+	DOCS_SCREENSHOTS_DIR=$(CURDIR)/docs go test -count=1 -run '^TestBrowserWalkThroughOfTheREADME$$' ./e2e/
+
 # `serverless package` must work offline for both deployed stages (the templates are inspected by tests).
 package-check: build
 	@for stage in staging production; do \
