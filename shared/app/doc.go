@@ -1,5 +1,7 @@
-// Package app builds a function's dependencies once per cold start from its
-// configuration: the AWS clients, the sealer, the X protocol, the stores and
-// the use case. The Lambda mains and the local dev server call the same
-// constructors, so local runs exercise exactly what is deployed.
+// Package app puts the three functions' builders behind one value for the
+// local tooling (make dev, make campaign) and the tests: Load is
+// boot.Load, and Deps' methods build each function's handler exactly as its
+// Lambda does. No function imports it: each main imports only boot and its
+// own builder (shared/app/signinfn, shared/app/actionsfn), so that
+// generate_session's binary carries nothing of the actions or campaigns.
 package app

@@ -17,12 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+	"github.com/twitter-sessions/twitter-sessions/shared/actionstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/app"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/logging"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
-	"github.com/twitter-sessions/twitter-sessions/shared/users"
+	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
+	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/keys/keyops"
 	"github.com/twitter-sessions/twitter-sessions/tools/ssmlocal"
@@ -163,8 +164,8 @@ func (d *deployedStage) tokenKeyID(uid string) string {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	tok, _ := dynamo.GetS(out.Item, users.AttrToken)
-	sec, _ := dynamo.GetS(out.Item, users.AttrSecret)
+	tok, _ := dynamo.GetS(out.Item, userstore.AttrToken)
+	sec, _ := dynamo.GetS(out.Item, userstore.AttrSecret)
 	tid, _ := seal.KeyIDOf(tok)
 	if sid, _ := seal.KeyIDOf(sec); sid != tid {
 		d.t.Fatalf("token under key %s, secret under %s", tid, sid)
@@ -225,9 +226,9 @@ func TestRotationReachesWarmFunctions(t *testing.T) {
 	clk := &clock{}
 	ring.Now = clk.Now
 	warmHandlers := warm.SignIn()
-	warmUsers := users.New(warm.DB, warm.Config.TwitterTable, warm.Sealer)
+	warmUsers := actionstore.New(warm.DB, warm.Config.TwitterTable, warm.Sealer)
 	other, _ := d.start(id1)
-	otherUsers := users.New(other.DB, other.Config.TwitterTable, other.Sealer)
+	otherUsers := actionstore.New(other.DB, other.Config.TwitterTable, other.Sealer)
 
 	before := d.getParameters()
 	d.signIn(warm, aliceUID)
@@ -252,7 +253,7 @@ func TestRotationReachesWarmFunctions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := users.New(warm.DB, warm.Config.TwitterTable, fixed).GetActionUser(ctx, aliceUID)
+		u, err := actionstore.New(warm.DB, warm.Config.TwitterTable, fixed).GetActionUser(ctx, aliceUID)
 		if err != nil || !errors.Is(u.CredentialsErr, seal.ErrOpen) {
 			t.Fatalf("err %v, credentials err %v: a key list fixed at the cold start opened a value sealed after it", err, u.CredentialsErr)
 		}
@@ -353,7 +354,7 @@ func TestRotationReachesWarmFunctions(t *testing.T) {
 		// make secrets stored the link key derived from key 1, the only
 		// encryption key then: it keeps the link once key 1 is dropped.
 		k1 := warm.Config.EncryptionKeys[0]
-		sent, err := url.Parse(actions.NewLinks(actions.BaseFromCallback(warm.Config.CallbackURL), actions.LegacyLinkKey(k1)).URL(aliceUID))
+		sent, err := url.Parse(unsubscribe.NewLinks(unsubscribe.BaseFromCallback(warm.Config.CallbackURL), unsubscribe.LegacyLinkKey(k1)).URL(aliceUID))
 		if err != nil {
 			t.Fatal(err)
 		}

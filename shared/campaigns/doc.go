@@ -1,10 +1,21 @@
-// Package campaigns keeps promotional DM campaigns in the <stage>_campaigns
-// DynamoDB table (key campaign_id, S): the text, the status, the resumable
-// cursor over the subscribers (the uid after which the next run continues),
-// the counts (sent, skipped, failed, unknown), the times, and a lease so that
-// two runs of one campaign (a manual one and the schedule) never overlap.
+// Package campaigns is the use case of promotional DM campaigns: a
+// campaign's record (Campaign, its statuses), and a run that sends it from
+// the brand account to every subscribed, non-revoked user within X's limits,
+// saving a resumable cursor and stopping before the Lambda's deadline
+// (Service.Run). reasons.go lists why a run stops.
 //
-// Which users got a campaign is not kept here but on each user item
-// (users.AttrCampaignsSent): the per-user mark is what makes "never twice"
-// hold, whatever happens to the campaign record.
+// domain.go declares the small interfaces a run needs of the campaigns table
+// (Catalog, Leases: shared/campaignstore) and of the users table (Audience:
+// shared/actionstore). It knows nothing of DynamoDB or Lambda.
+//
+// At most once: each recipient is marked (campaign id added to
+// campaigns_sent, conditional on not being there and on the user being
+// subscribed and not revoked) BEFORE the DM is sent, which is one request.
+// A run that dies after the mark loses at most that DM; it never sends it
+// twice. A 5xx or no answer is counted unknown and the mark stays. The mark
+// is removed only when X answered 429 (the DM was certainly not sent). The
+// brand's DM window is the one the stream path's welcome DMs use (one
+// xapi.Gate): a run waits for it, or pauses the campaign until its reset.
+// When the brand's stored tokens cannot be opened the run stops
+// (brand_credentials_unopenable) for its next run to resume.
 package campaigns

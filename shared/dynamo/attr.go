@@ -85,6 +85,17 @@ func GetM(item Item, name string) (Item, bool) {
 	return v.Value, true
 }
 
+// StringSet builds a string set attribute.
+func StringSet(vs ...string) types.AttributeValue { return &types.AttributeValueMemberSS{Value: vs} }
+
+// GetStringSet reads a string set attribute.
+func GetStringSet(item Item, name string) []string {
+	if v, ok := item[name].(*types.AttributeValueMemberSS); ok {
+		return v.Value
+	}
+	return nil
+}
+
 // StringMap builds a map attribute of strings.
 func StringMap(m map[string]string) types.AttributeValue {
 	out := make(Item, len(m))

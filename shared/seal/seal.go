@@ -23,6 +23,18 @@ const version = "v1"
 // are deliberately not distinguished to callers beyond the wrapped text.
 var ErrOpen = errors.New("seal: cannot open value")
 
+// Box seals and opens values at rest: a *Sealer, or a *Keyring whose keys
+// can change while a warm function runs. The stores take a Box.
+type Box interface {
+	Seal(plaintext, context string) (string, error)
+	Open(sealed, context string) (string, error)
+}
+
+var (
+	_ Box = (*Sealer)(nil)
+	_ Box = (*Keyring)(nil)
+)
+
 // Sealer seals with one current key and opens with any of its keys.
 // It is safe for concurrent use.
 type Sealer struct {
@@ -39,11 +51,11 @@ func New(current []byte, old ...[]byte) (*Sealer, error) {
 		if len(key) != KeySize {
 			return nil, fmt.Errorf("seal: key %d is %d bytes, want %d", i, len(key), KeySize)
 		}
+		var aead cipher.AEAD
 		block, err := aes.NewCipher(key)
-		if err != nil {
-			return nil, fmt.Errorf("seal: %w", err)
+		if err == nil {
+			aead, err = cipher.NewGCM(block)
 		}
-		aead, err := cipher.NewGCM(block)
 		if err != nil {
 			return nil, fmt.Errorf("seal: %w", err)
 		}

@@ -4,8 +4,9 @@
 // once, exchange the callback for the user's identity and credentials, store
 // the user with the actions to run for them).
 //
-// It declares the small interfaces it needs (Protocol, SessionStore,
-// UserStore) and knows nothing of DynamoDB, X's wire format or Lambda events.
-// The sentinel errors and Reason are the one place where a failure becomes
-// the short reason a visitor's redirect carries.
+// domain.go declares the types and the small interfaces it needs (Protocol,
+// SessionStore, UserStore); it knows nothing of DynamoDB, X's wire format or
+// Lambda events. reasons.go lists the reasons a failed sign-in's redirect
+// carries, and errors.go is the one place where an error becomes one
+// (ReasonOf).
 package signin

@@ -5,8 +5,13 @@ import (
 	"errors"
 )
 
+// reasoned is implemented by errors that carry their own reason, such as X's
+// answers (xapi.Error): the use case needs no knowledge of X's codes.
+type reasoned interface{ Reason() string }
+
 // Sentinel errors of the use case. Stores and protocols return (or wrap)
-// them; Reason maps them, in this one place, to what a visitor's redirect says.
+// them; ReasonOf maps them, in this one place, to what a visitor's redirect
+// says.
 var (
 	ErrBadCallback      = errors.New("signin: callback without the expected parameters")
 	ErrSessionNotFound  = errors.New("signin: no such session (unknown, or already used)")
@@ -16,32 +21,31 @@ var (
 	ErrCorrupt          = errors.New("signin: stored session cannot be opened")
 )
 
-// reasoned is implemented by errors that carry their own reason, such as X's
-// answers (xapi.Error): the use case needs no knowledge of X's codes.
-type reasoned interface{ Reason() string }
-
-// Reason returns the short machine-readable reason for a failed sign-in.
-func Reason(err error) string {
+// ReasonOf returns the reason of a failed sign-in ("" for nil): the one place
+// where an error becomes what the visitor's redirect says.
+func ReasonOf(err error) Reason {
 	var r reasoned
-	switch {
-	case err == nil:
+	if err == nil {
 		return ""
-	case errors.As(err, &r):
-		return r.Reason()
-	case errors.Is(err, ErrBadCallback):
-		return "bad_callback"
-	case errors.Is(err, ErrSessionNotFound):
-		return "session_not_found"
-	case errors.Is(err, ErrSessionExpired):
-		return "session_expired"
-	case errors.Is(err, ErrSessionMismatch):
-		return "session_mismatch"
-	case errors.Is(err, ErrStoreUnavailable):
-		return "store_unavailable"
-	case errors.Is(err, ErrCorrupt):
-		return "session_corrupt"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
 	}
-	return "internal"
+	if errors.As(err, &r) {
+		return Reason(r.Reason())
+	}
+	for _, m := range []struct {
+		err    error
+		reason Reason
+	}{
+		{ErrBadCallback, ReasonBadCallback},
+		{ErrSessionNotFound, ReasonSessionNotFound},
+		{ErrSessionExpired, ReasonSessionExpired},
+		{ErrSessionMismatch, ReasonSessionMismatch},
+		{ErrStoreUnavailable, ReasonStoreUnavailable},
+		{ErrCorrupt, ReasonSessionCorrupt},
+		{context.DeadlineExceeded, ReasonTimeout},
+	} {
+		if errors.Is(err, m.err) {
+			return m.reason
+		}
+	}
+	return ReasonInternal
 }

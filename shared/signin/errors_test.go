@@ -30,8 +30,8 @@ func TestReason(t *testing.T) {
 		{fmt.Errorf("something else"), "internal"},
 	}
 	for _, tt := range tests {
-		if got := Reason(tt.err); got != tt.want {
-			t.Errorf("Reason(%v) = %q, want %q", tt.err, got, tt.want)
+		if got := ReasonOf(tt.err); string(got) != tt.want {
+			t.Errorf("ReasonOf(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
 }

@@ -10,8 +10,18 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 )
 
-// utmFields are the attribution fields kept from the form.
-var utmFields = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
+// utmFields are the attribution fields kept from the form, with the reason
+// of a value too long.
+var utmFields = [...]struct {
+	name string
+	bad  Reason
+}{
+	{"utm_source", ReasonBadUTMSource},
+	{"utm_medium", ReasonBadUTMMedium},
+	{"utm_campaign", ReasonBadUTMCampaign},
+	{"utm_term", ReasonBadUTMTerm},
+	{"utm_content", ReasonBadUTMContent},
+}
 
 const maxUTM = 200
 
@@ -23,16 +33,17 @@ const maxUTM = 200
 func ParseChoices(form url.Values, site *url.URL) (signin.Choices, *Problem) {
 	var c signin.Choices
 	var p *Problem
-	if c.Follow, p = flag(form, "follow"); p != nil {
+	if c.Follow, p = flag(form, "follow", ReasonBadFollow); p != nil {
 		return c, p
 	}
-	if c.Tweet, p = flag(form, "tweet"); p != nil {
+	if c.Tweet, p = flag(form, "tweet", ReasonBadTweet); p != nil {
 		return c, p
 	}
-	for _, k := range utmFields {
+	for _, f := range utmFields {
+		k := f.name
 		raw := strings.TrimSpace(form.Get(k))
 		if utf8.RuneCountInString(raw) > maxUTM {
-			return c, problem(http.StatusBadRequest, "bad_"+k, "%s must be at most %d characters", k, maxUTM)
+			return c, problem(http.StatusBadRequest, f.bad, "%s must be at most %d characters", k, maxUTM)
 		}
 		v := SafeUTM(raw)
 		if v == "" {
@@ -64,14 +75,14 @@ func SafeUTM(v string) string {
 	}, v)
 }
 
-func flag(form url.Values, name string) (bool, *Problem) {
+func flag(form url.Values, name string, bad Reason) (bool, *Problem) {
 	switch strings.ToLower(strings.TrimSpace(form.Get(name))) {
 	case "", "false", "0", "off", "no":
 		return false, nil
 	case "true", "1", "on", "yes":
 		return true, nil
 	}
-	return false, problem(http.StatusBadRequest, "bad_"+name, "%s must be true or false", name)
+	return false, problem(http.StatusBadRequest, bad, "%s must be true or false", name)
 }
 
 // ReturnTo resolves raw against the site and keeps it only if the result has

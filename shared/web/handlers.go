@@ -87,10 +87,10 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	// Where the request came from is decided first: a page that may not
 	// start a sign-in gets nothing (no call to X, no write, no cookie).
 	if p := CheckOrigin(&req, h.Site.Origins); p != nil {
-		log.Warn().Str("outcome", "refused").Str("reason", p.Reason).Int("status", p.Status).
+		log.Warn().Str("outcome", "refused").Str("reason", string(p.Reason)).Int("status", p.Status).
 			Str("origin", truncate(Header(&req, "origin"), 100)).Msg("sign-in not started: not from the brand's page")
 		if asJSON {
-			return JSON(p.Status, map[string]string{"result": "fail", "reason": p.Reason, "error": p.Message}), nil
+			return JSON(p.Status, map[string]string{"result": "fail", "reason": string(p.Reason), "error": p.Message}), nil
 		}
 		return Refuse(p, false), nil
 	}
@@ -100,7 +100,7 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 		choices, p = ParseChoices(form, h.Site.URL)
 	}
 	if p != nil {
-		log.Info().Str("outcome", "refused").Str("reason", p.Reason).Int("status", p.Status).Msg("sign-in not started: bad request")
+		log.Info().Str("outcome", "refused").Str("reason", string(p.Reason)).Int("status", p.Status).Msg("sign-in not started: bad request")
 		return Refuse(p, asJSON), nil
 	}
 
@@ -108,10 +108,10 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	defer cancel()
 	started, err := h.Service.Start(sctx, choices)
 	if err != nil {
-		reason := signin.Reason(err)
+		reason := signin.ReasonOf(err)
 		logFailure(log, err, reason).Dur("took", h.now().Sub(began)).Msg("sign-in not started")
 		if asJSON {
-			return JSON(http.StatusOK, map[string]string{"result": "fail", "reason": reason}), nil
+			return JSON(http.StatusOK, map[string]string{"result": "fail", "reason": string(reason)}), nil
 		}
 		return Redirect(http.StatusSeeOther, ResultURL(h.Site.URL, failParams(reason))), nil
 	}
@@ -144,8 +144,8 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	}
 	q, p := ParseQuery(&req)
 	if p != nil {
-		log.Info().Str("outcome", "fail").Str("reason", "bad_callback").Str("detail", p.Reason).Msg("sign-in not finished: bad callback")
-		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams("bad_callback"))), nil
+		log.Info().Str("outcome", "fail").Str("reason", string(signin.ReasonBadCallback)).Str("detail", string(p.Reason)).Msg("sign-in not finished: bad callback")
+		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams(signin.ReasonBadCallback))), nil
 	}
 	key := q.Get("oauth_token")
 	if q.Has("denied") {
@@ -159,7 +159,7 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	done, err := h.Service.Finish(sctx, q, binding)
 	switch {
 	case err != nil:
-		reason := signin.Reason(err)
+		reason := signin.ReasonOf(err)
 		logFailure(log, err, reason).Bool("cookie", binding != "").Dur("took", h.now().Sub(began)).Msg("sign-in failed")
 		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams(reason)), clear), nil
 	case done.Denied:
@@ -185,8 +185,8 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	return Redirect(http.StatusFound, ResultURL(dest, params), clear), nil
 }
 
-func failParams(reason string) url.Values {
-	return url.Values{"result": {"fail"}, "type": {"twitter"}, "reason": {reason}}
+func failParams(reason signin.Reason) url.Values {
+	return url.Values{"result": {"fail"}, "type": {"twitter"}, "reason": {string(reason)}}
 }
 
 // operatorHint is implemented by X's setup errors (xapi.Error).
@@ -194,10 +194,10 @@ type operatorHint interface{ OperatorHint() string }
 
 // logFailure starts the one line a failure logs: at error level with a "fix"
 // for the operator when it is a setup problem, warn otherwise.
-func logFailure(log zerolog.Logger, err error, reason string) *zerolog.Event {
+func logFailure(log zerolog.Logger, err error, reason signin.Reason) *zerolog.Event {
 	var oh operatorHint
 	if errors.As(err, &oh) && oh.OperatorHint() != "" {
-		return log.Error().Err(err).Str("outcome", "fail").Str("reason", reason).Str("fix", oh.OperatorHint())
+		return log.Error().Err(err).Str("outcome", "fail").Str("reason", string(reason)).Str("fix", oh.OperatorHint())
 	}
-	return log.Warn().Err(err).Str("outcome", "fail").Str("reason", reason)
+	return log.Warn().Err(err).Str("outcome", "fail").Str("reason", string(reason))
 }

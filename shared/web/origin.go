@@ -10,12 +10,6 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
 )
 
-// Reasons of a sign-in refused for where it came from.
-const (
-	ReasonOriginNotAllowed = "origin_not_allowed" // another site's page posted the form
-	ReasonOriginMissing    = "origin_missing"     // neither Origin nor Referer names the page
-)
-
 // CheckOrigin refuses (403) a sign-in that the brand's own pages did not
 // start: a login CSRF. X's oauth/authenticate sends a visitor who authorized
 // the app before straight back without asking, so any page that could post

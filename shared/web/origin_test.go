@@ -17,7 +17,7 @@ func TestCheckOrigin(t *testing.T) {
 	tests := []struct {
 		name    string
 		headers map[string]string
-		reason  string // "" = allowed
+		reason  Reason // "" = allowed
 	}{
 		{"the site's own page is allowed", map[string]string{"origin": "https://www.brand.example"}, ""},
 		{"an extra allowed origin is allowed", map[string]string{"origin": "https://promo.brand.example"}, ""},

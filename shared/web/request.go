@@ -23,13 +23,13 @@ const (
 // Problem is a request we refuse with a 4xx.
 type Problem struct {
 	Status  int
-	Reason  string
+	Reason  Reason
 	Message string
 }
 
 func (p *Problem) Error() string { return p.Message }
 
-func problem(status int, reason, format string, args ...any) *Problem {
+func problem(status int, reason Reason, format string, args ...any) *Problem {
 	return &Problem{Status: status, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
@@ -95,27 +95,27 @@ func WantsJSON(req *events.APIGatewayV2HTTPRequest) bool {
 func ParseForm(req *events.APIGatewayV2HTTPRequest) (url.Values, *Problem) {
 	body := req.Body
 	if len(body) > base64.StdEncoding.EncodedLen(MaxBody) {
-		return nil, problem(http.StatusRequestEntityTooLarge, "body_too_large", "the form body is larger than %d bytes", MaxBody)
+		return nil, problem(http.StatusRequestEntityTooLarge, ReasonBodyTooLarge, "the form body is larger than %d bytes", MaxBody)
 	}
 	if ct := Header(req, "content-type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/x-www-form-urlencoded" {
-			return nil, problem(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the form as application/x-www-form-urlencoded")
+			return nil, problem(http.StatusUnsupportedMediaType, ReasonUnsupportedMediaType, "send the form as application/x-www-form-urlencoded")
 		}
 	} else if body != "" {
-		return nil, problem(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the form as application/x-www-form-urlencoded")
+		return nil, problem(http.StatusUnsupportedMediaType, ReasonUnsupportedMediaType, "send the form as application/x-www-form-urlencoded")
 	}
 	if req.IsBase64Encoded {
 		raw, err := base64.StdEncoding.DecodeString(body)
 		if err != nil {
-			return nil, problem(http.StatusBadRequest, "bad_encoding", "the body is marked base64 but does not decode")
+			return nil, problem(http.StatusBadRequest, ReasonBadEncoding, "the body is marked base64 but does not decode")
 		}
 		body = string(raw)
 	}
 	if len(body) > MaxBody {
-		return nil, problem(http.StatusRequestEntityTooLarge, "body_too_large", "the form body is larger than %d bytes", MaxBody)
+		return nil, problem(http.StatusRequestEntityTooLarge, ReasonBodyTooLarge, "the form body is larger than %d bytes", MaxBody)
 	}
-	return parseStrict(body, "form")
+	return parseStrict(body, "form", ReasonMalformedForm)
 }
 
 // ParseQuery reads the raw query string with the same strictness as ParseForm.
@@ -131,22 +131,22 @@ func ParseQuery(req *events.APIGatewayV2HTTPRequest) (url.Values, *Problem) {
 		raw = v.Encode()
 	}
 	if len(raw) > MaxQuery {
-		return nil, problem(http.StatusRequestURITooLong, "query_too_long", "the query string is longer than %d bytes", MaxQuery)
+		return nil, problem(http.StatusRequestURITooLong, ReasonQueryTooLong, "the query string is longer than %d bytes", MaxQuery)
 	}
-	return parseStrict(raw, "query")
+	return parseStrict(raw, "query", ReasonMalformedQuery)
 }
 
-func parseStrict(s, what string) (url.Values, *Problem) {
+func parseStrict(s, what string, malformed Reason) (url.Values, *Problem) {
 	v, err := url.ParseQuery(s)
 	if err != nil {
-		return nil, problem(http.StatusBadRequest, "malformed_"+what, "the %s is not valid URL encoding", what)
+		return nil, problem(http.StatusBadRequest, malformed, "the %s is not valid URL encoding", what)
 	}
 	for k, vals := range v {
 		if len(vals) > 1 {
-			return nil, problem(http.StatusBadRequest, "duplicate_parameter", "the %s gives %q more than once", what, truncate(k, 40))
+			return nil, problem(http.StatusBadRequest, ReasonDuplicateParameter, "the %s gives %q more than once", what, truncate(k, 40))
 		}
 		if !utf8.ValidString(k) || !utf8.ValidString(vals[0]) {
-			return nil, problem(http.StatusBadRequest, "malformed_"+what, "the %s is not valid UTF-8", what)
+			return nil, problem(http.StatusBadRequest, malformed, "the %s is not valid UTF-8", what)
 		}
 	}
 	return v, nil

@@ -91,7 +91,7 @@ func TestParseChoices(t *testing.T) {
 		tweet   bool
 		ret     string
 		utm     string
-		problem string
+		problem Reason
 	}{
 		{"an unticked form asks for nothing", url.Values{}, false, false, "", "", ""},
 		{"a ticked checkbox sends true", url.Values{"follow": {"true"}, "tweet": {"on"}}, true, true, "", "", ""},

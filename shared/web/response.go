@@ -46,7 +46,7 @@ func JSON(status int, v any, cookies ...string) events.APIGatewayV2HTTPResponse 
 // asked for it, plain text for the rest.
 func Refuse(p *Problem, asJSON bool) events.APIGatewayV2HTTPResponse {
 	if asJSON {
-		return JSON(p.Status, map[string]string{"error": p.Message, "reason": p.Reason})
+		return JSON(p.Status, map[string]string{"error": p.Message, "reason": string(p.Reason)})
 	}
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: p.Status,
@@ -57,7 +57,7 @@ func Refuse(p *Problem, asJSON bool) events.APIGatewayV2HTTPResponse {
 
 // MethodNotAllowed answers 405 naming the allowed method.
 func MethodNotAllowed(allow string, asJSON bool) events.APIGatewayV2HTTPResponse {
-	r := Refuse(problem(http.StatusMethodNotAllowed, "method_not_allowed", "use %s", allow), asJSON)
+	r := Refuse(problem(http.StatusMethodNotAllowed, ReasonMethodNotAllowed, "use %s", allow), asJSON)
 	r.Headers["Allow"] = allow
 	return r
 }

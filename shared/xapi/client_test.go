@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
+	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -168,16 +169,16 @@ func TestClientTransportFailures(t *testing.T) {
 		srv := httptest.NewServer(sb)
 		defer srv.Close()
 		u, _ := url.Parse(srv.URL)
-		c := xapi.NewClient(xapi.ClientOptions{ConsumerKey: ckey, ConsumerSecret: csecret, BaseURL: u})
+		c := xapi.NewClient(xapi.ClientOptions{ConsumerKey: ckey, ConsumerSecret: csecret, BaseURL: u, HTTPClient: xapi.NewHTTPClient(2 * time.Second)})
 		_, err := c.Tweet(ctx, creds(sb, alice), "x")
 		if !errors.Is(err, xapi.ErrMalformed) {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("ids are checked before any call", func(t *testing.T) {
-		c := xapi.NewClient(xapi.ClientOptions{BaseURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"}})
+		c := xapi.NewClient(xapi.ClientOptions{BaseURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"}, HTTPClient: xapi.NewHTTPClient(2 * time.Second)})
 		_, err := c.SendDM(ctx, xapi.Credentials{Token: "t", Secret: "s"}, "1.5e18", "hi")
-		if !errors.Is(err, xapi.ErrBadID) {
+		if !errors.Is(err, xid.ErrBad) {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -188,7 +189,7 @@ func TestClientTransportFailures(t *testing.T) {
 		}))
 		defer srv.Close()
 		u, _ := url.Parse(srv.URL)
-		c := xapi.NewClient(xapi.ClientOptions{ConsumerKey: ckey, ConsumerSecret: csecret, BaseURL: u})
+		c := xapi.NewClient(xapi.ClientOptions{ConsumerKey: ckey, ConsumerSecret: csecret, BaseURL: u, HTTPClient: xapi.NewHTTPClient(2 * time.Second)})
 		_, err := c.Tweet(ctx, xapi.Credentials{Token: "tok-SECRETISH", Secret: "sec-SECRETISH"}, "x")
 		if err == nil || strings.Contains(err.Error(), "SECRETISH") || strings.Contains(err.Error(), csecret) {
 			t.Fatalf("err = %v", err)

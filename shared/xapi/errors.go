@@ -76,55 +76,34 @@ func (e *Error) Revoked() bool {
 	return e.Code == 89 || (e.Status == http.StatusUnauthorized && e.Code == 0)
 }
 
-// Reason is the short machine-readable reason a visitor's redirect carries.
-func (e *Error) Reason() string {
-	switch e.Code {
-	case 32:
-		return "x_auth_failed"
-	case 89:
-		return "x_token_invalid"
-	case 135:
-		return "x_clock_skew"
-	case 215:
-		return "x_bad_auth_data"
-	case 415:
-		return "x_callback_not_approved"
-	case 417:
-		return "x_app_not_web"
-	case 453:
-		return "x_access_level"
+// Reason is the short machine-readable reason (a Reason) a visitor's
+// redirect or an action's record carries.
+func (e *Error) Reason() string { return string(e.reason()) }
+
+func (e *Error) reason() Reason {
+	if r, _ := setupError(e.Code); r != "" {
+		return r
 	}
 	switch {
 	case e.UsageCapped():
-		return "x_usage_capped"
+		return ReasonUsageCapped
 	case e.Status == http.StatusTooManyRequests:
-		return "x_rate_limited"
+		return ReasonRateLimited
 	case e.Status >= 500:
-		return "x_unavailable"
+		return ReasonUnavailable
 	case e.Status == http.StatusUnauthorized:
-		return "x_unauthorized"
+		return ReasonUnauthorized
 	case e.Status == http.StatusForbidden:
-		return "x_forbidden"
+		return ReasonForbidden
 	}
-	return "x_rejected"
+	return ReasonRejected
 }
 
 // OperatorHint says what the operator must fix, for the one log line a setup
 // error produces. Empty when the error is not a setup problem.
 func (e *Error) OperatorHint() string {
-	switch e.Code {
-	case 32:
-		return "X could not authenticate the app: check TWITTER_CONSUMER_KEY and the consumer secret against the app's Keys and tokens page in the X developer portal"
-	case 135:
-		return "X says our timestamp is out of bounds: the clock of the machine running the function is wrong"
-	case 215:
-		return "X got bad authentication data: the consumer key or secret is missing or malformed"
-	case 415:
-		return "the callback URL is not approved: add TWITTER_CALLBACK_URL exactly to the app's User authentication settings > Callback URI / Redirect URL in the X developer portal"
-	case 417:
-		return "the X app is set up as a desktop (oob) app: set its type to Web App with a callback URL in User authentication settings"
-	case 453:
-		return "the X app's access level or plan does not include this endpoint: move the app to a project and plan that has it"
+	if _, hint := setupError(e.Code); hint != "" {
+		return hint
 	}
 	if e.UsageCapped() {
 		return "the X app's usage cap for this billing period is exhausted: raise the cap or wait for the next period"
@@ -132,18 +111,43 @@ func (e *Error) OperatorHint() string {
 	return ""
 }
 
+// setupError is what one of X's v1 error codes means: its reason and, for a
+// problem of the app's setup, what to fix. ("", "") for other codes.
+func setupError(code int) (Reason, string) {
+	switch code {
+	case 32:
+		return ReasonAuthFailed, "X could not authenticate the app: check TWITTER_CONSUMER_KEY and the consumer secret against the app's Keys and tokens page in the X developer portal"
+	case 89:
+		return ReasonTokenInvalid, ""
+	case 135:
+		return ReasonClockSkew, "X says our timestamp is out of bounds: the clock of the machine running the function is wrong"
+	case 215:
+		return ReasonBadAuthData, "X got bad authentication data: the consumer key or secret is missing or malformed"
+	case 415:
+		return ReasonCallbackNotApproved, "the callback URL is not approved: add TWITTER_CALLBACK_URL exactly to the app's User authentication settings > Callback URI / Redirect URL in the X developer portal"
+	case 417:
+		return ReasonAppNotWeb, "the X app is set up as a desktop (oob) app: set its type to Web App with a callback URL in User authentication settings"
+	case 453:
+		return ReasonAccessLevel, "the X app's access level or plan does not include this endpoint: move the app to a project and plan that has it"
+	}
+	return "", ""
+}
+
 // Failures without a usable answer from X. Each carries its visitor-facing
 // reason, like *Error does.
 var (
-	ErrTimeout     error = &failure{"x: no answer in time", "x_timeout"}
-	ErrUnreachable error = &failure{"x: unreachable", "x_unavailable"}
-	ErrMalformed   error = &failure{"x: malformed answer", "x_malformed"}
+	ErrTimeout     error = &failure{"x: no answer in time", ReasonTimeout}
+	ErrUnreachable error = &failure{"x: unreachable", ReasonUnavailable}
+	ErrMalformed   error = &failure{"x: malformed answer", ReasonMalformed}
 )
 
-type failure struct{ msg, reason string }
+type failure struct {
+	msg    string
+	reason Reason
+}
 
 func (f *failure) Error() string  { return f.msg }
-func (f *failure) Reason() string { return f.reason }
+func (f *failure) Reason() string { return string(f.reason) }
 
 // ParseError builds an Error from a non-success answer. It understands the v1
 // JSON form, the XML form older endpoints use, and v2 problem documents, and
@@ -151,42 +155,43 @@ func (f *failure) Reason() string { return f.reason }
 // truncated body).
 func ParseError(step string, status int, header http.Header, body []byte) *Error {
 	e := &Error{Status: status, Step: step, Limit: ParseRateLimit(header)}
-	trimmed := strings.TrimSpace(string(body))
-	switch {
+	var doc errorDoc
+	parsed := false
+	switch trimmed := strings.TrimSpace(string(body)); {
 	case strings.HasPrefix(trimmed, "{"):
-		var doc struct {
-			Errors []struct {
-				Code    int    `json:"code"`
-				Message string `json:"message"`
-			} `json:"errors"`
-			Title  string `json:"title"`
-			Detail string `json:"detail"`
-			Type   string `json:"type"`
-		}
-		if json.Unmarshal(body, &doc) == nil {
-			if len(doc.Errors) > 0 {
-				e.Code, e.Message = doc.Errors[0].Code, doc.Errors[0].Message
-			}
-			e.Title, e.Type = doc.Title, doc.Type
-			if doc.Detail != "" {
-				e.Message = doc.Detail
-			}
-		}
+		parsed = json.Unmarshal(body, &doc) == nil
 	case strings.HasPrefix(trimmed, "<"):
-		var doc struct {
-			Errors []struct {
-				Code    int    `xml:"code,attr"`
-				Message string `xml:",chardata"`
-			} `xml:"error"`
+		parsed = xml.Unmarshal(body, &doc) == nil
+		for i := range doc.Errors {
+			doc.Errors[i].Message = strings.TrimSpace(doc.Errors[i].Message)
 		}
-		if xml.Unmarshal(body, &doc) == nil && len(doc.Errors) > 0 {
-			e.Code, e.Message = doc.Errors[0].Code, strings.TrimSpace(doc.Errors[0].Message)
+	}
+	if parsed {
+		if len(doc.Errors) > 0 {
+			e.Code, e.Message = doc.Errors[0].Code, doc.Errors[0].Message
+		}
+		e.Title, e.Type = doc.Title, doc.Type
+		if doc.Detail != "" {
+			e.Message = doc.Detail
 		}
 	}
 	if len(e.Message) > 300 {
 		e.Message = e.Message[:300]
 	}
 	return e
+}
+
+// errorDoc is X's error document: v1 {"errors":[{"code","message"}]} in
+// JSON, or <errors><error code="..">message</error></errors> in the XML of
+// older endpoints; v2 problem documents (JSON) add title, detail and type.
+type errorDoc struct {
+	Errors []struct {
+		Code    int    `json:"code" xml:"code,attr"`
+		Message string `json:"message" xml:",chardata"`
+	} `json:"errors" xml:"error"`
+	Title  string `json:"title" xml:"-"`
+	Detail string `json:"detail" xml:"-"`
+	Type   string `json:"type" xml:"-"`
 }
 
 // RateLimit is what X says about the caller's window on every answer.

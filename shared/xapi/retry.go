@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Retry is the policy for calls to X: try again on 5xx, on 429 (waiting until
+// Retry is the one policy for calls to X, with every option explicit (each
+// function's values are in its row of shared/app/boot's timing table): try again on 5xx, on 429 (waiting until
 // x-rate-limit-reset when X names it) and on a missing answer, but only while
 // the wait still fits in the caller's deadline. A usage-capped 429 and every
 // other 4xx end at once. With Writes, a 5xx and a missing answer end at once
@@ -72,10 +73,7 @@ func (r Retry) wait(err error, backoff time.Duration, now time.Time) (time.Durat
 			return 0, false
 		}
 		if xe.Status == 429 && xe.Limit.Known && !xe.Limit.Reset.IsZero() {
-			w := xe.Limit.Reset.Sub(now) + 500*time.Millisecond
-			if w < backoff {
-				w = backoff
-			}
+			w := max(WaitFor(xe.Limit.Reset, now), backoff)
 			if r.MaxWait > 0 && w > r.MaxWait {
 				return 0, false
 			}

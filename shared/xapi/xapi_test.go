@@ -41,23 +41,6 @@ func TestParseError(t *testing.T) {
 	}
 }
 
-func TestParseID(t *testing.T) {
-	for in, ok := range map[string]bool{
-		"1234567890123456789":  true,
-		"18446744073709551615": true,
-		"18446744073709551616": false, // beyond uint64
-		"0":                    false,
-		"0123":                 false,
-		"-1":                   false,
-		"1e18":                 false,
-		"":                     false,
-	} {
-		if _, err := ParseID(in); (err == nil) != ok {
-			t.Errorf("ParseID(%q) err = %v", in, err)
-		}
-	}
-}
-
 // fakeClock advances only when the policy sleeps.
 type fakeClock struct{ now time.Time }
 

@@ -12,15 +12,16 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
+	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
 
 // Options configure the protocol.
 type Options struct {
 	ConsumerKey    string
 	ConsumerSecret string
-	BaseURL        *url.URL // https://api.x.com, or the sandbox
-	CallbackURL    string   // our callback route, as registered with the X app
-	HTTPClient     *http.Client
+	BaseURL        *url.URL     // https://api.x.com, or the sandbox
+	CallbackURL    string       // our callback route, as registered with the X app
+	HTTPClient     *http.Client // required (xapi.NewHTTPClient): its Timeout bounds one call
 	Retry          xapi.Retry
 	Noncer         oauth1.Noncer // nil: 32 random bytes
 }
@@ -39,10 +40,6 @@ var _ signin.Protocol = (*Protocol)(nil)
 // some users).
 func New(o Options) *Protocol {
 	base := strings.TrimRight(o.BaseURL.String(), "/")
-	hc := o.HTTPClient
-	if hc == nil {
-		hc = xapi.NewHTTPClient(defaultTimeout)
-	}
 	noncer := o.Noncer
 	if noncer == nil {
 		// Set it here: dghubble's auther writes a default Noncer into the
@@ -63,7 +60,7 @@ func New(o Options) *Protocol {
 			},
 			Noncer: noncer,
 		},
-		http:  hc,
+		http:  o.HTTPClient,
 		retry: o.Retry,
 	}
 }
@@ -190,7 +187,7 @@ func (p *Protocol) accessToken(ctx context.Context, s signin.Session, cb signin.
 	if id.Token == "" || id.Secret == "" {
 		return signin.Identity{}, fmt.Errorf("%w: %s: no oauth_token or oauth_token_secret", xapi.ErrMalformed, step)
 	}
-	if _, err := xapi.ParseID(id.UserID); err != nil {
+	if !xid.Valid(id.UserID) {
 		return signin.Identity{}, fmt.Errorf("%w: %s: user_id is not an X id", xapi.ErrMalformed, step)
 	}
 	if !validScreenName(id.ScreenName) {

@@ -1,0 +1,183 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
+)
+
+// State is where an action stands: the state member of its a_* record.
+type State string
+
+// Action states. Only StatePending triggers the actions function (the stream
+// filter of serverless.yml).
+const (
+	StatePending      State = "pending"       // requested, not yet attempted
+	StateSending      State = "sending"       // claimed by a run; the X call may have happened
+	StateDone         State = "done"          // X confirmed it
+	StateFailed       State = "failed"        // X refused or kept failing; reason says why
+	StateUnavailable  State = "unavailable"   // the app's plan does not allow it (follow 403)
+	StateWaitingBrand State = "waiting_brand" // a DM waits for the brand account to connect
+	StateSkipped      State = "skipped"       // no longer applies (unsubscribed, revoked)
+	// StateUnknown: a write to X whose outcome is unknown (X answered 5xx,
+	// gave no answer, or the run died before recording the answer and the
+	// sweep found it in sending). X may or may not have acted; it is never
+	// repeated.
+	StateUnknown State = "unknown"
+)
+
+// Order is the order the actions of one user run in: following the brand
+// first makes the welcome DM more likely to be accepted.
+var Order = []signin.Action{signin.ActionFollow, signin.ActionWelcome, signin.ActionTweet, signin.ActionRelease}
+
+// Record is what is kept of one action (an a_* map of the user item).
+type Record struct {
+	State       State
+	Reason      Reason
+	Result      string // what X returned: the DM event or post id, "pending_follow"
+	Status      int    // X's HTTP status when it answered with an error; 0 otherwise
+	Attempts    int
+	RequestedAt time.Time
+	ClaimedAt   time.Time // when a run moved it to sending
+	UpdatedAt   time.Time
+}
+
+// User is a user as the actions see them.
+type User struct {
+	UID        string // exact decimal X id
+	ScreenName string
+	// Credentials are the user's opened access token and secret; empty when
+	// CredentialsErr says why they could not be opened (or there are none;
+	// CredentialsUnopenable tells the two apart).
+	Credentials    signin.Credentials
+	CredentialsErr error
+	Follow         bool
+	Tweet          bool // the latest sign-in ticked the opt-in post
+	Subscribed     bool
+	Revoked        bool
+	Brand          bool
+	Actions        map[signin.Action]Record
+}
+
+// Pending lists the user's actions waiting to run, in Order.
+func (u User) Pending() []signin.Action { return u.inState(StatePending) }
+
+// Sending lists the actions claimed by a run that never recorded an outcome.
+func (u User) Sending() []signin.Action { return u.inState(StateSending) }
+
+func (u User) inState(s State) []signin.Action {
+	var out []signin.Action
+	for _, a := range Order {
+		if r, ok := u.Actions[a]; ok && r.State == s {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// HasCredentials reports whether calls can be made on the user's behalf.
+func (u User) HasCredentials() bool {
+	return u.CredentialsErr == nil && u.Credentials.Token != "" && u.Credentials.Secret != ""
+}
+
+// CredentialsUnopenable reports credentials that are stored but cannot be
+// opened: sealed with a key the sealer does not know (a rotation not yet
+// seen by a warm function) or damaged. Unlike an item without credentials,
+// this may heal, so work that needs them is retried, not given up.
+func (u User) CredentialsUnopenable() bool {
+	return errors.Is(u.CredentialsErr, ErrCredentialsUnopenable)
+}
+
+// x is the credentials as X's client takes them.
+func (u User) x() xapi.Credentials { return xapi.Credentials(u.Credentials) }
+
+// Sending is an action a run claimed and has not recorded an outcome for
+// (yet, or ever: the run died between X's answer and the record).
+type Sending struct {
+	UID       string
+	Action    signin.Action
+	ClaimedAt time.Time
+}
+
+// SendingPage is one page of a scan for actions in sending.
+type SendingPage struct {
+	Actions []Sending
+	Scanned int    // items the page read, matching or not: what the scan costs
+	Next    string // the uid to continue after; "" when the scan is over
+}
+
+// Errors the stores return (wrapped) and the use cases act on.
+var (
+	ErrNotFound = errors.New("actions: no such user")
+	// ErrConflict: the item was not in the state the write expected (another
+	// run claimed the action first, or it changed since it was read).
+	ErrConflict = errors.New("actions: the action is not in the expected state")
+	// ErrStoreUnavailable: DynamoDB failed; worth a retry later.
+	ErrStoreUnavailable = errors.New("actions: users table unavailable")
+)
+
+// Why a User has no Credentials (its CredentialsErr).
+var (
+	// ErrNoCredentials: the item holds no token (never signed in, or wiped).
+	ErrNoCredentials = errors.New("actions: no credentials stored")
+	// ErrCredentialsUnopenable: the item holds a token that does not open.
+	ErrCredentialsUnopenable = errors.New("actions: the stored credentials cannot be opened")
+)
+
+// The interfaces the use cases need of the users table, each as small as
+// one use case's need (shared/userstore implements them all).
+type (
+	// UserReader reads a user, consistently, with the credentials opened.
+	UserReader interface {
+		GetActionUser(ctx context.Context, uid string) (User, error)
+	}
+	// Claimer claims a user's pending actions in one conditional write
+	// (ErrConflict when one of them is no longer pending) and records each
+	// outcome while the action is still sending.
+	Claimer interface {
+		ClaimPending(ctx context.Context, uid string, acts []signin.Action, now time.Time) (User, error)
+		RecordOutcome(ctx context.Context, uid string, act signin.Action, r Record) error
+	}
+	// Revoker marks a user whose token X refused (401).
+	Revoker interface {
+		MarkRevoked(ctx context.Context, uid string, now time.Time) error
+	}
+	// Requeuer finds the welcome DMs waiting for the brand and sets one back
+	// to pending (false when it was not in state from any more).
+	Requeuer interface {
+		WaitingForBrand(ctx context.Context, after string, limit int32) (uids []string, next string, err error)
+		Requeue(ctx context.Context, uid string, act signin.Action, from State, now time.Time) (bool, error)
+	}
+	// SendingMarker finds the actions in sending and marks one unknown, only
+	// under the claim it read (false otherwise).
+	SendingMarker interface {
+		ScanSending(ctx context.Context, after string, limit int32) (SendingPage, error)
+		MarkUnknown(ctx context.Context, a Sending, reason Reason, now time.Time) (bool, error)
+	}
+)
+
+// X is the part of X's API the actions call. Each method makes one request.
+type X interface {
+	Follow(ctx context.Context, c xapi.Credentials, userID, targetID string) (xapi.FollowResult, error)
+	SendDM(ctx context.Context, c xapi.Credentials, recipientID, text string) (xapi.DMResult, error)
+	Tweet(ctx context.Context, c xapi.Credentials, text string) (xapi.TweetResult, error)
+}
+
+// Footer puts the unsubscribe line at the foot of a DM to uid
+// (unsubscribe.Links).
+type Footer interface {
+	Footer(text, uid string) string
+}
+
+// TimeLeft is the time until ctx's deadline (a day when it has none).
+// Deadlines are on the wall clock, whatever a use case's Now says.
+func TimeLeft(ctx context.Context) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return 24 * time.Hour
+	}
+	return time.Until(dl)
+}

@@ -1,0 +1,58 @@
+package actions
+
+import (
+	"context"
+	"errors"
+)
+
+// Reason is why an action (follow, welcome DM, opt-in post, release) or a
+// campaign DM was skipped, failed or left unknown: the reason member of its
+// a_* record, and the reason of its log line. A failure at X is recorded with
+// X's own reason instead (an xapi.Reason such as x_unavailable, x_timeout,
+// x_rate_limited); ReasonOf maps errors.
+type Reason string
+
+// The actions' own reasons.
+const (
+	ReasonRevoked            Reason = "revoked"               // the user's token answered 401 (or the user is marked revoked)
+	ReasonNoCredentials      Reason = "no_credentials"        // the item holds no token
+	ReasonUnsubscribed       Reason = "unsubscribed"          // no DM to a user who opted out
+	ReasonRefusesDMs         Reason = "recipient_refuses_dms" // X's 403 on a DM
+	ReasonFollowNotPermitted Reason = "follow_not_permitted"  // X's 403 on a follow: the app's plan lacks it
+	ReasonFollowModeIntent   Reason = "follow_mode_intent"    // a follow requested while FOLLOW_MODE is intent
+	ReasonFollowModeOff      Reason = "follow_mode_off"       // a follow requested while FOLLOW_MODE is off
+	ReasonNotTheBrand        Reason = "not_the_brand"         // a release on an item that is not FOLLOW_UID
+	ReasonBrandAccount       Reason = "brand_account"         // no welcome or campaign DM to the brand itself
+	ReasonOptInWithdrawn     Reason = "opt_in_withdrawn"      // the latest sign-in did not tick the post box
+	ReasonStuckSending       Reason = "stuck_sending"         // claimed, and no run recorded X's answer (the sweep found it)
+	ReasonBrandNotConnected  Reason = "brand_not_connected"   // a welcome DM waits: the brand never signed in, or revoked the app
+	ReasonStoreUnavailable   Reason = "store_unavailable"     // a release stopped: DynamoDB failed
+	ReasonUnknownAction      Reason = "unknown_action"        // an a_* record this code does not know
+	ReasonDeadline           Reason = "deadline"              // the invocation's time ran out during the call
+	ReasonError              Reason = "error"                 // any other failure (the log line has it)
+	ReasonAlreadyMarked      Reason = "already_marked"        // campaign DM: marked by an earlier run (maybe sent): never again
+	ReasonNotEligibleAtMark  Reason = "not_eligible_at_mark"  // campaign DM: unsubscribed, revoked or marked since the scan
+	ReasonBrandRevoked       Reason = "brand_revoked"         // campaign: X answered 401 for the brand's token (its last_error)
+)
+
+// ReasonOf is the reason an error is recorded with: X's reason when the
+// error carries one (xapi), deadline when the invocation ended, else error.
+func ReasonOf(err error) Reason {
+	var r interface{ Reason() string }
+	switch {
+	case errors.As(err, &r):
+		return Reason(r.Reason())
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return ReasonDeadline
+	}
+	return ReasonError
+}
+
+// followModeReason is why a follow requested under FOLLOW_MODE=api is
+// skipped once the mode is mode.
+func followModeReason(mode string) Reason {
+	if mode == "off" {
+		return ReasonFollowModeOff
+	}
+	return ReasonFollowModeIntent
+}

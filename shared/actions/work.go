@@ -1,0 +1,209 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
+)
+
+// do carries out one claimed action.
+func (b *Batch) do(ctx context.Context, u *User, a signin.Action) outcome {
+	if u.Revoked && a != signin.ActionRelease {
+		return skipped(ReasonRevoked)
+	}
+	switch a {
+	case signin.ActionFollow:
+		return b.follow(ctx, u)
+	case signin.ActionWelcome:
+		return b.welcome(ctx, u)
+	case signin.ActionTweet:
+		return b.tweet(ctx, u)
+	case signin.ActionRelease:
+		return b.release(ctx, u)
+	}
+	return skipped(ReasonUnknownAction)
+}
+
+// call makes one write to X with actor's token under the service's policy
+// and the gate; it returns the number of requests that reached X.
+func (b *Batch) call(ctx context.Context, endpoint, actor string, fn func(ctx context.Context) (xapi.RateLimit, error)) (int, error) {
+	return b.s.Retry.Write(ctx, b.s.Gate, endpoint, actor, b.s.now, fn)
+}
+
+// userCall makes a call with the user's own token; a 401 marks the user
+// revoked, which skips their remaining actions.
+func (b *Batch) userCall(ctx context.Context, u *User, endpoint string, fn func(ctx context.Context) (xapi.RateLimit, error)) (int, error, bool) {
+	n, err := b.call(ctx, endpoint, u.UID, fn)
+	var xe *xapi.Error
+	if errors.As(err, &xe) && xe.Revoked() {
+		b.markRevoked(ctx, u.UID)
+		u.Revoked = true
+		return n, err, true
+	}
+	return n, err, false
+}
+
+func (b *Batch) markRevoked(ctx context.Context, uid string) {
+	if err := b.s.Revoker.MarkRevoked(ctx, uid, b.s.now()); err != nil {
+		b.log.Error().Err(err).Str("uid", uid).Msg("X says the token is revoked; marking the user failed")
+		return
+	}
+	b.log.Info().Str("uid", uid).Msg("user revoked the app: marked, no further calls with their token")
+}
+
+func (b *Batch) follow(ctx context.Context, u *User) outcome {
+	s := b.s
+	if !s.FollowByAPI {
+		return skipped(followModeReason(s.FollowMode))
+	}
+	if !u.HasCredentials() {
+		return skipped(ReasonNoCredentials)
+	}
+	var res xapi.FollowResult
+	n, err, revoked := b.userCall(ctx, u, xapi.StepFollow, func(ctx context.Context) (xapi.RateLimit, error) {
+		var err error
+		res, err = s.X.Follow(ctx, u.x(), u.UID, s.BrandUID)
+		return res.Limit, err
+	})
+	var xe *xapi.Error
+	switch {
+	case err == nil:
+		o := outcome{state: StateDone, attempts: n, result: "following"}
+		if res.PendingFollow {
+			o.result = "pending_follow"
+		}
+		return o
+	case revoked:
+		return fromX(StateFailed, ReasonRevoked, n, err)
+	case errors.As(err, &xe) && xe.Status == http.StatusForbidden:
+		// Following through the API left X's self-serve plans in 2026: a 403
+		// here is the plan, not this user, and is not retried.
+		reason := ReasonFollowNotPermitted
+		if xe.Code == 453 {
+			reason = Reason(xe.Reason())
+		}
+		return fromX(StateUnavailable, reason, n, err)
+	}
+	return failure(n, err)
+}
+
+func (b *Batch) tweet(ctx context.Context, u *User) outcome {
+	s := b.s
+	switch {
+	case !u.Tweet:
+		// Requested by an earlier sign-in; the latest one did not tick the
+		// box, and a post is only made for a sign-in that asked for it.
+		return skipped(ReasonOptInWithdrawn)
+	case !u.HasCredentials():
+		return skipped(ReasonNoCredentials)
+	}
+	var res xapi.TweetResult
+	n, err, revoked := b.userCall(ctx, u, xapi.StepTweet, func(ctx context.Context) (xapi.RateLimit, error) {
+		var err error
+		res, err = s.X.Tweet(ctx, u.x(), s.TweetText)
+		return res.Limit, err
+	})
+	switch {
+	case err == nil:
+		return outcome{state: StateDone, attempts: n, result: res.ID}
+	case revoked:
+		return fromX(StateFailed, ReasonRevoked, n, err)
+	}
+	return failure(n, err)
+}
+
+func (b *Batch) welcome(ctx context.Context, u *User) outcome {
+	s := b.s
+	switch {
+	case u.UID == s.BrandUID || u.Brand:
+		return skipped(ReasonBrandAccount)
+	case !u.Subscribed:
+		return skipped(ReasonUnsubscribed)
+	}
+	brand := b.brand // loaded before the claim (ready)
+	if brand == nil {
+		return b.waitForBrand(u.UID)
+	}
+	text := s.WelcomeText
+	if s.Links != nil {
+		text = s.Links.Footer(text, u.UID)
+	}
+	var res xapi.DMResult
+	n, err := b.call(ctx, xapi.StepDM, brand.UID, func(ctx context.Context) (xapi.RateLimit, error) {
+		var err error
+		res, err = s.X.SendDM(ctx, brand.x(), u.UID, text)
+		return res.Limit, err
+	})
+	var xe *xapi.Error
+	switch {
+	case err == nil:
+		return outcome{state: StateDone, attempts: n, result: res.EventID}
+	case errors.As(err, &xe) && xe.Revoked():
+		// The brand's token stopped working: every welcome waits for the
+		// brand to sign in again, which releases them.
+		b.markRevoked(ctx, brand.UID)
+		b.brand, b.brandMissing = nil, true
+		o := b.waitForBrand(u.UID)
+		o.attempts, o.err = n, err
+		return o
+	case errors.As(err, &xe) && xe.Status == http.StatusForbidden:
+		return fromX(StateFailed, ReasonRefusesDMs, n, err)
+	}
+	return failure(n, err)
+}
+
+// waitForBrand is the outcome of a welcome DM while the brand is not
+// connected. The release that the brand's sign-in triggers may have scanned
+// just before this outcome is written; so after writing it, the brand is read
+// again, and if it has connected meanwhile the user is requeued at once.
+func (b *Batch) waitForBrand(uid string) outcome {
+	s := b.s
+	o := outcome{state: StateWaitingBrand, reason: ReasonBrandNotConnected}
+	o.then = func(ctx context.Context) {
+		brand, err := s.Users.GetActionUser(ctx, s.BrandUID)
+		if err != nil || brand.Revoked || !brand.HasCredentials() {
+			return
+		}
+		if ok, err := s.Requeue.Requeue(ctx, uid, signin.ActionWelcome, StateWaitingBrand, s.now()); err == nil && ok {
+			b.log.Info().Str("uid", uid).Msg("the brand connected meanwhile: welcome DM requeued")
+		}
+	}
+	return o
+}
+
+// release requeues every welcome DM that waited for the brand: setting them
+// back to pending makes the stream deliver those users again.
+func (b *Batch) release(ctx context.Context, u *User) outcome {
+	s := b.s
+	if u.UID != s.BrandUID {
+		return skipped(ReasonNotTheBrand)
+	}
+	released, after := 0, ""
+	failed := func(err error) outcome {
+		return outcome{state: StateFailed, reason: ReasonStoreUnavailable, result: "released " + strconv.Itoa(released), err: err}
+	}
+	for {
+		uids, next, err := s.Requeue.WaitingForBrand(ctx, after, s.PageSize)
+		if err != nil {
+			return failed(err)
+		}
+		for _, uid := range uids {
+			ok, err := s.Requeue.Requeue(ctx, uid, signin.ActionWelcome, StateWaitingBrand, s.now())
+			if err != nil {
+				return failed(err)
+			}
+			if ok {
+				released++
+			}
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	return outcome{state: StateDone, result: "released " + strconv.Itoa(released)}
+}

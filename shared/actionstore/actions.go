@@ -1,0 +1,181 @@
+package actionstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/xid"
+)
+
+// GetActionUser reads a user (consistent read) with its credentials opened.
+func (s *Store) GetActionUser(ctx context.Context, uid string) (actions.User, error) {
+	if _, err := xid.Parse(uid); err != nil {
+		return actions.User{}, fmt.Errorf("actionstore: %w", err)
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.Name), Key: s.key(uid), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return actions.User{}, fmt.Errorf("%w: get %s: %w", actions.ErrStoreUnavailable, uid, err)
+	}
+	if out.Item == nil {
+		return actions.User{}, actions.ErrNotFound
+	}
+	return s.actionUser(out.Item), nil
+}
+
+func (s *Store) actionUser(item dynamo.Item) actions.User {
+	u := actions.User{
+		Follow:     dynamo.GetBool(item, userstore.AttrFollow),
+		Tweet:      dynamo.GetBool(item, userstore.AttrTweet),
+		Subscribed: dynamo.GetBool(item, userstore.AttrSubscribed),
+		Revoked:    dynamo.GetBool(item, userstore.AttrRevoked),
+		Brand:      dynamo.GetBool(item, userstore.AttrBrand),
+		Actions:    map[signin.Action]actions.Record{},
+	}
+	u.UID, _ = dynamo.GetN(item, userstore.AttrUID)
+	u.ScreenName, _ = dynamo.GetS(item, userstore.AttrScreenName)
+	for _, a := range actions.Order {
+		if m, ok := dynamo.GetM(item, userstore.ActionAttr(string(a))); ok {
+			u.Actions[a] = readRecord(m)
+		}
+	}
+	u.Credentials, u.CredentialsErr = s.credentials(item, u.UID)
+	return u
+}
+
+// credentials opens the user's token and secret: actions.ErrNoCredentials
+// when the item holds none, actions.ErrCredentialsUnopenable when they do
+// not open.
+func (s *Store) credentials(item dynamo.Item, uid string) (signin.Credentials, error) {
+	tok, okT := dynamo.GetS(item, userstore.AttrToken)
+	sec, okS := dynamo.GetS(item, userstore.AttrSecret)
+	if !okT || !okS || tok == "" || sec == "" {
+		return signin.Credentials{}, actions.ErrNoCredentials
+	}
+	var c signin.Credentials
+	var err error
+	if c.Token, err = s.Sealer.Open(tok, userstore.TokenContext(uid)); err == nil {
+		c.Secret, err = s.Sealer.Open(sec, userstore.SecretContext(uid))
+	}
+	if err != nil {
+		return signin.Credentials{}, fmt.Errorf("%w: %w", actions.ErrCredentialsUnopenable, err)
+	}
+	return c, nil
+}
+
+func readRecord(m dynamo.Item) actions.Record {
+	r := actions.Record{
+		RequestedAt: dynamo.GetTime(m, userstore.MemberRequestedAt),
+		ClaimedAt:   dynamo.GetTime(m, userstore.MemberClaimedAt),
+		UpdatedAt:   dynamo.GetTime(m, userstore.MemberUpdatedAt),
+	}
+	st, _ := dynamo.GetS(m, userstore.MemberState)
+	r.State = actions.State(st)
+	reason, _ := dynamo.GetS(m, userstore.MemberReason)
+	r.Reason = actions.Reason(reason)
+	r.Result, _ = dynamo.GetS(m, userstore.MemberResult)
+	if n, ok := dynamo.GetInt(m, userstore.MemberAttempts); ok {
+		r.Attempts = int(n)
+	}
+	if n, ok := dynamo.GetInt(m, userstore.MemberStatus); ok {
+		r.Status = int(n)
+	}
+	return r
+}
+
+// ClaimPending moves the given actions from pending to sending in one
+// conditional write, so that a single run owns them, and returns the user as
+// written. Because the written image holds no pending action, the stream
+// filter drops the record of this write and of every later outcome write:
+// the function is not invoked again by its own updates. actions.ErrConflict
+// when one of the actions is no longer pending.
+func (s *Store) ClaimPending(ctx context.Context, uid string, acts []signin.Action, now time.Time) (actions.User, error) {
+	if len(acts) == 0 {
+		return actions.User{}, errors.New("actionstore: nothing to claim")
+	}
+	u := dynamo.NewUpdate()
+	conds := []string{"attribute_exists(" + u.Name(userstore.AttrUID) + ")"}
+	pending := u.Value(dynamo.S(string(actions.StatePending)))
+	for _, a := range acts {
+		attr := userstore.ActionAttr(string(a))
+		conds = append(conds, u.Name(attr, userstore.MemberState)+" = "+pending)
+		u.SetMember(attr, userstore.MemberState, dynamo.S(string(actions.StateSending)))
+		u.SetMember(attr, userstore.MemberClaimedAt, dynamo.Time(now))
+		u.SetMember(attr, userstore.MemberUpdatedAt, dynamo.Time(now))
+	}
+	in := u.When(strings.Join(conds, " AND ")).Input(s.Name, s.key(uid))
+	in.ReturnValues = types.ReturnValueAllNew
+	out, err := s.DB.UpdateItem(ctx, in)
+	if err != nil {
+		return actions.User{}, s.writeErr("claim", uid, err)
+	}
+	return s.actionUser(out.Attributes), nil
+}
+
+// RecordOutcome writes an action's final state (done, failed, unknown,
+// unavailable, waiting_brand, skipped), only if the action is still sending,
+// i.e. still owned by the run that claimed it.
+func (s *Store) RecordOutcome(ctx context.Context, uid string, act signin.Action, r actions.Record) error {
+	attr := userstore.ActionAttr(string(act))
+	u := dynamo.NewUpdate()
+	u.SetMember(attr, userstore.MemberState, dynamo.S(string(r.State)))
+	u.SetMember(attr, userstore.MemberUpdatedAt, dynamo.Time(r.UpdatedAt))
+	u.SetMember(attr, userstore.MemberAttempts, dynamo.Int(int64(r.Attempts)))
+	// An outcome replaces what an earlier one said (a welcome that waited
+	// for the brand and is now done has no reason any more).
+	setOrRemove(u, attr, userstore.MemberReason, string(r.Reason) != "", dynamo.S(string(r.Reason)))
+	setOrRemove(u, attr, userstore.MemberResult, r.Result != "", dynamo.S(r.Result))
+	setOrRemove(u, attr, userstore.MemberStatus, r.Status != 0, dynamo.Int(int64(r.Status)))
+	u.When(u.Name(attr, userstore.MemberState) + " = " + u.Value(dynamo.S(string(actions.StateSending))))
+	if _, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid))); err != nil {
+		return s.writeErr("record "+string(act), uid, err)
+	}
+	return nil
+}
+
+func setOrRemove(u *dynamo.Update, attr, member string, set bool, v types.AttributeValue) {
+	if set {
+		u.SetMember(attr, member, v)
+	} else {
+		u.RemoveMember(attr, member)
+	}
+}
+
+// Requeue moves an action from state from back to pending, which makes the
+// table's stream deliver the user to the actions function again. False when
+// the action was not in state from (someone else requeued it, or it moved on).
+func (s *Store) Requeue(ctx context.Context, uid string, act signin.Action, from actions.State, now time.Time) (bool, error) {
+	attr := userstore.ActionAttr(string(act))
+	u := dynamo.NewUpdate()
+	u.SetMember(attr, userstore.MemberState, dynamo.S(string(actions.StatePending)))
+	u.SetMember(attr, userstore.MemberUpdatedAt, dynamo.Time(now))
+	u.When(u.Name(attr, userstore.MemberState) + " = " + u.Value(dynamo.S(string(from))))
+	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
+	return s.conditional(err, "requeue "+string(act), uid)
+}
+
+// MarkRevoked records that the user's token no longer works (X answered 401):
+// no further call is made with it until the user signs in again, which
+// clears the mark (SaveSignIn).
+func (s *Store) MarkRevoked(ctx context.Context, uid string, now time.Time) error {
+	u := dynamo.NewUpdate()
+	u.Set(userstore.AttrRevoked, dynamo.Bool(true))
+	u.Set(userstore.AttrRevokedAt, dynamo.Time(now))
+	u.When("attribute_exists(" + u.Name(userstore.AttrUID) + ")")
+	if _, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid))); err != nil {
+		return s.writeErr("mark revoked", uid, err)
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package actionstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
+	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+)
+
+// ScanRecipients returns up to limit users after the uid cursor after (""
+// from the start of the table), and more: false when the scan has reached
+// the end. A campaign stores the cursor and resumes days later.
+func (s *Store) ScanRecipients(ctx context.Context, after string, limit int32) (rs []campaigns.Recipient, more bool, err error) {
+	var e dynamo.Expr
+	proj := strings.Join([]string{e.Name(userstore.AttrUID), e.Name(userstore.AttrSubscribed), e.Name(userstore.AttrRevoked), e.Name(userstore.AttrBrand), e.Name(userstore.AttrCampaignsSent)}, ", ")
+	out, err := s.scanPage(ctx, e.Scan(s.Name, "", proj), after, limit, "recipients")
+	if err != nil {
+		return nil, false, err
+	}
+	for _, it := range out.Items {
+		r := campaigns.Recipient{
+			Subscribed: dynamo.GetBool(it, userstore.AttrSubscribed),
+			Revoked:    dynamo.GetBool(it, userstore.AttrRevoked),
+			Brand:      dynamo.GetBool(it, userstore.AttrBrand),
+			Campaigns:  dynamo.GetStringSet(it, userstore.AttrCampaignsSent),
+		}
+		r.UID, _ = dynamo.GetN(it, userstore.AttrUID)
+		rs = append(rs, r)
+	}
+	return rs, out.LastEvaluatedKey != nil, nil
+}
+
+// MarkCampaign adds campaign id to the user's campaigns_sent, only if it is
+// not there yet and the user is still subscribed and not revoked (checked in
+// the same write, so an unsubscribe that lands during a run is honoured).
+// False when the condition failed: already marked, unsubscribed, revoked, or
+// gone. The caller sends the DM only after a true: at most once per user.
+func (s *Store) MarkCampaign(ctx context.Context, uid, id string, now time.Time) (bool, error) {
+	u := dynamo.NewUpdate()
+	u.Add(userstore.AttrCampaignsSent, dynamo.StringSet(id))
+	u.When(fmt.Sprintf("attribute_exists(%s) AND NOT contains(%s, %s) AND %s = %s AND (attribute_not_exists(%s) OR %s = %s)",
+		u.Name(userstore.AttrUID), u.Name(userstore.AttrCampaignsSent), u.Value(dynamo.S(id)), u.Name(userstore.AttrSubscribed), u.Value(dynamo.Bool(true)),
+		u.Name(userstore.AttrRevoked), u.Name(userstore.AttrRevoked), u.Value(dynamo.Bool(false))))
+	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
+	return s.conditional(err, "mark campaign", uid)
+}
+
+// UnmarkCampaign removes campaign id from the user's campaigns_sent. Used
+// only when X answered that the DM was NOT sent (a 429), so that a later run
+// sends it.
+func (s *Store) UnmarkCampaign(ctx context.Context, uid, id string) error {
+	u := dynamo.NewUpdate()
+	u.Delete(userstore.AttrCampaignsSent, dynamo.StringSet(id))
+	if _, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid))); err != nil {
+		return s.writeErr("unmark campaign", uid, err)
+	}
+	return nil
+}

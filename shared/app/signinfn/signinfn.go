@@ -1,0 +1,77 @@
+package signinfn
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/app/boot"
+	"github.com/twitter-sessions/twitter-sessions/shared/config"
+	"github.com/twitter-sessions/twitter-sessions/shared/sessionstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
+	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/web"
+	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
+	"github.com/twitter-sessions/twitter-sessions/shared/xoauth1"
+)
+
+// GenerateSession is generate_session's handler (boot.Run).
+func GenerateSession(d *boot.Deps) any { return New(d, boot.GenerateSession).StartSignIn }
+
+// TwitterCallback is twitter_callback's handler (boot.Run).
+func TwitterCallback(d *boot.Deps) any { return CallbackRoutes(d, boot.TwitterCallback) }
+
+// New builds the handlers of the two sign-in routes: the X protocol, the
+// session and user stores, and the sign-in use case behind them.
+func New(d *boot.Deps, t boot.Timing) *web.Handlers {
+	c := d.Config
+	proto := xoauth1.New(xoauth1.Options{
+		ConsumerKey:    c.ConsumerKey,
+		ConsumerSecret: c.ConsumerSecret.Reveal(),
+		BaseURL:        c.APIBaseURL,
+		CallbackURL:    c.CallbackURL.String(),
+		HTTPClient:     xapi.NewHTTPClient(t.XCall),
+		Retry:          t.Retry(false),
+	})
+	svc := &signin.Service{
+		Protocol:    proto,
+		Sessions:    sessionstore.New(d.DB, c.SessionTable, d.Sealer),
+		Users:       userstore.New(d.DB, c.TwitterTable, d.Sealer),
+		BrandUID:    c.FollowUID,
+		FollowByAPI: c.FollowMode == config.FollowAPI,
+	}
+	return &web.Handlers{
+		Service: svc,
+		Site: web.Site{
+			URL:          c.SiteURL,
+			CallbackURL:  c.CallbackURL,
+			FollowIntent: c.FollowMode == config.FollowIntent,
+			BrandUID:     c.FollowUID,
+			Origins:      c.AllowedOrigins,
+		},
+		Log:    d.Log,
+		Budget: t.Margin,
+	}
+}
+
+// Links are the stage's unsubscribe links (LINK_SIGNING_KEY, and the keys
+// that verify links signed earlier).
+func Links(c *config.Config) *unsubscribe.Links {
+	return unsubscribe.ForStage(c.CallbackURL, c.LinkKey[0], c.LinkOldKeys, c.EncryptionKeys)
+}
+
+// Unsubscribe builds the page of GET/POST /api/unsubscribe.
+func Unsubscribe(d *boot.Deps) *web.UnsubscribePage {
+	return &web.UnsubscribePage{
+		Links: Links(d.Config),
+		Users: userstore.New(d.DB, d.Config.TwitterTable, d.Sealer),
+		Log:   d.Log,
+	}
+}
+
+// CallbackRoutes is twitter_callback's handler: the sign-in callback and,
+// on its own route, the unsubscribe page.
+func CallbackRoutes(d *boot.Deps, t boot.Timing) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return web.CallbackRoutes(New(d, t).Callback, Unsubscribe(d).Handle)
+}

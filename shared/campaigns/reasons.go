@@ -1,0 +1,20 @@
+package campaigns
+
+// Stop is why a campaign run ended: the "stopped" of each campaign in the
+// run's answer, and of its log line.
+type Stop string
+
+// The stops.
+const (
+	StopDone             Stop = "done"                         // every subscriber handled
+	StopDeadline         Stop = "deadline"                     // the invocation's time is up; run again (or let the schedule) to continue
+	StopRateLimited      Stop = "rate_limited"                 // X's DM window is used up beyond this invocation's time
+	StopWaiting          Stop = "waiting"                      // paused until resume_after: nothing to do yet
+	StopUsageCapped      Stop = "usage_capped"                 // X's usage cap: raise it, then run the campaign by id
+	StopCapNeedsOperator Stop = "usage_capped_skipped"         // the schedule does not retry a usage-capped campaign
+	StopBrandMissing     Stop = "brand_not_connected"          // the brand has not signed in, or revoked the app
+	StopBrandUnopenable  Stop = "brand_credentials_unopenable" // the brand's tokens do not open (a key this function lacks): the next run resumes
+	StopBusy             Stop = "busy"                         // another run holds the campaign
+	StopLeaseLost        Stop = "lease_lost"                   // another run took over (this one overran its lease)
+	StopStoreUnavailable Stop = "store_unavailable"            // DynamoDB failed; progress so far is saved
+)

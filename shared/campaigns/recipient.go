@@ -1,0 +1,160 @@
+package campaigns
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
+)
+
+// Pacing after X's 429s: a 429 without a usable reset is taken for a window
+// of assumedWindow, and the third 429 for one recipient pauses the campaign.
+const (
+	assumedWindow = time.Minute
+	max429s       = 3
+)
+
+// one handles one recipient; it returns a stop, or "" to go on. The
+// recipient is marked before the DM, which is one request: at most once.
+func (r *run) one(ctx context.Context, rc Recipient) Stop {
+	if reason := r.ineligible(rc); reason != "" {
+		r.skip(rc.UID, reason)
+		return ""
+	}
+	text := r.c.Text
+	if r.s.Links != nil {
+		text = r.s.Links.Footer(text, rc.UID)
+	}
+	for n429 := 1; ; n429++ {
+		if stop := r.waitWindow(ctx); stop != "" {
+			return stop
+		}
+		marked, err := r.s.Audience.MarkCampaign(ctx, rc.UID, r.c.ID, r.s.now())
+		if err != nil {
+			r.c.LastError = string(StopStoreUnavailable)
+			r.log.Error().Err(err).Str("uid", rc.UID).Msg("marking the recipient failed")
+			return StopStoreUnavailable
+		}
+		if !marked { // unsubscribed, revoked or marked since the scan
+			r.skip(rc.UID, actions.ReasonNotEligibleAtMark)
+			return ""
+		}
+		res, err := r.send(ctx, rc.UID, text)
+		if stop, again := r.answered(ctx, rc.UID, res, err, n429); !again {
+			return stop
+		}
+	}
+}
+
+// ineligible is why rc gets no DM, or "".
+func (r *run) ineligible(rc Recipient) actions.Reason {
+	switch {
+	case rc.UID == r.s.BrandUID || rc.Brand:
+		return actions.ReasonBrandAccount
+	case !rc.Subscribed:
+		return actions.ReasonUnsubscribed
+	case rc.Revoked:
+		return actions.ReasonRevoked
+	case rc.HasCampaign(r.c.ID):
+		// Marked by a run that died before saving its cursor: X may or may
+		// not have the DM; it is never sent again.
+		return actions.ReasonAlreadyMarked
+	}
+	return ""
+}
+
+// send sends one DM with one request, whatever X answers: after a 5xx or no
+// answer X may have delivered it (xapi.OutcomeUnknown), and a 429 is waited
+// for by the caller, which unmarks and marks again around it.
+func (r *run) send(ctx context.Context, uid, text string) (xapi.DMResult, error) {
+	res, err := r.s.X.SendDM(ctx, xapi.Credentials(r.brand.Credentials), uid, text)
+	r.run.XCalls++
+	r.s.Gate.Observe(r.key, xapi.LimitOf(res.Limit, err))
+	return res, err
+}
+
+// answered counts X's answer to the DM to uid (the n429th try); again is
+// true when the same recipient is to be tried again: X answered 429, before
+// acting.
+func (r *run) answered(ctx context.Context, uid string, res xapi.DMResult, err error, n429 int) (stop Stop, again bool) {
+	var xe *xapi.Error
+	switch {
+	case err == nil:
+		r.count(&r.c.Sent, &r.run.Sent)
+		r.log.Info().Str("uid", uid).Str("outcome", "sent").Str("dm_event_id", res.EventID).Msg("campaign DM")
+		return "", false
+	case xapi.OutcomeUnknown(err):
+		// X may have delivered it: the mark stays, it is never sent again.
+		r.count(&r.c.Unknown, &r.run.Unknown)
+		ev := r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "unknown").Str("state", string(actions.StateUnknown)).Str("reason", string(actions.ReasonOf(err)))
+		if errors.As(err, &xe) {
+			ev = ev.Int("x_status", xe.Status)
+		}
+		ev.Msg("campaign DM")
+		return "", false
+	case !errors.As(err, &xe):
+	case xe.UsageCapped():
+		r.run.RateLimited++
+		r.unmark(ctx, uid)
+		r.c.Status, r.c.LastError = StatusUsageCapped, xe.Reason()
+		r.log.Error().Str("hint", xe.OperatorHint()).Msg("X's usage cap reached: campaign stopped")
+		return StopUsageCapped, false
+	case xe.Status == http.StatusTooManyRequests:
+		return r.rateLimited(ctx, uid, n429)
+	case xe.Revoked():
+		r.unmark(ctx, uid)
+		if merr := r.s.Revoker.MarkRevoked(ctx, r.brand.UID, r.s.now()); merr != nil {
+			r.log.Error().Err(merr).Msg("marking the brand revoked failed")
+		}
+		r.c.LastError = string(actions.ReasonBrandRevoked)
+		r.log.Error().Msg("the brand's token is revoked: campaign stopped until the brand signs in again")
+		return StopBrandMissing, false
+	}
+	// Refused (403: the recipient does not accept DMs) or malformed. The
+	// mark stays: the campaign does not come back to the user.
+	r.count(&r.c.Failed, &r.run.Failed)
+	r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "failed").Str("reason", string(actions.ReasonOf(err))).Msg("campaign DM")
+	return "", false
+}
+
+// rateLimited handles a 429 (the n429th for uid): not sent, as X refused
+// before acting. Unmark, then wait for the window (the gate now knows its
+// reset) and try the same recipient again, or pause the campaign.
+func (r *run) rateLimited(ctx context.Context, uid string, n429 int) (Stop, bool) {
+	s := r.s
+	r.run.RateLimited++
+	r.unmark(ctx, uid)
+	if _, closed := s.Gate.ClosedUntil(r.key, s.now()); !closed {
+		// A 429 without a usable reset: assume a short window rather than
+		// calling again at once.
+		s.Gate.Observe(r.key, xapi.RateLimit{Known: true, Remaining: 0, Reset: s.now().Add(assumedWindow)})
+	}
+	if n429 >= max429s {
+		reset, _ := s.Gate.ClosedUntil(r.key, s.now())
+		r.c.Status, r.c.ResumeAfter = StatusPausedRateLimited, reset
+		return StopRateLimited, false
+	}
+	return "", true
+}
+
+// count adds one outcome to the campaign's and the run's count.
+func (r *run) count(campaign, thisRun *int64) {
+	*campaign++
+	*thisRun++
+	r.dirty++
+}
+
+func (r *run) skip(uid string, reason actions.Reason) {
+	r.count(&r.c.Skipped, &r.run.Skipped)
+	r.log.Debug().Str("uid", uid).Str("outcome", "skipped").Str("reason", string(reason)).Msg("campaign DM")
+}
+
+func (r *run) unmark(ctx context.Context, uid string) {
+	if err := r.s.Audience.UnmarkCampaign(ctx, uid, r.c.ID); err != nil {
+		// The user stays marked: they will not get this campaign (at most once).
+		r.log.Error().Err(err).Str("uid", uid).Msg("unmarking after a refused DM failed: the user will not get this campaign")
+	}
+}

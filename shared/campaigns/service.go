@@ -1,0 +1,157 @@
+package campaigns
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
+)
+
+// Service runs promotional DM campaigns from the brand account. Build it
+// once per cold start with every field set (nil Links: no footer; nil Now,
+// Sleep: the clock and a timer); it is safe for concurrent use.
+type Service struct {
+	Catalog  Catalog
+	Leases   Leases
+	Audience Audience
+	Users    actions.UserReader // the brand, whose token sends the DMs
+	Revoker  actions.Revoker    // marks the brand revoked on a 401
+	X        DMSender
+	Gate     *xapi.Gate // X's windows, shared with the stream path
+	Links    actions.Footer
+	BrandUID string // FOLLOW_UID
+
+	// Margin is kept free before the Lambda deadline: a run stops this long
+	// before it, to save the cursor and the counts.
+	Margin   time.Duration
+	PageSize int32 // users per Scan page
+
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) sleep(ctx context.Context, d time.Duration) error {
+	if s.Sleep != nil {
+		return s.Sleep(ctx, d)
+	}
+	return xapi.Sleep(ctx, d)
+}
+
+// Request is a campaign invocation:
+//
+//	{"campaign":{"id":"launch-2026","text":"..."}}  create (or continue) and run
+//	{"campaign":{"id":"launch-2026"}}               continue an existing campaign
+//	{"campaign":{"resume":true}}                    continue every campaign that is not done (the schedule)
+type Request struct {
+	ID     string `json:"id,omitempty"`
+	Text   string `json:"text,omitempty"`
+	Resume bool   `json:"resume,omitempty"`
+}
+
+// Report is the answer of a campaign invocation.
+type Report struct {
+	Campaigns []Result `json:"campaigns"`
+}
+
+// Result is one campaign's state after a run, and what the run did.
+type Result struct {
+	ID          string     `json:"id"`
+	Status      Status     `json:"status"`
+	Stopped     Stop       `json:"stopped"`
+	Sent        int64      `json:"sent"`
+	Skipped     int64      `json:"skipped"`
+	Failed      int64      `json:"failed"`
+	Unknown     int64      `json:"unknown"`
+	Cursor      string     `json:"cursor,omitempty"`
+	ResumeAfter *time.Time `json:"resume_after,omitempty"`
+	LastError   string     `json:"last_error,omitempty"`
+	Run         RunCounts  `json:"this_run"`
+}
+
+// RunCounts are what one run did.
+type RunCounts struct {
+	Sent        int64         `json:"sent"`
+	Skipped     int64         `json:"skipped"`
+	Failed      int64         `json:"failed"`
+	Unknown     int64         `json:"unknown"` // X answered 5xx or not at all: maybe delivered, never sent again
+	XCalls      int64         `json:"x_calls"`
+	RateLimited int64         `json:"x_429s"`
+	Waited      time.Duration `json:"waited_ns"`
+	Elapsed     time.Duration `json:"elapsed_ns"`
+}
+
+// Run runs one campaign (creating it when the text is given) or, with
+// resume, every campaign that is not done, within the invocation's time.
+func (s *Service) Run(ctx context.Context, log zerolog.Logger, req Request) (Report, error) {
+	switch {
+	case req.Resume && req.ID == "" && req.Text == "":
+		return s.resume(ctx, log)
+	case req.ID != "" && !req.Resume:
+		var rep Report
+		if req.Text != "" {
+			c, created, err := s.Catalog.Create(ctx, req.ID, req.Text, s.now())
+			if err != nil {
+				return rep, err
+			}
+			if created {
+				log.Info().Str("campaign", c.ID).Int("text_chars", len([]rune(c.Text))).Msg("campaign created")
+			}
+		} else if _, err := s.Catalog.Get(ctx, req.ID); err != nil {
+			return rep, fmt.Errorf("%w (give its text to create it)", err)
+		}
+		rep.Campaigns = append(rep.Campaigns, s.runOne(ctx, log, req.ID))
+		return rep, nil
+	}
+	return Report{}, ErrBadRequest
+}
+
+// resume continues every campaign that is not done, oldest first, as long
+// as the invocation has the time; a usage-capped campaign waits for an
+// operator, a paused one for its window.
+func (s *Service) resume(ctx context.Context, log zerolog.Logger) (Report, error) {
+	var rep Report
+	list, err := s.Catalog.Unfinished(ctx)
+	if err != nil {
+		return rep, err
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].CreatedAt.Before(list[j].CreatedAt) })
+	for _, c := range list {
+		var skip Stop
+		switch {
+		case c.Status == StatusUsageCapped:
+			skip = StopCapNeedsOperator
+		case c.Status == StatusPausedRateLimited && c.ResumeAfter.After(s.now()):
+			skip = StopWaiting
+		case actions.TimeLeft(ctx) < 2*s.Margin:
+			skip = StopDeadline
+		}
+		if skip != "" {
+			rep.Campaigns = append(rep.Campaigns, summary(c, skip, RunCounts{}))
+			continue
+		}
+		rep.Campaigns = append(rep.Campaigns, s.runOne(ctx, log, c.ID))
+	}
+	return rep, nil
+}
+
+func summary(c Campaign, stopped Stop, run RunCounts) Result {
+	r := Result{ID: c.ID, Status: c.Status, Stopped: stopped, Sent: c.Sent, Skipped: c.Skipped, Failed: c.Failed,
+		Unknown: c.Unknown, Cursor: c.Cursor, LastError: c.LastError, Run: run}
+	if !c.ResumeAfter.IsZero() {
+		t := c.ResumeAfter
+		r.ResumeAfter = &t
+	}
+	return r
+}

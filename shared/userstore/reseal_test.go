@@ -1,0 +1,77 @@
+package userstore_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+)
+
+func TestResealAfterAKeyRotation(t *testing.T) {
+	t.Parallel()
+	stage := ddblocal.RandomStage()
+	_, db := ddblocal.ForTest(t, stage)
+	table := stage + "_twitter"
+	ctx := context.Background()
+	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+
+	before, _ := seal.New(oldKey)
+	store := userstore.New(db, table, before)
+	const n = 30 // more than one Scan page is not needed; the loop is exercised by the projection
+	for i := range n {
+		u := signin.User{
+			Identity:   signin.Identity{UserID: fmt.Sprint(1_234_567_890_123_456_000 + i), ScreenName: "u", Credentials: signin.Credentials{Token: fmt.Sprint("tok-", i), Secret: fmt.Sprint("sec-", i)}},
+			SignedInAt: time.Now(),
+		}
+		if err := store.SaveSignIn(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One user's row is corrupt: it must be counted and left as it is.
+	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(table), Key: dynamo.Item{"uid": dynamo.N("1234567890123456000")},
+		UpdateExpression:          aws.String("SET #t = :v"),
+		ExpressionAttributeNames:  map[string]string{"#t": "token"},
+		ExpressionAttributeValues: dynamo.Item{":v": dynamo.S("v1.deadbeef.AAAA")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	rotated, _ := seal.New(newKey, oldKey)
+	st, err := userstore.New(db, table, rotated).Reseal(ctx, rotated.CurrentKeyID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Scanned != n || st.Resealed != n-1 || st.Failed != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	again, _ := userstore.New(db, table, rotated).Reseal(ctx, rotated.CurrentKeyID())
+	if again.Current != n-1 || again.Resealed != 0 {
+		t.Fatalf("second pass %+v: it should find nothing left to do", again)
+	}
+
+	// The old key can now be retired: every good value opens with the new key alone.
+	onlyNew, _ := seal.New(newKey)
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Item{"uid": dynamo.N("1234567890123456007")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := dynamo.GetS(out.Item, "token")
+	if plain, err := onlyNew.Open(tok, "token:1234567890123456007"); err != nil || plain != "tok-7" {
+		t.Fatalf("after reseal: %q, %v", plain, err)
+	}
+	bad, _ := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Item{"uid": dynamo.N("1234567890123456000")}})
+	if v, _ := dynamo.GetS(bad.Item, "token"); v != "v1.deadbeef.AAAA" {
+		t.Fatalf("the unreadable value was changed to %q", v)
+	}
+}

@@ -1,0 +1,47 @@
+package userstore
+
+// Attribute names of a user item. The stream filter in serverless.yml and the
+// actions function rely on the a_* names and their "state" member.
+const (
+	AttrUID             = "uid"
+	AttrScreenName      = "screen_name"
+	AttrToken           = "token"
+	AttrSecret          = "secret"
+	AttrFollow          = "follow"
+	AttrTweet           = "tweet"
+	AttrAttribution     = "attribution"      // utm_* of the first sign-up
+	AttrLastAttribution = "last_attribution" // utm_* of the latest sign-in
+	AttrCreatedAt       = "created_at"
+	AttrLastLoginAt     = "last_login_at"
+	AttrLogins          = "logins"
+	AttrSubscribed      = "subscribed" // promotional DMs wanted
+	AttrUnsubscribedAt  = "unsubscribed_at"
+	AttrRevoked         = "revoked" // the user revoked the app: tokens no longer work
+	AttrRevokedAt       = "revoked_at"
+	AttrBrand           = "brand" // this is the brand account (FOLLOW_UID)
+	// AttrCampaignsSent is a string set of the campaign ids a user was marked
+	// for. The mark is written BEFORE the DM is sent (at-most-once): a user
+	// in it never gets that campaign again, even if the run died before X
+	// answered.
+	AttrCampaignsSent = "campaigns_sent"
+)
+
+// ActionAttr is the attribute holding an action's record, such as a_follow.
+func ActionAttr(action string) string { return "a_" + action }
+
+// StatePending is the state (actions.StatePending) in which a sign-in
+// requests an action; the stream filter of serverless.yml passes the records
+// of items that hold one.
+const StatePending = "pending"
+
+// Members of an action record (actions.Record).
+const (
+	MemberState       = "state" // an actions.State
+	MemberReason      = "reason"
+	MemberRequestedAt = "requested_at"
+	MemberClaimedAt   = "claimed_at" // when a run moved the action to sending
+	MemberUpdatedAt   = "updated_at"
+	MemberAttempts    = "attempts" // requests that reached X
+	MemberResult      = "result"   // what X returned: the DM event or post id, "pending_follow"
+	MemberStatus      = "status"   // X's HTTP status when it answered with an error (502 for an unknown outcome)
+)
