@@ -12,7 +12,15 @@
 //     AWS::DynamoDB::Table resources for a stage, and their creation.
 //   - ForTest: the harness that other packages' tests call.
 //
-// Table properties may use the framework variables ${sls:stage},
+// Its reader of serverless.yml (serverless.go) is the one Go reader of that
+// file: the local tools read what they need of it through Decode (devserver
+// the HTTP API's CORS and throttling and the reserved concurrencies,
+// streamrelay the stream event and its filter patterns) and Environment
+// (provider.environment). LoadLocalStage is the local stage's environment,
+// overlaid with .env.local, as tools/dev and tools/campaign run the
+// functions with it; RepoRoot finds the repository.
+//
+// What it reads may use the framework variables ${sls:stage},
 // ${self:path} and ${param:name} (params.<stage>, then params.default);
-// any other variable there is an error, so the tables never depend on AWS.
+// any other variable there is an error, so nothing read depends on AWS.
 package ddblocal

@@ -15,6 +15,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/internal/testclock"
 )
 
 const (
@@ -150,24 +151,6 @@ func TestGatewayCORS(t *testing.T) {
 	}
 }
 
-// fakeClock is a clock that tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestGatewayThrottle(t *testing.T) {
 	type step struct {
 		advance time.Duration // before the requests
@@ -218,7 +201,7 @@ func TestGatewayThrottle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+			clock := testclock.New(time.Unix(1_700_000_000, 0))
 			g := &Gateway{Throttle: &tt.throttle, Now: clock.Now}
 			fns := map[string]*countingFunction{"a": {}, "b": {}}
 			routes := map[string]http.Handler{"a": g.Route("POST /a", fns["a"]), "b": g.Route("POST /b", fns["b"])}

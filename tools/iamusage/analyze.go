@@ -156,18 +156,59 @@ func Analyze(cfg Config) (map[string]*Usage, error) {
 }
 
 func analyzeMain(cfg Config, fset *token.FileSet, mainPath, name string, roots []*ssa.Function) *Usage {
-	res := rta.Analyze(roots, true)
-	g := res.CallGraph
+	a := &analysis{
+		cfg:      cfg,
+		fset:     fset,
+		graph:    rta.Analyze(roots, true).CallGraph,
+		usage:    &Usage{Function: name, Main: mainPath, Calls: map[string]map[string][]Call{}},
+		recorded: map[callSite]bool{},
+	}
+	a.reach(roots)
+	for f := range a.seen {
+		op := operation(cfg.ClientPkg, f)
+		if op == "" {
+			continue
+		}
+		for _, in := range a.graph.Nodes[f].In {
+			if a.seen[in.Caller.Func] {
+				a.attribute(in, op, map[*ssa.Function]bool{})
+			}
+		}
+	}
+	a.usage.sortCalls()
+	return a.usage
+}
 
-	// Reachable along call graph edges only (see the package comment):
-	// exported methods that RTA adds for reflection without an edge are
-	// left out. The walk is a shortest-path search that prefers static
-	// calls to interface calls, and both to calls through function values
-	// or reflection, so that the path shown in messages reads like the
-	// code rather than like RTA's coarser edges.
-	parent := map[*ssa.Function]*callgraph.Edge{}
+// analysis is the analysis of one main package.
+type analysis struct {
+	cfg   Config
+	fset  *token.FileSet
+	graph *callgraph.Graph
+	// seen are the functions reachable from the roots; parent is the edge
+	// by which the preferred path reaches each (nil for a root).
+	seen   map[*ssa.Function]bool
+	parent map[*ssa.Function]*callgraph.Edge
+	usage  *Usage
+	// recorded are the call sites in usage.
+	recorded map[callSite]bool
+}
+
+type callSite struct {
+	fn  *ssa.Function
+	pos token.Pos
+	op  string
+}
+
+// reach finds what is reachable from the roots along call graph edges only
+// (see the package comment): exported methods that RTA adds for reflection
+// without an edge are left out. The walk is a shortest-path search that
+// prefers static calls to interface calls, and both to calls through
+// function values or reflection, so that the path shown in messages reads
+// like the code rather than like RTA's coarser edges.
+func (a *analysis) reach(roots []*ssa.Function) {
+	a.parent = map[*ssa.Function]*callgraph.Edge{}
+	a.seen = map[*ssa.Function]bool{}
 	dist := map[*ssa.Function]int{}
-	seen := map[*ssa.Function]bool{}
 	q := &edgeQueue{}
 	for _, r := range roots {
 		dist[r] = 0
@@ -176,11 +217,11 @@ func analyzeMain(cfg Config, fset *token.FileSet, mainPath, name string, roots [
 	for q.Len() > 0 {
 		it := heap.Pop(q).(item)
 		f := it.fn
-		if seen[f] || it.dist != dist[f] {
+		if a.seen[f] || it.dist != dist[f] {
 			continue
 		}
-		seen[f] = true
-		n := g.Nodes[f]
+		a.seen[f] = true
+		n := a.graph.Nodes[f]
 		if n == nil {
 			continue
 		}
@@ -191,111 +232,96 @@ func analyzeMain(cfg Config, fset *token.FileSet, mainPath, name string, roots [
 				continue
 			}
 			dist[callee] = d
-			parent[callee] = e
+			a.parent[callee] = e
 			heap.Push(q, item{callee, d})
 		}
 	}
-	pathTo := func(f *ssa.Function) []string {
-		var p []string
-		for f != nil {
-			p = append(p, f.String())
-			e := parent[f]
-			if e == nil {
-				break
-			}
-			f = e.Caller.Func
-		}
-		for i, j := 0, len(p)-1; i < j; i, j = i+1, j-1 {
-			p[i], p[j] = p[j], p[i]
-		}
-		return p
-	}
+}
 
-	u := &Usage{Function: name, Main: mainPath, Calls: map[string]map[string][]Call{}}
-	type key struct {
-		fn  *ssa.Function
-		pos token.Pos
-		op  string
+// pathTo is the preferred chain of calls from a root to f (the root first).
+func (a *analysis) pathTo(f *ssa.Function) []string {
+	var p []string
+	for f != nil {
+		p = append(p, f.String())
+		e := a.parent[f]
+		if e == nil {
+			break
+		}
+		f = e.Caller.Func
 	}
-	recorded := map[key]bool{}
-	record := func(e *callgraph.Edge, op string, kind int) {
-		caller := e.Caller.Func
-		k := key{caller, e.Site.Pos(), op}
-		if recorded[k] {
-			return
-		}
-		recorded[k] = true
-		c := Call{
-			Op:     op,
-			Caller: caller.String(),
-			Pos:    relPos(cfg.Dir, fset.Position(e.Site.Pos())),
-			Path:   pathTo(caller),
-		}
-		if pkg := pkgOf(caller); pkg != nil {
-			c.Pkg = pkg.Path()
-		}
-		switch kind {
-		case internalCall:
-			u.Internal = append(u.Internal, c)
-		default:
-			c.Table = cfg.Tables[c.Pkg]
-			if c.Table == "" {
-				u.Unmapped = append(u.Unmapped, c)
-				return
-			}
-			if u.Calls[c.Table] == nil {
-				u.Calls[c.Table] = map[string][]Call{}
-			}
-			u.Calls[c.Table][op] = append(u.Calls[c.Table][op], c)
-		}
+	for i, j := 0, len(p)-1; i < j; i, j = i+1, j-1 {
+		p[i], p[j] = p[j], p[i]
 	}
+	return p
+}
 
-	// attribute finds the call sites that stand for edge e: e itself when
-	// its caller is code of a package, or the callers of a synthetic
-	// wrapper (bound method, promoted method, interface thunk) or of an
-	// SDK paginator or waiter, which call the operation on behalf of their
-	// own callers.
-	var attribute func(e *callgraph.Edge, op string, visiting map[*ssa.Function]bool)
-	attribute = func(e *callgraph.Edge, op string, visiting map[*ssa.Function]bool) {
-		caller := e.Caller.Func
-		passThrough := caller.Synthetic != ""
-		inSDK := false
-		if !passThrough {
-			if pkg := pkgOf(caller); pkg != nil && pkg.Path() == cfg.ClientPkg {
-				inSDK = true
-				passThrough = isPaginatorOrWaiter(caller)
-			}
-		}
-		if !passThrough {
-			if inSDK {
-				record(e, op, internalCall)
-			} else {
-				record(e, op, tableCall)
-			}
-			return
-		}
-		if visiting[caller] {
-			return
-		}
-		visiting[caller] = true
-		for _, in := range e.Caller.In {
-			if seen[in.Caller.Func] {
-				attribute(in, op, visiting)
-			}
+// attribute finds the call sites that stand for edge e: e itself when
+// its caller is code of a package, or the callers of a synthetic
+// wrapper (bound method, promoted method, interface thunk) or of an
+// SDK paginator or waiter, which call the operation on behalf of their
+// own callers.
+func (a *analysis) attribute(e *callgraph.Edge, op string, visiting map[*ssa.Function]bool) {
+	caller := e.Caller.Func
+	passThrough := caller.Synthetic != ""
+	inSDK := false
+	if !passThrough {
+		if pkg := pkgOf(caller); pkg != nil && pkg.Path() == a.cfg.ClientPkg {
+			inSDK = true
+			passThrough = isPaginatorOrWaiter(caller)
 		}
 	}
+	if !passThrough {
+		a.record(e, op, inSDK)
+		return
+	}
+	if visiting[caller] {
+		return
+	}
+	visiting[caller] = true
+	for _, in := range e.Caller.In {
+		if a.seen[in.Caller.Func] {
+			a.attribute(in, op, visiting)
+		}
+	}
+}
 
-	for f := range seen {
-		op := operation(cfg.ClientPkg, f)
-		if op == "" {
-			continue
-		}
-		for _, in := range g.Nodes[f].In {
-			if seen[in.Caller.Func] {
-				attribute(in, op, map[*ssa.Function]bool{})
-			}
-		}
+// record adds the call of op at e's site to the usage (once): as a call
+// the SDK makes of its own operations (internal), or as a call on the table
+// of the caller's package.
+func (a *analysis) record(e *callgraph.Edge, op string, internal bool) {
+	caller := e.Caller.Func
+	k := callSite{caller, e.Site.Pos(), op}
+	if a.recorded[k] {
+		return
 	}
+	a.recorded[k] = true
+	c := Call{
+		Op:     op,
+		Caller: caller.String(),
+		Pos:    relPos(a.cfg.Dir, a.fset.Position(e.Site.Pos())),
+		Path:   a.pathTo(caller),
+	}
+	if pkg := pkgOf(caller); pkg != nil {
+		c.Pkg = pkg.Path()
+	}
+	u := a.usage
+	if internal {
+		u.Internal = append(u.Internal, c)
+		return
+	}
+	c.Table = a.cfg.Tables[c.Pkg]
+	if c.Table == "" {
+		u.Unmapped = append(u.Unmapped, c)
+		return
+	}
+	if u.Calls[c.Table] == nil {
+		u.Calls[c.Table] = map[string][]Call{}
+	}
+	u.Calls[c.Table][op] = append(u.Calls[c.Table][op], c)
+}
+
+// sortCalls puts every list of calls in file order.
+func (u *Usage) sortCalls() {
 	for _, calls := range u.Calls {
 		for _, cs := range calls {
 			sortCalls(cs)
@@ -303,7 +329,6 @@ func analyzeMain(cfg Config, fset *token.FileSet, mainPath, name string, roots [
 	}
 	sortCalls(u.Unmapped)
 	sortCalls(u.Internal)
-	return u
 }
 
 // cost of following e in the search for paths.
@@ -332,11 +357,6 @@ func (q edgeQueue) Less(i, j int) bool { return q[i].dist < q[j].dist }
 func (q edgeQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
 func (q *edgeQueue) Push(x any)        { *q = append(*q, x.(item)) }
 func (q *edgeQueue) Pop() (x any)      { old := *q; x = old[len(old)-1]; *q = old[:len(old)-1]; return x }
-
-const (
-	tableCall = iota
-	internalCall
-)
 
 func sortCalls(cs []Call) {
 	sort.Slice(cs, func(i, j int) bool {

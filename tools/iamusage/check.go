@@ -132,53 +132,66 @@ func (t *Template) Grants(role, service string) (map[Access]bool, []string) {
 		sts, _ := dig(p, "PolicyDocument", "Statement").([]any)
 		for _, s := range sts {
 			st, _ := s.(map[string]any)
-			if st["Effect"] != "Allow" {
-				continue
-			}
-			var actions []string
-			for _, a := range strList(st["Action"]) {
-				if strings.HasPrefix(a, service+":") || a == "*" {
-					actions = append(actions, a)
-				}
-			}
-			if len(actions) == 0 {
-				continue
-			}
-			if st["NotResource"] != nil || st["NotAction"] != nil {
-				problems = append(problems, fmt.Sprintf("%s: a statement with NotResource/NotAction cannot be checked: %s", role, js(st)))
-				continue
-			}
-			var resources []Resource
-			raw := st["Resource"]
-			list, isList := raw.([]any)
-			if !isList {
-				list = []any{raw}
-			}
-			ok := len(list) > 0
-			for _, r := range list {
-				res, good := getAtt(r)
-				if !good {
-					ok = false
-					break
-				}
-				resources = append(resources, res)
-			}
-			if !ok {
-				problems = append(problems, fmt.Sprintf("%s grants %s on %s, which cannot be attributed to a table: name the resource as Fn::GetAtt [<table>, Arn] (or [<table>, StreamArn] for a stream), or teach tools/iamusage the new form", role, strings.Join(actions, ", "), js(raw)))
-				continue
-			}
-			for _, a := range actions {
-				if strings.Contains(a, "*") {
-					problems = append(problems, fmt.Sprintf("%s grants %s on %v: a wildcard action; name each action the code uses", role, a, resources))
-					continue
-				}
-				for _, r := range resources {
-					granted[Access{r, a}] = true
-				}
-			}
+			problems = append(problems, statementGrants(role, service, st, granted)...)
 		}
 	}
 	return granted, problems
+}
+
+// statementGrants adds to granted the actions of service that the statement
+// st of role allows, and returns its problems.
+func statementGrants(role, service string, st map[string]any, granted map[Access]bool) []string {
+	if st["Effect"] != "Allow" {
+		return nil
+	}
+	var actions []string
+	for _, a := range strList(st["Action"]) {
+		if strings.HasPrefix(a, service+":") || a == "*" {
+			actions = append(actions, a)
+		}
+	}
+	if len(actions) == 0 {
+		return nil
+	}
+	if st["NotResource"] != nil || st["NotAction"] != nil {
+		return []string{fmt.Sprintf("%s: a statement with NotResource/NotAction cannot be checked: %s", role, js(st))}
+	}
+	resources, ok := statementResources(st["Resource"])
+	if !ok {
+		return []string{fmt.Sprintf("%s grants %s on %s, which cannot be attributed to a table: name the resource as Fn::GetAtt [<table>, Arn] (or [<table>, StreamArn] for a stream), or teach tools/iamusage the new form", role, strings.Join(actions, ", "), js(st["Resource"]))}
+	}
+	var problems []string
+	for _, a := range actions {
+		if strings.Contains(a, "*") {
+			problems = append(problems, fmt.Sprintf("%s grants %s on %v: a wildcard action; name each action the code uses", role, a, resources))
+			continue
+		}
+		for _, r := range resources {
+			granted[Access{r, a}] = true
+		}
+	}
+	return problems
+}
+
+// statementResources reads a statement's Resource: Fn::GetAtt [X, Attr],
+// or a list of them; false for anything else.
+func statementResources(raw any) ([]Resource, bool) {
+	list, isList := raw.([]any)
+	if !isList {
+		list = []any{raw}
+	}
+	if len(list) == 0 {
+		return nil, false
+	}
+	resources := make([]Resource, 0, len(list))
+	for _, r := range list {
+		res, ok := getAtt(r)
+		if !ok {
+			return nil, false
+		}
+		resources = append(resources, res)
+	}
+	return resources, true
 }
 
 // Check compares each role of the template's functions with what those
@@ -197,112 +210,160 @@ func Check(t *Template, usage map[string]*Usage, rules Rules) []string {
 		byRole[f.Role] = append(byRole[f.Role], f)
 	}
 	sort.Strings(roles)
-	trim := func(s string) string {
-		if rules.Trim == "" {
-			return s
-		}
-		return strings.ReplaceAll(s, rules.Trim, "")
-	}
-	tableName := func(logical string) string {
-		if n := rules.TableNames[logical]; n != "" {
-			return n
-		}
-		return logical
-	}
-	isStream := map[string]bool{}
+	ck := &checker{t: t, usage: usage, rules: rules, isStream: map[string]bool{}}
 	for _, a := range rules.StreamActions {
-		isStream[rules.Service+":"+a] = true
+		ck.isStream[rules.Service+":"+a] = true
 	}
-
 	for _, role := range roles {
-		fs := byRole[role]
-		var dirs []string
-		// Why each access is needed, for messages; key present = required.
-		type need struct {
-			fn      string
-			call    *Call  // code
-			mapping string // stream
-		}
-		required := map[Access]need{}
-		unknown := false // a function of the role was not analyzed
-		for _, f := range fs {
-			dir := "functions/" + f.Name
-			dirs = append(dirs, dir)
-			u := usage[f.Name]
-			if u == nil {
-				problems = append(problems, fmt.Sprintf("the template deploys %s (%s, role %s) but no main package %s was analyzed: cannot tell what its code uses", f.Name, f.LambdaID, role, dir))
-				unknown = true
-				continue
-			}
-			for _, c := range u.Unmapped {
-				tables := make([]string, 0, len(rules.TablePackages))
-				for tbl, pkg := range rules.TablePackages {
-					tables = append(tables, fmt.Sprintf("%s -> %s", trim(pkg), tbl))
-				}
-				sort.Strings(tables)
-				problems = append(problems, fmt.Sprintf("%s calls %s from package %s (%s in %s), which is mapped to no table (%s): move the call into the store package of its table, or map %s to its table in the test's package->table map%s",
-					dir, c.Op, trim(c.Pkg), c.Pos, trim(c.Caller), strings.Join(tables, ", "), trim(c.Pkg), via(c, trim)))
-			}
-			for _, tbl := range u.Tables() {
-				for _, op := range u.Ops(tbl) {
-					a := Access{Resource{tbl, "Arn"}, rules.Service + ":" + op}
-					if _, dup := required[a]; !dup {
-						c := u.Calls[tbl][op][0]
-						required[a] = need{fn: dir, call: &c}
-					}
-				}
-			}
-			for _, s := range sortedStreams(f.Streams) {
-				for _, act := range rules.StreamActions {
-					a := Access{s, rules.Service + ":" + act}
-					if _, dup := required[a]; !dup {
-						required[a] = need{fn: dir, mapping: f.Streams[s]}
-					}
-				}
-			}
-		}
-		granted, gp := t.Grants(role, rules.Service)
-		problems = append(problems, gp...)
-		fnList := strings.Join(dirs, ", ")
-		where := rules.ConfigFile
-		if where == "" {
-			where = "the template"
-		}
-
-		for _, a := range sortedAccesses(granted) {
-			if _, ok := required[a]; ok || unknown {
-				continue
-			}
-			op := strings.TrimPrefix(a.Action, rules.Service+":")
-			switch {
-			case a.Resource.Attr == "Arn":
-				problems = append(problems, fmt.Sprintf("%s grants %s on %s but no code reachable from %s calls %s on %s: remove the grant (%s, %s)",
-					role, a.Action, a.Resource, fnList, op, tableName(a.Resource.Logical), where, role))
-			case isStream[a.Action]:
-				problems = append(problems, fmt.Sprintf("%s grants %s on %s but no event source mapping of the template reads that stream for %s: remove the grant (%s, %s)",
-					role, a.Action, a.Resource, fnList, where, role))
-			default:
-				problems = append(problems, fmt.Sprintf("%s grants %s on %s, which neither the code of %s (it calls operations on tables: Fn::GetAtt [<table>, Arn]) nor an event source mapping (%s on StreamArn) uses: remove the grant (%s, %s)",
-					role, a.Action, a.Resource, fnList, strings.Join(rules.StreamActions, "/"), where, role))
-			}
-		}
-		for _, a := range sortedAccesses(required) {
-			if granted[a] {
-				continue
-			}
-			n := required[a]
-			if n.call != nil {
-				c := n.call
-				problems = append(problems, fmt.Sprintf("%s calls %s on %s (%s in %s%s) but %s does not grant %s on %s: add it to %s in %s (Resource: Fn::GetAtt [%s, %s]), or remove the call",
-					n.fn, c.Op, tableName(a.Resource.Logical), c.Pos, trim(c.Caller), via(*c, trim), role, a.Action, a.Resource, role, where, a.Resource.Logical, a.Resource.Attr))
-			} else {
-				problems = append(problems, fmt.Sprintf("the event source mapping %s reads the stream %s for %s but %s does not grant %s on it: add it to %s in %s (Resource: Fn::GetAtt [%s, %s])",
-					n.mapping, a.Resource, n.fn, role, a.Action, role, where, a.Resource.Logical, a.Resource.Attr))
-			}
-		}
+		problems = append(problems, ck.role(role, byRole[role])...)
 	}
 	sort.Strings(problems)
 	return problems
+}
+
+// checker checks the roles of one template.
+type checker struct {
+	t        *Template
+	usage    map[string]*Usage
+	rules    Rules
+	isStream map[string]bool // the stream actions, with the service prefix
+}
+
+// need is why an access is required, for messages.
+type need struct {
+	fn      string
+	call    *Call  // code
+	mapping string // stream
+}
+
+// role checks one role, shared by the functions fs: what it grants against
+// what they need.
+func (ck *checker) role(role string, fs []Function) []string {
+	required, dirs, problems := ck.required(role, fs)
+	granted, gp := ck.t.Grants(role, ck.rules.Service)
+	problems = append(problems, gp...)
+	if len(dirs) == len(fs) { // else a function was not analyzed: any grant may be used
+		problems = append(problems, ck.unused(role, granted, required, strings.Join(dirs, ", "))...)
+	}
+	return append(problems, ck.missing(role, granted, required)...)
+}
+
+// required is what the functions fs need: the operations their code calls
+// on tables and the stream reads of their event source mappings. dirs are
+// the functions whose code was analyzed.
+func (ck *checker) required(role string, fs []Function) (required map[Access]need, dirs, problems []string) {
+	required = map[Access]need{}
+	for _, f := range fs {
+		dir := "functions/" + f.Name
+		u := ck.usage[f.Name]
+		if u == nil {
+			problems = append(problems, fmt.Sprintf("the template deploys %s (%s, role %s) but no main package %s was analyzed: cannot tell what its code uses", f.Name, f.LambdaID, role, dir))
+			continue
+		}
+		dirs = append(dirs, dir)
+		problems = append(problems, ck.unmapped(dir, u)...)
+		for _, tbl := range u.Tables() {
+			for _, op := range u.Ops(tbl) {
+				a := Access{Resource{tbl, "Arn"}, ck.rules.Service + ":" + op}
+				if _, dup := required[a]; !dup {
+					c := u.Calls[tbl][op][0]
+					required[a] = need{fn: dir, call: &c}
+				}
+			}
+		}
+		for _, s := range sortedStreams(f.Streams) {
+			for _, act := range ck.rules.StreamActions {
+				a := Access{s, ck.rules.Service + ":" + act}
+				if _, dup := required[a]; !dup {
+					required[a] = need{fn: dir, mapping: f.Streams[s]}
+				}
+			}
+		}
+	}
+	return required, dirs, problems
+}
+
+// unmapped are the problems of the calls of u made from packages without a
+// table.
+func (ck *checker) unmapped(dir string, u *Usage) []string {
+	var problems []string
+	for _, c := range u.Unmapped {
+		tables := make([]string, 0, len(ck.rules.TablePackages))
+		for tbl, pkg := range ck.rules.TablePackages {
+			tables = append(tables, fmt.Sprintf("%s -> %s", ck.trim(pkg), tbl))
+		}
+		sort.Strings(tables)
+		problems = append(problems, fmt.Sprintf("%s calls %s from package %s (%s in %s), which is mapped to no table (%s): move the call into the store package of its table, or map %s to its table in the test's package->table map%s",
+			dir, c.Op, ck.trim(c.Pkg), c.Pos, ck.trim(c.Caller), strings.Join(tables, ", "), ck.trim(c.Pkg), via(c, ck.trim)))
+	}
+	return problems
+}
+
+// unused are the grants of role that nothing of fnList needs.
+func (ck *checker) unused(role string, granted map[Access]bool, required map[Access]need, fnList string) []string {
+	var problems []string
+	where := ck.where()
+	for _, a := range sortedAccesses(granted) {
+		if _, ok := required[a]; ok {
+			continue
+		}
+		op := strings.TrimPrefix(a.Action, ck.rules.Service+":")
+		switch {
+		case a.Resource.Attr == "Arn":
+			problems = append(problems, fmt.Sprintf("%s grants %s on %s but no code reachable from %s calls %s on %s: remove the grant (%s, %s)",
+				role, a.Action, a.Resource, fnList, op, ck.tableName(a.Resource.Logical), where, role))
+		case ck.isStream[a.Action]:
+			problems = append(problems, fmt.Sprintf("%s grants %s on %s but no event source mapping of the template reads that stream for %s: remove the grant (%s, %s)",
+				role, a.Action, a.Resource, fnList, where, role))
+		default:
+			problems = append(problems, fmt.Sprintf("%s grants %s on %s, which neither the code of %s (it calls operations on tables: Fn::GetAtt [<table>, Arn]) nor an event source mapping (%s on StreamArn) uses: remove the grant (%s, %s)",
+				role, a.Action, a.Resource, fnList, strings.Join(ck.rules.StreamActions, "/"), where, role))
+		}
+	}
+	return problems
+}
+
+// missing are the accesses required but not granted by role.
+func (ck *checker) missing(role string, granted map[Access]bool, required map[Access]need) []string {
+	var problems []string
+	where := ck.where()
+	for _, a := range sortedAccesses(required) {
+		if granted[a] {
+			continue
+		}
+		n := required[a]
+		if n.call != nil {
+			c := n.call
+			problems = append(problems, fmt.Sprintf("%s calls %s on %s (%s in %s%s) but %s does not grant %s on %s: add it to %s in %s (Resource: Fn::GetAtt [%s, %s]), or remove the call",
+				n.fn, c.Op, ck.tableName(a.Resource.Logical), c.Pos, ck.trim(c.Caller), via(*c, ck.trim), role, a.Action, a.Resource, role, where, a.Resource.Logical, a.Resource.Attr))
+		} else {
+			problems = append(problems, fmt.Sprintf("the event source mapping %s reads the stream %s for %s but %s does not grant %s on it: add it to %s in %s (Resource: Fn::GetAtt [%s, %s])",
+				n.mapping, a.Resource, n.fn, role, a.Action, role, where, a.Resource.Logical, a.Resource.Attr))
+		}
+	}
+	return problems
+}
+
+func (ck *checker) trim(s string) string {
+	if ck.rules.Trim == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, ck.rules.Trim, "")
+}
+
+func (ck *checker) tableName(logical string) string {
+	if n := ck.rules.TableNames[logical]; n != "" {
+		return n
+	}
+	return logical
+}
+
+// where is where roles are written, for messages.
+func (ck *checker) where() string {
+	if ck.rules.ConfigFile == "" {
+		return "the template"
+	}
+	return ck.rules.ConfigFile
 }
 
 // via shows how main reaches the call.

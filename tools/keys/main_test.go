@@ -15,7 +15,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
-	"github.com/twitter-sessions/twitter-sessions/shared/users"
+	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/ssmlocal"
 )
@@ -79,7 +79,7 @@ func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 	s1, _ := seal.New(k1)
 	const uid = "1234567890123456789"
 	table := stage + "_twitter"
-	err := users.New(db, table, s1).SaveSignIn(ctx, signin.User{
+	err := userstore.New(db, table, s1).SaveSignIn(ctx, signin.User{
 		Identity:   signin.Identity{UserID: uid, ScreenName: "alice", Credentials: signin.Credentials{Token: "tok", Secret: "sec"}},
 		SignedInAt: time.Now(),
 	})
@@ -99,7 +99,7 @@ func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _ := dynamo.GetS(item.Item, users.AttrToken)
+	tok, _ := dynamo.GetS(item.Item, userstore.AttrToken)
 	if id, _ := seal.KeyIDOf(tok); id != seal.KeyID(k2) {
 		t.Fatalf("after reseal the token names key %s, want %s", id, seal.KeyID(k2))
 	}

@@ -4,98 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
-	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // Pattern is one Lambda event filter pattern (the EventBridge pattern
 // language that Lambda event filtering uses): an object whose leaves are
 // arrays of accepted values or operators.
 type Pattern map[string]any
-
-// StreamConfig is a function's DynamoDB stream event as serverless.yml
-// declares it.
-type StreamConfig struct {
-	Function         string
-	Filters          []Pattern     // OR'ed; none means every record
-	BatchSize        int           // default 100, as Lambda
-	MaxRetries       int           // maximumRetryAttempts; default 5 here (Lambda's default is until the record expires)
-	StartingPosition string        // LATEST or TRIM_HORIZON
-	Timeout          time.Duration // the function's timeout: each invocation's deadline
-	ReportFailures   bool          // functionResponseType: ReportBatchItemFailures
-}
-
-// LoadStreamConfig reads <repoRoot>/serverless.yml and returns the stream
-// event of function (its first events[].stream).
-func LoadStreamConfig(repoRoot, function string) (StreamConfig, error) {
-	path := filepath.Join(repoRoot, "serverless.yml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return StreamConfig{}, fmt.Errorf("streamrelay: %w", err)
-	}
-	var doc struct {
-		Functions map[string]struct {
-			Timeout int `yaml:"timeout"`
-			Events  []struct {
-				Stream *struct {
-					Type                 string `yaml:"type"`
-					BatchSize            int    `yaml:"batchSize"`
-					StartingPosition     string `yaml:"startingPosition"`
-					MaximumRetryAttempts *int   `yaml:"maximumRetryAttempts"`
-					FunctionResponseType string `yaml:"functionResponseType"`
-					FilterPatterns       []any  `yaml:"filterPatterns"`
-				} `yaml:"stream"`
-			} `yaml:"events"`
-		} `yaml:"functions"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return StreamConfig{}, fmt.Errorf("streamrelay: %s: %w", path, err)
-	}
-	fn, ok := doc.Functions[function]
-	if !ok {
-		return StreamConfig{}, fmt.Errorf("streamrelay: %s has no function %q", path, function)
-	}
-	for _, ev := range fn.Events {
-		s := ev.Stream
-		if s == nil || (s.Type != "" && s.Type != "dynamodb") {
-			continue
-		}
-		c := StreamConfig{
-			Function:         function,
-			BatchSize:        s.BatchSize,
-			MaxRetries:       5,
-			StartingPosition: strings.ToUpper(s.StartingPosition),
-			Timeout:          time.Duration(fn.Timeout) * time.Second,
-			ReportFailures:   s.FunctionResponseType == "ReportBatchItemFailures",
-		}
-		if c.BatchSize <= 0 {
-			c.BatchSize = 100
-		}
-		if s.MaximumRetryAttempts != nil && *s.MaximumRetryAttempts >= 0 {
-			c.MaxRetries = *s.MaximumRetryAttempts
-		}
-		if c.StartingPosition == "" {
-			c.StartingPosition = "LATEST"
-		}
-		if c.Timeout <= 0 {
-			c.Timeout = 6 * time.Second // the framework's default
-		}
-		for i, raw := range s.FilterPatterns {
-			p, err := toPattern(raw)
-			if err != nil {
-				return StreamConfig{}, fmt.Errorf("streamrelay: %s: functions.%s stream filterPatterns[%d]: %w", path, function, i, err)
-			}
-			c.Filters = append(c.Filters, p)
-		}
-		return c, nil
-	}
-	return StreamConfig{}, fmt.Errorf("streamrelay: %s: function %q has no dynamodb stream event", path, function)
-}
 
 // toPattern normalises a YAML value into JSON types and checks it.
 func toPattern(raw any) (Pattern, error) {
@@ -147,6 +65,20 @@ func checkOperator(op map[string]any) error {
 		return fmt.Errorf("operator %q is not supported by streamrelay", name)
 	}
 	return nil
+}
+
+// Passes applies the filter patterns to a record in the JSON form Lambda
+// filters on.
+func Passes(patterns []Pattern, rec events.DynamoDBEventRecord) (bool, error) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return false, fmt.Errorf("streamrelay: encoding a record: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return false, fmt.Errorf("streamrelay: decoding a record: %w", err)
+	}
+	return Match(patterns, m), nil
 }
 
 // Match reports whether the event (a record as JSON) passes any of the

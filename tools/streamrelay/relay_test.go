@@ -26,6 +26,26 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
+// usersTable gives a test the tables of a stage of its own: their
+// emulator's endpoint, a client, and the users table's name. ctx ends with
+// the test, or after a minute.
+func usersTable(t *testing.T) (ctx context.Context, endpoint string, db *dynamodb.Client, table string) {
+	t.Helper()
+	stage := ddblocal.RandomStage()
+	endpoint, db = ddblocal.ForTest(t, stage)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx, endpoint, db, stage + "_twitter"
+}
+
+// putItem writes item to table.
+func putItem(ctx context.Context, t *testing.T, db *dynamodb.Client, table string, item dynamo.Item) {
+	t.Helper()
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestTheStreamEventOfServerlessYmlIsRead(t *testing.T) {
 	c, err := streamrelay.LoadStreamConfig(repoRoot(t), "twitter_actions")
 	if err != nil {
@@ -159,11 +179,7 @@ func (r *recorder) uids() []string {
 }
 
 func TestRecordsWrittenToDynamoDBLocalReachTheHandlerAsLambdaDeliversThem(t *testing.T) {
-	stage := ddblocal.RandomStage()
-	endpoint, db := ddblocal.ForTest(t, stage)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	table := stage + "_twitter"
+	ctx, endpoint, db, table := usersTable(t)
 
 	cfg, err := streamrelay.LoadStreamConfig(repoRoot(t), "twitter_actions")
 	if err != nil {
@@ -185,9 +201,7 @@ func TestRecordsWrittenToDynamoDBLocalReachTheHandlerAsLambdaDeliversThem(t *tes
 	pending := dynamo.M(dynamo.Item{"state": dynamo.S("pending"), "requested_at": dynamo.S("2026-01-01T00:00:00.000Z")})
 	put := func(item dynamo.Item) {
 		t.Helper()
-		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
-			t.Fatal(err)
-		}
+		putItem(ctx, t, db, table, item)
 	}
 	// Another table's writes first: DynamoDB Local numbers stream records
 	// across all tables, which breaks the TRIM_HORIZON iterator of an empty
@@ -195,9 +209,7 @@ func TestRecordsWrittenToDynamoDBLocalReachTheHandlerAsLambdaDeliversThem(t *tes
 	other := ddblocal.RandomStage()
 	ddblocal.ForTest(t, other)
 	for i := range 3 {
-		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(other + "_twitter"), Item: dynamo.Item{"uid": dynamo.Int(int64(i + 1)), "a_welcome": pending}}); err != nil {
-			t.Fatal(err)
-		}
+		putItem(ctx, t, db, other+"_twitter", dynamo.Item{"uid": dynamo.Int(int64(i + 1)), "a_welcome": pending})
 	}
 	put(dynamo.Item{"uid": dynamo.N("1234567890123456789"), "screen_name": dynamo.S("alice"), "a_welcome": pending}) // passes
 	put(dynamo.Item{"uid": dynamo.N("9007199254740993"), "screen_name": dynamo.S("bob")})                            // no action: filtered
@@ -251,9 +263,7 @@ func TestRecordsWrittenToDynamoDBLocalReachTheHandlerAsLambdaDeliversThem(t *tes
 
 	// Later writes, interleaved with another table's, are read from where
 	// the relay stopped.
-	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(other + "_twitter"), Item: dynamo.Item{"uid": dynamo.Int(9), "a_welcome": pending}}); err != nil {
-		t.Fatal(err)
-	}
+	putItem(ctx, t, db, other+"_twitter", dynamo.Item{"uid": dynamo.Int(9), "a_welcome": pending})
 	put(dynamo.Item{"uid": dynamo.N("9007199254740993"), "a_follow": pending})
 	st, err = relay.Drain(ctx)
 	if err != nil || st.Read != 1 || st.Delivered != 1 {
@@ -265,17 +275,11 @@ func TestRecordsWrittenToDynamoDBLocalReachTheHandlerAsLambdaDeliversThem(t *tes
 }
 
 func TestTheDevRelayStartsAtLatestLikeTheEventSourceMapping(t *testing.T) {
-	stage := ddblocal.RandomStage()
-	endpoint, db := ddblocal.ForTest(t, stage)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	table := stage + "_twitter"
+	ctx, endpoint, db, table := usersTable(t)
 	pending := dynamo.M(dynamo.Item{"state": dynamo.S("pending")})
 	put := func(uid string) {
 		t.Helper()
-		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: dynamo.Item{"uid": dynamo.N(uid), "a_welcome": pending}}); err != nil {
-			t.Fatal(err)
-		}
+		putItem(ctx, t, db, table, dynamo.Item{"uid": dynamo.N(uid), "a_welcome": pending})
 	}
 	put("1") // before the relay starts: not delivered (startingPosition LATEST)
 	h := &recorder{failNext: map[string]bool{}}
@@ -329,9 +333,7 @@ func TestTheFirstRecordAfterTheStartIsDelivered(t *testing.T) {
 	}
 	pending := dynamo.M(dynamo.Item{"state": dynamo.S("pending")})
 	for _, uid := range []string{"1900000000000000001", "1234567890123456789"} {
-		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: dynamo.Item{"uid": dynamo.N(uid), "a_release": pending}}); err != nil {
-			t.Fatal(err)
-		}
+		putItem(ctx, t, db, table, dynamo.Item{"uid": dynamo.N(uid), "a_release": pending})
 	}
 	if _, err := relay.Drain(ctx); err != nil {
 		t.Fatal(err)

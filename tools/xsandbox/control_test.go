@@ -87,9 +87,7 @@ func TestControlAPIRefusesBadRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			resp := h.control(tt.method, tt.path, tt.body)
-			if resp.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d: %s", resp.status, tt.wantStatus, resp.body)
-			}
+			requireStatus(t, resp, tt.wantStatus)
 			var e struct{ Error string }
 			if err := json.Unmarshal([]byte(resp.body), &e); err != nil || e.Error == "" {
 				t.Errorf("body %q, want {\"error\":...}", resp.body)

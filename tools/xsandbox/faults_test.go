@@ -122,9 +122,7 @@ func TestFaultsAnswerInsteadOfX(t *testing.T) {
 			h := newHarness(t)
 			h.sb.InjectFault(tt.fault)
 			resp := h.do(h.userSigner(aliceID), tt.req)
-			if resp.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d: %s", resp.status, tt.wantStatus, resp.body)
-			}
+			requireStatus(t, resp, tt.wantStatus)
 			tt.check(t, resp)
 			if c := h.lastCall(); c.Endpoint != tt.fault.Endpoint || c.Status != tt.wantStatus {
 				t.Errorf("recorded %+v", c)

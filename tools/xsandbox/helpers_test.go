@@ -12,10 +12,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/internal/testclock"
 )
 
 const (
@@ -30,35 +31,17 @@ const (
 	daveID  = "1500000000000000004"
 )
 
-// fakeClock is a settable clock for the sandbox and the test client.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // harness is a sandbox on an httptest server, with a fake clock.
 type harness struct {
 	t     *testing.T
 	sb    *Sandbox
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *testclock.Clock
 }
 
 func newHarness(t *testing.T, configure ...func(*Options)) *harness {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	opts := Options{
 		ConsumerKey:      testConsumerKey,
 		ConsumerSecret:   testConsumerSecret,
@@ -327,6 +310,25 @@ type problemDoc struct {
 	Detail string `json:"detail"`
 	Type   string `json:"type"`
 	Status int    `json:"status"`
+}
+
+// requireStatus stops the test unless resp has the status want.
+func requireStatus(t *testing.T, resp response, want int) {
+	t.Helper()
+	if resp.status != want {
+		t.Fatalf("status %d, want %d: %s", resp.status, want, resp.body)
+	}
+}
+
+// checkProblem checks that resp is a problem document of type want, and
+// returns it.
+func checkProblem(t *testing.T, resp response, want string) problemDoc {
+	t.Helper()
+	p := parseProblem(t, resp)
+	if p.Type != want {
+		t.Errorf("problem type %q, want %q", p.Type, want)
+	}
+	return p
 }
 
 func parseProblem(t *testing.T, resp response) problemDoc {

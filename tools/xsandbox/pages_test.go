@@ -66,9 +66,7 @@ func TestClickingOnTheAuthorizePage(t *testing.T) {
 			h := newHarness(t)
 			token, _ := h.requestToken()
 			resp := h.postForm("/oauth/authenticate", tt.form(token))
-			if resp.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d: %s", resp.status, tt.wantStatus, resp.body)
-			}
+			requireStatus(t, resp, tt.wantStatus)
 			if tt.wantLocation != nil {
 				if loc, want := resp.header.Get("Location"), tt.wantLocation(token); !strings.HasPrefix(loc, want) {
 					t.Errorf("Location %s, want %s...", loc, want)

@@ -38,9 +38,7 @@ func TestEveryV2AnswerCarriesRateLimitHeaders(t *testing.T) {
 		t.Run(tt.name+" carries them", func(t *testing.T) {
 			h := newHarness(t)
 			resp := h.do(h.userSigner(aliceID), tt.req)
-			if resp.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d: %s", resp.status, tt.wantStatus, resp.body)
-			}
+			requireStatus(t, resp, tt.wantStatus)
 			limit, remaining, reset := rateHeaders(t, resp)
 			if limit <= 0 || remaining < 0 || remaining > limit || reset != h.clock.Now().Add(15*time.Minute).Unix() {
 				t.Errorf("limit %d remaining %d reset %d", limit, remaining, reset)

@@ -69,13 +69,9 @@ func TestFollow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			resp := h.do(h.userSigner(tt.as), request{method: "POST", path: followPath(tt.pathID), json: tt.body})
-			if resp.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d: %s", resp.status, tt.wantStatus, resp.body)
-			}
+			requireStatus(t, resp, tt.wantStatus)
 			if tt.wantProblem != "" {
-				if p := parseProblem(t, resp); p.Type != tt.wantProblem {
-					t.Errorf("problem type %q, want %q", p.Type, tt.wantProblem)
-				}
+				checkProblem(t, resp, tt.wantProblem)
 			} else if strings.TrimSpace(resp.body) != tt.wantBody {
 				t.Errorf("body %s, want %s", resp.body, tt.wantBody)
 			}
@@ -134,14 +130,9 @@ func TestDM(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			resp := h.do(h.userSigner(tt.from), request{method: "POST", path: dmPath(tt.to), json: tt.body})
-			if resp.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d: %s", resp.status, tt.wantStatus, resp.body)
-			}
+			requireStatus(t, resp, tt.wantStatus)
 			if tt.wantProblem != "" {
-				p := parseProblem(t, resp)
-				if p.Type != tt.wantProblem {
-					t.Errorf("problem type %q, want %q", p.Type, tt.wantProblem)
-				}
+				p := checkProblem(t, resp, tt.wantProblem)
 				if tt.wantStatus == 403 && p.Detail != "You are not permitted to perform this action." {
 					t.Errorf("403 detail %q", p.Detail)
 				}
@@ -263,9 +254,7 @@ func TestV2RefusesBadCredentials(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			resp := h.do(tt.signer(h), request{method: "POST", path: "/2/tweets", json: `{"text":"hi"}`, tamper: tt.tamper})
-			if resp.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d: %s", resp.status, tt.wantStatus, resp.body)
-			}
+			requireStatus(t, resp, tt.wantStatus)
 			p := parseProblem(t, resp)
 			if p.Type != tt.wantType || (tt.wantStatus == 401 && p.Title != "Unauthorized") {
 				t.Errorf("problem %+v, want type %s", p, tt.wantType)

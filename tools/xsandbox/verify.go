@@ -72,37 +72,9 @@ func parseSignedRequest(r *http.Request, body []byte) (*signedRequest, *authErro
 		url:      requestURL(r),
 		params:   url.Values{},
 	}
-	// RFC 5849 section 3.5: a protocol parameter must not appear twice,
-	// whichever places carry it.
-	addProtocol := func(k, v string) *authError {
-		if _, dup := sr.protocol[k]; dup {
-			return errBadAuthData("duplicate protocol parameter " + k)
-		}
-		sr.protocol[k] = v
-		return nil
+	if aerr := sr.addAuthorizationHeader(r.Header.Get("Authorization")); aerr != nil {
+		return nil, aerr
 	}
-
-	if header := r.Header.Get("Authorization"); header != "" {
-		scheme, rest, _ := strings.Cut(header, " ")
-		if strings.EqualFold(scheme, "OAuth") {
-			pairs, err := parseAuthorizationHeader(rest)
-			if err != nil {
-				return nil, errBadAuthData("malformed Authorization header: " + err.Error())
-			}
-			for _, p := range pairs {
-				if p.k == "realm" { // section 3.4.1.3.1: realm is not signed
-					continue
-				}
-				if aerr := addProtocol(p.k, p.v); aerr != nil {
-					return nil, aerr
-				}
-				if p.k != paramSignature {
-					sr.params.Add(p.k, p.v)
-				}
-			}
-		}
-	}
-
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, errBadAuthData("malformed query string")
@@ -114,29 +86,81 @@ func parseSignedRequest(r *http.Request, body []byte) (*signedRequest, *authErro
 		}
 	}
 	for _, values := range []url.Values{query, form} {
-		for k, vs := range values {
-			for _, v := range vs {
-				if strings.HasPrefix(k, "oauth_") {
-					if aerr := addProtocol(k, v); aerr != nil {
-						return nil, aerr
-					}
+		if aerr := sr.addValues(values); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if aerr := sr.complete(); aerr != nil {
+		return nil, aerr
+	}
+	return sr, nil
+}
+
+// addProtocol adds a protocol parameter. RFC 5849 section 3.5: a protocol
+// parameter must not appear twice, whichever places carry it.
+func (sr *signedRequest) addProtocol(k, v string) *authError {
+	if _, dup := sr.protocol[k]; dup {
+		return errBadAuthData("duplicate protocol parameter " + k)
+	}
+	sr.protocol[k] = v
+	return nil
+}
+
+// addAuthorizationHeader adds the parameters of an "OAuth" Authorization
+// header (another scheme, or none, adds nothing).
+func (sr *signedRequest) addAuthorizationHeader(header string) *authError {
+	scheme, rest, _ := strings.Cut(header, " ")
+	if header == "" || !strings.EqualFold(scheme, "OAuth") {
+		return nil
+	}
+	pairs, err := parseAuthorizationHeader(rest)
+	if err != nil {
+		return errBadAuthData("malformed Authorization header: " + err.Error())
+	}
+	for _, p := range pairs {
+		if p.k == "realm" { // section 3.4.1.3.1: realm is not signed
+			continue
+		}
+		if aerr := sr.addProtocol(p.k, p.v); aerr != nil {
+			return aerr
+		}
+		if p.k != paramSignature {
+			sr.params.Add(p.k, p.v)
+		}
+	}
+	return nil
+}
+
+// addValues adds the parameters of the query string or of a form body: all
+// are signed, and those named oauth_* are protocol parameters too.
+func (sr *signedRequest) addValues(values url.Values) *authError {
+	for k, vs := range values {
+		for _, v := range vs {
+			if strings.HasPrefix(k, "oauth_") {
+				if aerr := sr.addProtocol(k, v); aerr != nil {
+					return aerr
 				}
-				if k != paramSignature {
-					sr.params.Add(k, v)
-				}
+			}
+			if k != paramSignature {
+				sr.params.Add(k, v)
 			}
 		}
 	}
+	return nil
+}
 
+// complete checks that the required protocol parameters are there, and the
+// version, when given, is 1.0.
+func (sr *signedRequest) complete() *authError {
 	for _, name := range []string{paramConsumerKey, paramSignature, paramSignatureMethod, paramTimestamp, paramNonce} {
 		if sr.protocol[name] == "" {
-			return nil, errBadAuthData("missing " + name)
+			return errBadAuthData("missing " + name)
 		}
 	}
 	if v, ok := sr.protocol[paramVersion]; ok && v != "1.0" {
-		return nil, errBadAuthData("oauth_version must be 1.0, got " + strconv.Quote(v))
+		return errBadAuthData("oauth_version must be 1.0, got " + strconv.Quote(v))
 	}
-	return sr, nil
+	return nil
 }
 
 // verify checks a parsed request against the app's consumer credentials and

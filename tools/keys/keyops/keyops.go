@@ -22,9 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
-	"github.com/twitter-sessions/twitter-sessions/shared/users"
+	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
+	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 )
 
 // The stage's parameters, under /twitter-sessions/<stage>/ (serverless.yml's
@@ -75,7 +76,7 @@ func NewKey() (string, error) {
 //
 // Creating the link key also keeps the links already sent working: before it
 // existed, links were signed with a key derived from the token encryption
-// key (actions.LegacyLinkKey). Those derived keys go to link-signing-old-keys
+// key (unsubscribe.LegacyLinkKey). Those derived keys go to link-signing-old-keys
 // (verify only), so the links outlive the encryption keys once an operator
 // drops them after a rotation.
 func (s Stage) StoreSecrets(ctx context.Context, in io.Reader, out io.Writer) error {
@@ -84,8 +85,8 @@ func (s Stage) StoreSecrets(ctx context.Context, in io.Reader, out io.Writer) er
 	if len(secret) < 20 {
 		return errors.New("the consumer secret read from stdin is empty or too short (X's API key secrets are 50 characters)")
 	}
-	if err := s.Store.Put(ctx, s.Name(ConsumerSecret), secret); err != nil {
-		return fmt.Errorf("storing %s: %w", s.Name(ConsumerSecret), err)
+	if err := s.put(ctx, ConsumerSecret, secret); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "stored %s\n", s.Name(ConsumerSecret))
 
@@ -111,25 +112,23 @@ func (s Stage) StoreSecrets(ctx context.Context, in io.Reader, out io.Writer) er
 // keys are written first: a run that stops in between leaves no link key, so
 // running make secrets again does both.
 func (s Stage) storeLinkKey(ctx context.Context, encryptionKeys [][]byte, out io.Writer) error {
-	if _, ok, err := s.Store.Get(ctx, s.Name(LinkKey)); err != nil {
-		return fmt.Errorf("reading %s: %w", s.Name(LinkKey), err)
+	if _, ok, err := s.get(ctx, LinkKey); err != nil {
+		return err
 	} else if ok {
 		fmt.Fprintf(out, "kept the existing %s (unsubscribe links)\n", s.Name(LinkKey))
 		return nil
 	}
 	if len(encryptionKeys) > 0 {
-		old, _, err := s.Store.Get(ctx, s.Name(LinkOld))
+		old, _, err := s.get(ctx, LinkOld)
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", s.Name(LinkOld), err)
+			return err
 		}
 		list := splitKeys(old) // an earlier run's or an operator's entries stay
 		for _, k := range encryptionKeys {
-			if d := base64.StdEncoding.EncodeToString(actions.LegacyLinkKey(k)); !slices.Contains(list, d) {
-				list = append(list, d)
-			}
+			list = appendNew(list, base64.StdEncoding.EncodeToString(unsubscribe.LegacyLinkKey(k)))
 		}
-		if err := s.Store.Put(ctx, s.Name(LinkOld), strings.Join(list, ",")); err != nil {
-			return fmt.Errorf("storing %s: %w", s.Name(LinkOld), err)
+		if err := s.put(ctx, LinkOld, strings.Join(list, ",")); err != nil {
+			return err
 		}
 		fmt.Fprintf(out, "stored %s: the link keys derived from the %d token encryption key(s), so unsubscribe links already sent keep working after those keys are dropped\n",
 			s.Name(LinkOld), len(encryptionKeys))
@@ -147,8 +146,8 @@ func (s Stage) create(ctx context.Context, param string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := s.Store.Put(ctx, s.Name(param), k); err != nil {
-		return "", fmt.Errorf("storing %s: %w", s.Name(param), err)
+	if err := s.put(ctx, param, k); err != nil {
+		return "", err
 	}
 	kb, _ := seal.ParseKey(k)
 	return seal.KeyID(kb), nil
@@ -158,25 +157,16 @@ func (s Stage) create(ctx context.Context, param string) (string, error) {
 // current key, so that a function starting at any moment can open every
 // stored value; warm functions re-read the keys when they meet the new one.
 func (s Stage) Rotate(ctx context.Context, out io.Writer) error {
-	cur, ok, err := s.Store.Get(ctx, s.Name(EncryptionKey))
+	cur, old, ok, err := s.storedEncryptionKeys(ctx)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", s.Name(EncryptionKey), err)
+		return err
 	}
 	if !ok {
-		return errors.New("the stage has no encryption key yet: run make secrets first")
+		return errNoEncryptionKey
 	}
-	old, _, err := s.Store.Get(ctx, s.Name(EncryptionOld))
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", s.Name(EncryptionOld), err)
-	}
-	keys := []string{strings.TrimSpace(cur)}
-	for _, k := range splitKeys(old) {
-		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-	}
-	if err := s.Store.Put(ctx, s.Name(EncryptionOld), strings.Join(keys, ",")); err != nil {
-		return fmt.Errorf("storing %s: %w", s.Name(EncryptionOld), err)
+	keys := appendNew([]string{strings.TrimSpace(cur)}, splitKeys(old)...)
+	if err := s.put(ctx, EncryptionOld, strings.Join(keys, ",")); err != nil {
+		return err
 	}
 	id, err := s.create(ctx, EncryptionKey)
 	if err != nil {
@@ -189,12 +179,9 @@ func (s Stage) Rotate(ctx context.Context, out io.Writer) error {
 // KeyID is the id of the stage's current token encryption key (what make
 // deploy passes as the tokenEncryptionKeyId param).
 func (s Stage) KeyID(ctx context.Context) (string, error) {
-	keys, err := s.encryptionKeys(ctx)
+	keys, err := s.currentEncryptionKeys(ctx)
 	if err != nil {
 		return "", err
-	}
-	if len(keys) == 0 {
-		return "", errors.New("the stage has no encryption key yet: run make secrets first")
 	}
 	// A deploy of a stage without its link key would give functions that
 	// refuse to start (LINK_SIGNING_KEY_SSM names a missing parameter): stop
@@ -209,19 +196,16 @@ func (s Stage) KeyID(ctx context.Context) (string, error) {
 
 // Reseal is make reseal: it re-encrypts every user's tokens in table that
 // are not sealed with the current key.
-func (s Stage) Reseal(ctx context.Context, db users.DynamoDB, table string, out io.Writer) error {
-	keys, err := s.encryptionKeys(ctx)
+func (s Stage) Reseal(ctx context.Context, db dynamo.Client, table string, out io.Writer) error {
+	keys, err := s.currentEncryptionKeys(ctx)
 	if err != nil {
 		return err
-	}
-	if len(keys) == 0 {
-		return errors.New("the stage has no encryption key yet: run make secrets first")
 	}
 	sealer, err := seal.New(keys[0], keys[1:]...)
 	if err != nil {
 		return err
 	}
-	st, err := users.New(db, table, sealer).Reseal(ctx, sealer.CurrentKeyID())
+	st, err := userstore.New(db, table, sealer).Reseal(ctx, sealer.CurrentKeyID())
 	fmt.Fprintf(out, "%s: scanned %d, re-sealed %d, already current %d, changed meanwhile %d, unreadable %d (current key %s)\n",
 		table, st.Scanned, st.Resealed, st.Current, st.Skipped, st.Failed, sealer.CurrentKeyID())
 	return err
@@ -230,16 +214,9 @@ func (s Stage) Reseal(ctx context.Context, db users.DynamoDB, table string, out 
 // encryptionKeys reads the stored token encryption keys, current first;
 // none when the stage has no current key.
 func (s Stage) encryptionKeys(ctx context.Context) ([][]byte, error) {
-	cur, ok, err := s.Store.Get(ctx, s.Name(EncryptionKey))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", s.Name(EncryptionKey), err)
-	}
-	if !ok {
-		return nil, nil
-	}
-	old, _, err := s.Store.Get(ctx, s.Name(EncryptionOld))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", s.Name(EncryptionOld), err)
+	cur, old, ok, err := s.storedEncryptionKeys(ctx)
+	if err != nil || !ok {
+		return nil, err
 	}
 	var keys [][]byte
 	for i, k := range append([]string{cur}, splitKeys(old)...) {
@@ -254,6 +231,56 @@ func (s Stage) encryptionKeys(ctx context.Context) ([][]byte, error) {
 		keys = append(keys, b)
 	}
 	return keys, nil
+}
+
+var errNoEncryptionKey = errors.New("the stage has no encryption key yet: run make secrets first")
+
+// currentEncryptionKeys is encryptionKeys, and an error when there are none.
+func (s Stage) currentEncryptionKeys(ctx context.Context) ([][]byte, error) {
+	keys, err := s.encryptionKeys(ctx)
+	if err == nil && len(keys) == 0 {
+		err = errNoEncryptionKey
+	}
+	return keys, err
+}
+
+// storedEncryptionKeys reads the current token encryption key and the old
+// keys' list, as stored; false when the stage has no current key.
+func (s Stage) storedEncryptionKeys(ctx context.Context) (cur, old string, ok bool, err error) {
+	if cur, ok, err = s.get(ctx, EncryptionKey); err != nil || !ok {
+		return "", "", false, err
+	}
+	if old, _, err = s.get(ctx, EncryptionOld); err != nil {
+		return "", "", false, err
+	}
+	return cur, old, true, nil
+}
+
+// get reads one of the stage's parameters; false when it does not exist.
+func (s Stage) get(ctx context.Context, param string) (string, bool, error) {
+	v, ok, err := s.Store.Get(ctx, s.Name(param))
+	if err != nil {
+		return "", false, fmt.Errorf("reading %s: %w", s.Name(param), err)
+	}
+	return v, ok, nil
+}
+
+// put writes one of the stage's parameters.
+func (s Stage) put(ctx context.Context, param, value string) error {
+	if err := s.Store.Put(ctx, s.Name(param), value); err != nil {
+		return fmt.Errorf("storing %s: %w", s.Name(param), err)
+	}
+	return nil
+}
+
+// appendNew appends to list the items it does not hold yet.
+func appendNew(list []string, items ...string) []string {
+	for _, it := range items {
+		if !slices.Contains(list, it) {
+			list = append(list, it)
+		}
+	}
+	return list
 }
 
 // splitKeys splits a comma-separated list, dropping blanks.

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 )
 
 // memStore is the commands' logic's view of SSM; tools/ssmlocal and the
@@ -207,7 +207,7 @@ func TestStoreSecretsCreatesTheLinkKey(t *testing.T) {
 				t.Fatalf("link key: %v", err)
 			}
 			for _, k := range append(encKeys, linkKey) {
-				if strings.Contains(out.String(), b64(k)) || strings.Contains(out.String(), b64(actions.LegacyLinkKey(k))) {
+				if strings.Contains(out.String(), b64(k)) || strings.Contains(out.String(), b64(unsubscribe.LegacyLinkKey(k))) {
 					t.Fatal("a key was printed")
 				}
 			}
@@ -229,9 +229,9 @@ func TestStoreSecretsCreatesTheLinkKey(t *testing.T) {
 				}
 				verify = append(verify, k)
 			}
-			links := actions.NewLinks(base, linkKey, verify...)
+			links := unsubscribe.NewLinks(base, linkKey, verify...)
 			for i, k := range encKeys {
-				sent, _ := url.Parse(actions.NewLinks(base, actions.LegacyLinkKey(k)).URL(uid))
+				sent, _ := url.Parse(unsubscribe.NewLinks(base, unsubscribe.LegacyLinkKey(k)).URL(uid))
 				if !links.Verify(uid, sent.Query().Get("sig")) {
 					t.Errorf("a link signed under encryption key %d no longer verifies", i)
 				}

@@ -1,0 +1,62 @@
+package streamrelay
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+)
+
+// LocalClient returns a DynamoDB Streams client for the DynamoDB Local at
+// endpoint, with dummy static credentials (never a developer's real ones).
+func LocalClient(endpoint, region string) (*dynamodbstreams.Client, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("streamrelay: endpoint %q is not an http(s) URL", endpoint)
+	}
+	if region == "" {
+		region = ddblocal.Region
+	}
+	return dynamodbstreams.New(dynamodbstreams.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("ddblocal", "ddblocal", ""),
+	}), nil
+}
+
+// LocalOptions configure NewLocal.
+type LocalOptions struct {
+	RepoRoot string  // where serverless.yml is
+	Endpoint string  // DynamoDB Local, e.g. http://127.0.0.1:8000
+	Table    string  // e.g. local_twitter
+	Function string  // default twitter_actions
+	Handler  Handler // lambda.NewHandler(deps.Actions().Handle)
+	Logf     func(format string, args ...any)
+}
+
+// NewLocal is the relay `make dev` runs: the function's stream event from
+// serverless.yml (filter, batch size, retries, timeout, LATEST) on the
+// DynamoDB Local at Endpoint. Call Run to relay until the context ends.
+func NewLocal(ctx context.Context, o LocalOptions) (*Relay, error) {
+	if o.Function == "" {
+		o.Function = "twitter_actions"
+	}
+	cfg, err := LoadStreamConfig(o.RepoRoot, o.Function)
+	if err != nil {
+		return nil, err
+	}
+	streams, err := LocalClient(o.Endpoint, "")
+	if err != nil {
+		return nil, err
+	}
+	tables, err := ddblocal.Client(ctx, o.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, Options{Streams: streams, Tables: tables, Table: o.Table, Handler: o.Handler, Config: cfg, Logf: o.Logf})
+}
