@@ -16,7 +16,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
 
 const alice = "1234567890123456789"
@@ -38,8 +38,8 @@ func (s store) Unsubscribe(ctx context.Context, uid string, now time.Time) (bool
 
 func newStore(t *testing.T) (store, *seal.Sealer) {
 	t.Helper()
-	stage := ddblocal.RandomStage()
-	_, db := ddblocal.ForTest(t, stage)
+	tables := teststack.NewTables(t)
+	stage, db := tables.Stage, tables.DB
 	sealer, err := seal.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -145,8 +145,8 @@ func TestClaimAndRecord(t *testing.T) {
 
 func TestCredentialsThatDoNotOpenAreReported(t *testing.T) {
 	t.Parallel()
-	stage := ddblocal.RandomStage()
-	_, db := ddblocal.ForTest(t, stage)
+	tables := teststack.NewTables(t)
+	stage, db := tables.Stage, tables.DB
 	k1, k2 := make([]byte, 32), make([]byte, 32)
 	k2[0] = 1
 	s1, _ := seal.New(k1)

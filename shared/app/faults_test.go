@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -66,7 +67,7 @@ func TestFaultMatrix(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.step+" "+tt.kind, func(t *testing.T) {
 			t.Parallel()
-			s := newStack(t, viaProxy())
+			s := newStack(t, teststack.ViaProxy())
 			atStart := tt.step == "request_token" || tt.step == "PutItem"
 			arm := func() {
 				if tt.x != nil {

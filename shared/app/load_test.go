@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -27,7 +28,7 @@ func TestLoad(t *testing.T) {
 	for i := range users {
 		users[i] = xsandbox.User{ID: strconv.FormatUint(1_300_000_000_000_000_000+uint64(i), 10), Username: fmt.Sprintf("u%d", i)}
 	}
-	s := newStack(t, withUsers(users))
+	s := newStack(t, teststack.WithUsers(users))
 
 	var fivexx, successes, replaysRefused atomic.Int64
 	latencies := make([]time.Duration, n)
@@ -41,7 +42,7 @@ func TestLoad(t *testing.T) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			t0 := time.Now()
-			resp, err := s.h.StartSignIn(lambdaCtx(t, lambdaTimeout), formRequest("follow=true", nil))
+			resp, err := s.h.StartSignIn(teststack.LambdaContext(t, lambdaTimeout), formRequest("follow=true", nil))
 			if err != nil || resp.StatusCode >= 500 || resp.StatusCode != http.StatusSeeOther {
 				fivexx.Add(1)
 				return
@@ -61,7 +62,7 @@ func TestLoad(t *testing.T) {
 				inner.Add(1)
 				go func() {
 					defer inner.Done()
-					resp, err := s.h.Callback(lambdaCtx(t, lambdaTimeout), callbackRequest(query, cookie))
+					resp, err := s.h.Callback(teststack.LambdaContext(t, lambdaTimeout), callbackRequest(query, cookie))
 					switch {
 					case err != nil || resp.StatusCode >= 500:
 						fivexx.Add(1)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
 
 // TestOnlyTheBrandsPagesCanStartASignIn is the login CSRF: a page of another
@@ -16,7 +17,7 @@ import (
 // request must reach neither X nor DynamoDB and set no cookie.
 func TestOnlyTheBrandsPagesCanStartASignIn(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, withEnv("ALLOWED_ORIGINS", "https://promo.brand.example, http://127.0.0.1:8081"))
+	s := newStack(t, teststack.WithEnv("ALLOWED_ORIGINS", "https://promo.brand.example, http://127.0.0.1:8081"))
 	tests := []struct {
 		name    string
 		headers map[string]string
@@ -37,7 +38,7 @@ func TestOnlyTheBrandsPagesCanStartASignIn(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			xBefore, sessionsBefore := s.calls("request_token"), s.count(s.cfg.SessionTable)
-			resp, err := s.h.StartSignIn(lambdaCtx(t, 10*time.Second), formRequest("follow=true&tweet=true", tt.headers))
+			resp, err := s.h.StartSignIn(teststack.LambdaContext(t, 10*time.Second), formRequest("follow=true&tweet=true", tt.headers))
 			if err != nil || resp.StatusCode != tt.status {
 				t.Fatalf("status %d (want %d), err %v, body %q", resp.StatusCode, tt.status, err, resp.Body)
 			}
@@ -74,7 +75,7 @@ func TestAForgedPostCannotChangeAReturningSubscriber(t *testing.T) {
 		t.Fatalf("sign-up: %v", q)
 	}
 	before := s.user(aliceUID)
-	resp, err := s.h.StartSignIn(lambdaCtx(t, 10*time.Second),
+	resp, err := s.h.StartSignIn(teststack.LambdaContext(t, 10*time.Second),
 		formRequest("follow=true&tweet=true&utm_source=evil", map[string]string{"origin": "https://evil.example"}))
 	if err != nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("forged start: status %d err %v", resp.StatusCode, err)

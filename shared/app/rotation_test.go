@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"net/http/httptest"
+	"maps"
 	"net/url"
 	"strings"
 	"sync"
@@ -24,9 +24,9 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/keys/keyops"
 	"github.com/twitter-sessions/twitter-sessions/tools/ssmlocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -49,8 +49,8 @@ type deployedStage struct {
 
 func newDeployedStage(t *testing.T) *deployedStage {
 	t.Helper()
-	stage := ddblocal.RandomStage()
-	ddbURL, db := ddblocal.ForTest(t, stage)
+	tables := teststack.NewTables(t)
+	stage, ddbURL, db := tables.Stage, tables.Endpoint, tables.DB
 	ssmSrv, ssmURL := ssmlocal.ForTest(t)
 	ops := keyops.ForStage(keyops.SSM{Client: ssm.New(ssm.Options{
 		Region:       "us-east-1",
@@ -70,40 +70,27 @@ func newDeployedStage(t *testing.T) *deployedStage {
 		t.Fatal(err)
 	}
 
-	sb := xsandbox.New(xsandbox.Options{
-		ConsumerKey:      consumerKey,
-		ConsumerSecret:   consumerSecret,
-		AllowedCallbacks: []string{callbackURL},
-		Users:            xsandbox.DefaultUsers(),
-	})
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
+	sb, xURL := teststack.NewSandbox(t)
 
+	// The environment serverless.yml gives a deployed stage: the secrets'
+	// SSM parameter names, no secret values.
+	env := teststack.Environment(stage, xURL)
+	delete(env, "TWITTER_CONSUMER_SECRET")
 	prefix := ops.Prefix + "/"
-	env := map[string]string{
-		"STAGE":                         stage,
-		"SESSION_TABLE":                 stage + "_session",
-		"TWITTER_TABLE":                 stage + "_twitter",
-		"TWITTER_CONSUMER_KEY":          consumerKey,
+	maps.Copy(env, map[string]string{
 		"TWITTER_CONSUMER_SECRET_SSM":   prefix + keyops.ConsumerSecret,
 		"TOKEN_ENCRYPTION_KEY_SSM":      prefix + keyops.EncryptionKey,
 		"TOKEN_ENCRYPTION_OLD_KEYS_SSM": prefix + keyops.EncryptionOld,
 		"LINK_SIGNING_KEY_SSM":          prefix + keyops.LinkKey,
 		"LINK_SIGNING_OLD_KEYS_SSM":     prefix + keyops.LinkOld,
-		"TWITTER_API_BASE_URL":          srv.URL,
-		"TWITTER_CALLBACK_URL":          callbackURL,
-		"SITE_CALLBACK_URL":             siteURL,
-		"FOLLOW_UID":                    brandUID,
-		"FOLLOW_MODE":                   "intent",
-		"LOG_LEVEL":                     "debug",
 		// Lambda's own variables, and the SDK's endpoint overrides.
 		"AWS_REGION":                "us-east-1",
 		"AWS_ACCESS_KEY_ID":         "function",
 		"AWS_SECRET_ACCESS_KEY":     "function",
 		"AWS_ENDPOINT_URL_SSM":      ssmURL,
 		"AWS_ENDPOINT_URL_DYNAMODB": ddbURL,
-	}
-	return &deployedStage{t: t, stage: stage, ssm: ssmSrv, ops: ops, db: db, sandbox: sb, xURL: srv.URL, env: env}
+	})
+	return &deployedStage{t: t, stage: stage, ssm: ssmSrv, ops: ops, db: db, sandbox: sb, xURL: xURL, env: env}
 }
 
 // start is a cold start of a function deployed with the key id make deploy
@@ -223,7 +210,7 @@ func TestRotationReachesWarmFunctions(t *testing.T) {
 	if !ok {
 		t.Fatalf("a deployed stage's function has a %T, want a *seal.Keyring", warm.Sealer)
 	}
-	clk := &clock{}
+	clk := &teststack.Clock{}
 	ring.Now = clk.Now
 	warmHandlers := warm.SignIn()
 	warmUsers := actionstore.New(warm.DB, warm.Config.TwitterTable, warm.Sealer)
@@ -382,8 +369,8 @@ func TestLocalKeysAreNotReloaded(t *testing.T) {
 		env[k] = ""
 	}
 	env["TWITTER_CONSUMER_SECRET"] = consumerSecret
-	env["TOKEN_ENCRYPTION_KEY"] = newTestKey(t)
-	env["LINK_SIGNING_KEY"] = newTestKey(t)
+	env["TOKEN_ENCRYPTION_KEY"] = teststack.NewKeyBase64(t)
+	env["LINK_SIGNING_KEY"] = teststack.NewKeyBase64(t)
 	deps, err := app.Load(context.Background(), func(k string) string { return env[k] }, &logging.Buffer{}, "twitter_actions")
 	if err != nil {
 		t.Fatal(err)

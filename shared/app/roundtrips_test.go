@@ -3,6 +3,8 @@ package app_test
 import (
 	"maps"
 	"testing"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
 
 // TestSignInMakesTheFewestRoundTrips counts every network call on the
@@ -11,7 +13,7 @@ import (
 // (a read before a write, a user lookup at X) fails the test.
 func TestSignInMakesTheFewestRoundTrips(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, viaProxy())
+	s := newStack(t, teststack.ViaProxy())
 
 	st := s.mustStart("follow=true&tweet=true")
 	startDB, startX := s.proxy.Counts(), len(s.sandbox.Calls())

@@ -19,6 +19,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/web"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -104,7 +105,7 @@ func TestSignInEndToEnd(t *testing.T) {
 func TestSignInAsJSONForSinglePageFrontends(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
-	resp, err := s.h.StartSignIn(lambdaCtx(t, 10*time.Second), formRequest("follow=false", map[string]string{"accept": "application/json"}))
+	resp, err := s.h.StartSignIn(teststack.LambdaContext(t, 10*time.Second), formRequest("follow=false", map[string]string{"accept": "application/json"}))
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d err %v", resp.StatusCode, err)
 	}
@@ -121,7 +122,7 @@ func TestSignInAsJSONForSinglePageFrontends(t *testing.T) {
 
 func TestFollowModeAPIRequestsTheFollowAction(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, withEnv("FOLLOW_MODE", "api"))
+	s := newStack(t, teststack.WithEnv("FOLLOW_MODE", "api"))
 	st := s.mustStart("follow=true")
 	q := result(t, s.callback(s.authorize(st, aliceUID), st.cookie))
 	if q.Get("result") != "success" || q.Has("follow") {
@@ -196,7 +197,7 @@ func TestConcurrentCallbacksCompleteOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, err := s.h.Callback(lambdaCtx(t, 10*time.Second), callbackRequest(query, st.cookie))
+			resp, err := s.h.Callback(teststack.LambdaContext(t, 10*time.Second), callbackRequest(query, st.cookie))
 			if err != nil || resp.StatusCode != http.StatusFound {
 				results[i] = "error"
 				return
@@ -437,7 +438,7 @@ func TestXFailuresEndInAClearRedirect(t *testing.T) {
 
 func TestBadConsumerSecretIsReportedAsAuthFailure(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, withEnv("TWITTER_CONSUMER_SECRET", "not-the-apps-secret"))
+	s := newStack(t, teststack.WithEnv("TWITTER_CONSUMER_SECRET", "not-the-apps-secret"))
 	q := result(t, s.start("follow=true"))
 	if q.Get("reason") != "x_auth_failed" {
 		t.Fatalf("result %v", q)
@@ -449,7 +450,7 @@ func TestBadConsumerSecretIsReportedAsAuthFailure(t *testing.T) {
 
 func TestCallbackURLNotApprovedByTheApp(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, withEnv("TWITTER_CALLBACK_URL", "https://other.example/api/twitter-callback"))
+	s := newStack(t, teststack.WithEnv("TWITTER_CALLBACK_URL", "https://other.example/api/twitter-callback"))
 	q := result(t, s.start("follow=true"))
 	if q.Get("reason") != "x_callback_not_approved" {
 		t.Fatalf("result %v", q)
@@ -485,7 +486,7 @@ func TestDynamoDBUnavailable(t *testing.T) {
 	broken := (&app.Deps{Config: s.cfg, Log: s.h.Log, DB: down, Sealer: mustSealer(t, s)}).SignIn()
 
 	t.Run("starting a sign-in redirects with store_unavailable", func(t *testing.T) {
-		resp, err := broken.StartSignIn(lambdaCtx(t, 10*time.Second), formRequest("follow=true", nil))
+		resp, err := broken.StartSignIn(teststack.LambdaContext(t, 10*time.Second), formRequest("follow=true", nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -496,7 +497,7 @@ func TestDynamoDBUnavailable(t *testing.T) {
 	t.Run("finishing a sign-in redirects with store_unavailable and keeps the session", func(t *testing.T) {
 		st := s.mustStart("follow=true")
 		query := s.authorize(st, aliceUID)
-		resp, err := broken.Callback(lambdaCtx(t, 10*time.Second), callbackRequest(query, st.cookie))
+		resp, err := broken.Callback(teststack.LambdaContext(t, 10*time.Second), callbackRequest(query, st.cookie))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -548,7 +549,7 @@ func TestBadRequestsGetA4xxAndStoreNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is refused with a message", func(t *testing.T) {
-			resp, err := s.h.StartSignIn(lambdaCtx(t, 10*time.Second), tt.req)
+			resp, err := s.h.StartSignIn(teststack.LambdaContext(t, 10*time.Second), tt.req)
 			if err != nil || resp.StatusCode != tt.status || strings.TrimSpace(resp.Body) == "" {
 				t.Fatalf("status %d body %q err %v, want %d with a message", resp.StatusCode, resp.Body, err, tt.status)
 			}
@@ -602,7 +603,7 @@ func TestAnEventThatIsNotAnHTTPRequestFailsTheInvocation(t *testing.T) {
 		}
 		for name, h := range handlers {
 			t.Run(ev.name+" to "+name, func(t *testing.T) {
-				resp, err := h(lambdaCtx(t, 10*time.Second), req)
+				resp, err := h(teststack.LambdaContext(t, 10*time.Second), req)
 				if !errors.Is(err, web.ErrNotHTTPEvent) || resp.StatusCode != 0 {
 					t.Fatalf("status %d err %v, want a failed invocation with ErrNotHTTPEvent", resp.StatusCode, err)
 				}

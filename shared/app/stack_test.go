@@ -1,47 +1,41 @@
 package app_test
 
 import (
-	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/app"
 	"github.com/twitter-sessions/twitter-sessions/shared/config"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/logging"
-	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/web"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
-// Test values. The key is random per run so that "no key in the logs" means
-// something; the consumer secret is the sandbox's.
+// Test values: the harness's (tools/teststack), whose keys are random per
+// run (crypto/rand) so that "no key in the logs" means something.
 const (
-	consumerKey    = "test-consumer-key"
-	consumerSecret = "test-consumer-secret-0d6f"
-	siteURL        = "https://brand.example/landing"
-	callbackURL    = "https://api.brand.example/api/twitter-callback"
-	brandUID       = "1900000000000000001"
+	consumerKey    = teststack.ConsumerKey
+	consumerSecret = teststack.ConsumerSecret
+	siteURL        = teststack.SiteURL
+	callbackURL    = teststack.CallbackURL
+	brandUID       = teststack.BrandUID
 	aliceUID       = "1234567890123456789"
 )
 
 // stack is one service instance wired as a Lambda is (app.Deps.SignIn), on
-// tables of its own in DynamoDB Local and an X sandbox served over HTTP.
+// the harness's stack (tools/teststack): tables of its own in DynamoDB
+// Local and an X sandbox served over HTTP.
 type stack struct {
 	t       *testing.T
 	sandbox *xsandbox.Sandbox
@@ -52,113 +46,20 @@ type stack struct {
 	svc     *signin.Service
 	logs    *logging.Buffer
 	key     string
-	clock   *clock
-	proxy   *ddbproxy.Proxy // with viaProxy
+	clock   *teststack.Clock
+	proxy   *ddbproxy.Proxy // with teststack.ViaProxy
 	deps    *app.Deps
+	ts      *teststack.Stack
 }
 
-type clock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset += d
-}
-
-type stackSettings struct {
-	env   map[string]string
-	proxy bool
-	users []xsandbox.User
-}
-
-type stackOption func(*stackSettings)
-
-func newStack(t *testing.T, opts ...stackOption) *stack {
+func newStack(t *testing.T, opts ...teststack.Option) *stack {
 	t.Helper()
-	stage := ddblocal.RandomStage()
-	endpoint, db := ddblocal.ForTest(t, stage)
-
-	set := &stackSettings{env: map[string]string{}}
-	for _, o := range opts {
-		o(set)
-	}
-	users := append(xsandbox.DefaultUsers(), set.users...)
-	sb := xsandbox.New(xsandbox.Options{
-		ConsumerKey:      consumerKey,
-		ConsumerSecret:   consumerSecret,
-		AllowedCallbacks: []string{callbackURL},
-		Users:            users,
-	})
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
-
-	key := newTestKey(t)
-	env := map[string]string{
-		"STAGE":                   stage,
-		"SESSION_TABLE":           stage + "_session",
-		"TWITTER_TABLE":           stage + "_twitter",
-		"TWITTER_CONSUMER_KEY":    consumerKey,
-		"TWITTER_CONSUMER_SECRET": consumerSecret,
-		"TWITTER_API_BASE_URL":    srv.URL,
-		"TWITTER_CALLBACK_URL":    callbackURL,
-		"SITE_CALLBACK_URL":       siteURL,
-		"FOLLOW_UID":              brandUID,
-		"FOLLOW_MODE":             "intent",
-		"TOKEN_ENCRYPTION_KEY":    key,
-		"LINK_SIGNING_KEY":        newTestKey(t),
-		"LOG_LEVEL":               "debug",
-	}
-	for k, v := range set.env {
-		env[k] = v
-	}
-	var proxy *ddbproxy.Proxy
-	fnDB := db // what the functions use; db stays direct for the test's own reads
-	if set.proxy {
-		// The functions' own DynamoDB client (config.AWS: timeouts, retries),
-		// through a proxy that counts calls and injects faults.
-		proxy, fnDB = ddbproxy.ForTest(t, endpoint)
-	}
-	cfg, err := config.Load(context.Background(), func(k string) string { return env[k] }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.New(cfg.EncryptionKeys[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &logging.Buffer{}
-	deps := &app.Deps{Config: cfg, Log: logging.New(logs, cfg.LogLevel, "test", stage), DB: fnDB, Sealer: sealer}
-	h := deps.SignIn()
-	clk := &clock{}
+	ts := teststack.New(t, "test", opts...)
+	h := ts.Deps.SignIn()
 	svc := h.Service.(*signin.Service)
-	svc.Now = clk.Now
-	return &stack{t: t, sandbox: sb, xURL: srv.URL, db: db, cfg: cfg, h: h, svc: svc, logs: logs, key: key, clock: clk, proxy: proxy, deps: deps}
-}
-
-// withUsers replaces the sandbox's test users.
-func withUsers(u []xsandbox.User) stackOption { return func(s *stackSettings) { s.users = u } }
-
-func withEnv(k, v string) stackOption { return func(s *stackSettings) { s.env[k] = v } }
-
-// viaProxy puts a counting, fault-injecting proxy between the functions and
-// DynamoDB Local (stack.proxy).
-func viaProxy() stackOption { return func(s *stackSettings) { s.proxy = true } }
-
-// lambdaCtx is what the Lambda runtime gives a handler: a deadline and a
-// request id.
-func lambdaCtx(t *testing.T, timeout time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	t.Cleanup(cancel)
-	return lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "req-" + t.Name()})
+	svc.Now = ts.Clock.Now
+	return &stack{t: t, sandbox: ts.Sandbox, xURL: ts.XURL, db: ts.DB, cfg: ts.Config, h: h, svc: svc, logs: ts.Logs,
+		key: ts.Key, clock: ts.Clock, proxy: ts.Proxy, deps: ts.Deps, ts: ts}
 }
 
 // siteOrigin is the origin of siteURL: the page the form is posted from.
@@ -203,7 +104,7 @@ func callbackRequest(rawQuery string, cookies ...string) events.APIGatewayV2HTTP
 // start posts the form and returns the answer.
 func (s *stack) start(form string) events.APIGatewayV2HTTPResponse {
 	s.t.Helper()
-	resp, err := s.h.StartSignIn(lambdaCtx(s.t, 10*time.Second), formRequest(form, nil))
+	resp, err := s.h.StartSignIn(teststack.LambdaContext(s.t, 10*time.Second), formRequest(form, nil))
 	if err != nil {
 		s.t.Fatalf("StartSignIn returned an error (a 5xx for API Gateway): %v", err)
 	}
@@ -213,7 +114,7 @@ func (s *stack) start(form string) events.APIGatewayV2HTTPResponse {
 // callback calls the callback route.
 func (s *stack) callback(rawQuery string, cookies ...string) events.APIGatewayV2HTTPResponse {
 	s.t.Helper()
-	resp, err := s.h.Callback(lambdaCtx(s.t, 10*time.Second), callbackRequest(rawQuery, cookies...))
+	resp, err := s.h.Callback(teststack.LambdaContext(s.t, 10*time.Second), callbackRequest(rawQuery, cookies...))
 	if err != nil {
 		s.t.Fatalf("Callback returned an error (a 5xx for API Gateway): %v", err)
 	}
@@ -275,49 +176,12 @@ func result(t *testing.T, resp events.APIGatewayV2HTTPResponse) url.Values {
 	return u.Query()
 }
 
-func (s *stack) getItem(table string, key dynamo.Item) dynamo.Item {
-	s.t.Helper()
-	out, err := s.db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return out.Item
-}
-
-func (s *stack) user(uid string) dynamo.Item {
-	return s.getItem(s.cfg.TwitterTable, dynamo.Item{"uid": dynamo.N(uid)})
-}
+func (s *stack) user(uid string) dynamo.Item { return s.ts.User(uid) }
 
 func (s *stack) session(token string) dynamo.Item {
-	return s.getItem(s.cfg.SessionTable, dynamo.Item{"request_token": dynamo.S(token)})
+	return s.ts.Item(s.cfg.SessionTable, dynamo.Item{"request_token": dynamo.S(token)})
 }
 
-func (s *stack) count(table string) int {
-	s.t.Helper()
-	out, err := s.db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table), Select: "COUNT", ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return int(out.Count)
-}
+func (s *stack) count(table string) int { return s.ts.Count(table) }
 
-func (s *stack) calls(endpoint string) int {
-	s.sandbox.WaitIdle(2 * time.Second) // a call the client gave up on is recorded once the sandbox notices
-	n := 0
-	for _, c := range s.sandbox.Calls() {
-		if c.Endpoint == endpoint {
-			n++
-		}
-	}
-	return n
-}
-
-// newTestKey returns base64 of 32 random bytes (crypto/rand).
-func newTestKey(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(b)
-}
+func (s *stack) calls(endpoint string) int { return s.ts.Calls(endpoint) }

@@ -16,6 +16,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/config"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
 
 // TestUnsubscribeLinksOutliveTheTokenKeys: a welcome DM goes out with its
@@ -37,7 +38,7 @@ func TestUnsubscribeLinksOutliveTheTokenKeys(t *testing.T) {
 		"eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb",
 		"dynamodb": map[string]any{"Keys": map[string]any{"uid": map[string]string{"N": aliceUID}}, "SequenceNumber": "100"},
 	}}})
-	if _, err := s.deps.Actions().Handle(lambdaCtx(t, time.Minute), stream); err != nil {
+	if _, err := s.deps.Actions().Handle(teststack.LambdaContext(t, time.Minute), stream); err != nil {
 		t.Fatal(err)
 	}
 	var link string

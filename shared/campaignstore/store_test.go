@@ -9,13 +9,13 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
 	"github.com/twitter-sessions/twitter-sessions/shared/campaignstore"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
 
 func TestCampaignStore(t *testing.T) {
 	t.Parallel()
-	stage := ddblocal.RandomStage()
-	_, db := ddblocal.ForTest(t, stage)
+	tables := teststack.NewTables(t)
+	stage, db := tables.Stage, tables.DB
 	s := campaignstore.New(db, stage+"_campaigns")
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)

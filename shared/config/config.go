@@ -46,6 +46,10 @@ func (k Keys) String() string { return fmt.Sprintf("[%d keys redacted]", len(k))
 // GoString redacts the keys for %#v too.
 func (k Keys) GoString() string { return k.String() }
 
+// MarshalText redacts the keys in JSON and in zerolog fields: a Config
+// marshalled whole (by mistake) must not carry them.
+func (k Keys) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
 // Config is the whole configuration of every function. All three functions
 // share it (serverless.yml gives them the same environment) so that one
 // validation covers them all.

@@ -2,6 +2,8 @@ package config
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -130,6 +132,20 @@ func TestLoad(t *testing.T) {
 		// The dev key is bytes 0..31; printed as bytes it would show "[0 1 2 3".
 		if strings.Contains(out, "0 1 2 3") || strings.Contains(out, "0x0, 0x1, 0x2") {
 			t.Fatalf("key printed: %s", out)
+		}
+		// Marshalled whole (JSON, a zerolog field), neither the keys nor the
+		// link key show, in base64 or any other form.
+		js, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range append(append(Keys{}, c.EncryptionKeys...), c.LinkKey...) {
+			if strings.Contains(string(js), base64.StdEncoding.EncodeToString(k)) {
+				t.Fatalf("a key in the JSON of the config: %s", js)
+			}
+		}
+		if strings.Contains(string(js), "consumer-secret-value") || !strings.Contains(string(js), "keys redacted") {
+			t.Fatalf("JSON of the config: %s", js)
 		}
 	})
 }

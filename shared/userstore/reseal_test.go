@@ -14,13 +14,13 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
 
 func TestResealAfterAKeyRotation(t *testing.T) {
 	t.Parallel()
-	stage := ddblocal.RandomStage()
-	_, db := ddblocal.ForTest(t, stage)
+	tables := teststack.NewTables(t)
+	stage, db := tables.Stage, tables.DB
 	table := stage + "_twitter"
 	ctx := context.Background()
 	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)

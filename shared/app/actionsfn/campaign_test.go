@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -63,7 +64,7 @@ func TestACampaignReachesEverySubscriberOnceWithinTheRateLimit(t *testing.T) {
 		}
 		extra = append(extra, u)
 	}
-	s := newStack(t, withUsers(extra))
+	s := newStack(t, teststack.WithUsers(extra))
 	s.subscriber(brandUID)
 	ctx := context.Background()
 	want := map[string]int{}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
 
 // TestActionsDynamoDBFaults fails each of the function's DynamoDB calls for a
@@ -36,7 +37,7 @@ func TestActionsDynamoDBFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := newStack(t, viaProxy())
+			s := newStack(t, teststack.ViaProxy())
 			s.signIn(brandUID, false, false)
 			s.signIn(aliceUID, false, false)
 

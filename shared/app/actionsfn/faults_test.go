@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -44,7 +45,7 @@ func TestActionFaultMatrix(t *testing.T) {
 		for _, f := range faults {
 			t.Run(step.action+" "+f.kind, func(t *testing.T) {
 				t.Parallel()
-				s := newStack(t, withInvocationTimeout(30*time.Second))
+				s := newStack(t, teststack.WithInvocationTimeout(30*time.Second))
 				s.signIn(brandUID, false, false)
 				s.drain()
 				fault := f.fault

@@ -2,18 +2,13 @@ package actionsfn_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actionstore"
@@ -27,9 +22,9 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
 	"github.com/twitter-sessions/twitter-sessions/tools/streamrelay"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -75,20 +70,18 @@ func (s *stack) useStore(u *actionstore.Store) {
 }
 
 const (
-	consumerKey    = "actions-consumer-key"
-	consumerSecret = "actions-consumer-secret-7c1e"
-	callbackURL    = "https://api.brand.example/api/twitter-callback"
+	consumerSecret = teststack.ConsumerSecret
 	welcomeText    = "Welcome aboard!"
 	tweetText      = "I just signed up!"
-	brandUID       = "1900000000000000001"
+	brandUID       = teststack.BrandUID
 	aliceUID       = "1234567890123456789" // beyond 2^53
 	bobUID         = "9007199254740993"    // 2^53 + 1
 	carolUID       = "1400000000000000003" // accepts no DMs
 )
 
 // stack is the actions function wired as the Lambda is (actionsfn.New) on
-// fresh DynamoDB Local tables, an X sandbox over HTTP, and the stream relay
-// with serverless.yml's filter.
+// the harness's stack (tools/teststack): fresh DynamoDB Local tables, an X
+// sandbox over HTTP, and the stream relay with serverless.yml's filter.
 type stack struct {
 	t       *testing.T
 	sb      *xsandbox.Sandbox
@@ -100,120 +93,23 @@ type stack struct {
 	relay   *streamrelay.Relay
 	logs    *logging.Buffer
 	secrets []string        // every token and secret issued: never in a log
-	proxy   *ddbproxy.Proxy // with viaProxy: between the function and DynamoDB Local
+	proxy   *ddbproxy.Proxy // with teststack.ViaProxy: between the function and DynamoDB Local
+	ts      *teststack.Stack
 }
 
-type stackOpts struct {
-	env          map[string]string
-	extraUsers   []xsandbox.User
-	relayTimeout time.Duration
-	proxy        bool
-}
-
-type stackOption func(*stackOpts)
-
-func withEnv(k, v string) stackOption { return func(o *stackOpts) { o.env[k] = v } }
-
-func withUsers(us []xsandbox.User) stackOption {
-	return func(o *stackOpts) { o.extraUsers = append(o.extraUsers, us...) }
-}
-
-// viaProxy puts a counting, fault-injecting proxy between the function (with
-// the Lambdas' own DynamoDB client settings) and DynamoDB Local.
-func viaProxy() stackOption { return func(o *stackOpts) { o.proxy = true } }
-
-// withInvocationTimeout is the Lambda timeout the relay gives each invocation.
-func withInvocationTimeout(d time.Duration) stackOption {
-	return func(o *stackOpts) { o.relayTimeout = d }
-}
-
-func newStack(t *testing.T, opts ...stackOption) *stack {
+// newStack is the harness's stack configured as twitter_actions is in these
+// tests (the follow made through the API, the welcome DM's and the opt-in
+// post's texts), then opts.
+func newStack(t *testing.T, opts ...teststack.Option) *stack {
 	t.Helper()
-	stage := ddblocal.RandomStage()
-	endpoint, db := ddblocal.ForTest(t, stage)
-
-	o := stackOpts{env: map[string]string{}}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	sb := xsandbox.New(xsandbox.Options{
-		ConsumerKey:    consumerKey,
-		ConsumerSecret: consumerSecret,
-		Users:          append(xsandbox.DefaultUsers(), o.extraUsers...),
-	})
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
-
-	key := make([]byte, 32)
-	linkKey := make([]byte, 32)
-	for _, b := range [][]byte{key, linkKey} {
-		if _, err := rand.Read(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	env := map[string]string{
-		"STAGE":                   stage,
-		"SESSION_TABLE":           stage + "_session",
-		"TWITTER_TABLE":           stage + "_twitter",
-		"CAMPAIGNS_TABLE":         stage + "_campaigns",
-		"TWITTER_CONSUMER_KEY":    consumerKey,
-		"TWITTER_CONSUMER_SECRET": consumerSecret,
-		"TWITTER_API_BASE_URL":    srv.URL,
-		"TWITTER_CALLBACK_URL":    callbackURL,
-		"SITE_CALLBACK_URL":       "https://brand.example/",
-		"FOLLOW_UID":              brandUID,
-		"FOLLOW_MODE":             "api",
-		"TOKEN_ENCRYPTION_KEY":    base64.StdEncoding.EncodeToString(key),
-		"LINK_SIGNING_KEY":        base64.StdEncoding.EncodeToString(linkKey),
-		"LOG_LEVEL":               "debug",
-		"WELCOME_DM_TEXT":         welcomeText,
-		"OPT_IN_TWEET_TEXT":       tweetText,
-	}
-	for k, v := range o.env {
-		env[k] = v
-	}
-	cfg, err := config.Load(context.Background(), func(k string) string { return env[k] }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.New(cfg.EncryptionKeys[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &logging.Buffer{}
-	fnDB := db // what the function uses; db stays direct for the test's own reads and writes
-	var proxy *ddbproxy.Proxy
-	if o.proxy {
-		proxy, fnDB = ddbproxy.ForTest(t, endpoint)
-	}
-	deps := &app.Deps{Config: cfg, Log: logging.New(logs, cfg.LogLevel, "twitter_actions", stage), DB: fnDB, Sealer: sealer}
-	h := actionsfn.New((*boot.Deps)(deps), testTiming)
-
-	root, err := ddblocal.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := streamrelay.LoadStreamConfig(root, "twitter_actions")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.relayTimeout > 0 {
-		rc.Timeout = o.relayTimeout
-	}
-	streams, err := streamrelay.LocalClient(endpoint, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	relay, err := streamrelay.New(ctx, streamrelay.Options{
-		Streams: streams, Tables: db, Table: cfg.TwitterTable, Handler: lambda.NewHandler(h.Handle),
-		Config: rc, StartingPosition: "TRIM_HORIZON", RetryDelay: 20 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &stack{t: t, sb: sb, db: db, cfg: cfg, users: newStore(db, cfg.TwitterTable, sealer), h: h, deps: deps, relay: relay, logs: logs, proxy: proxy}
+	ts := teststack.New(t, "twitter_actions", append([]teststack.Option{
+		teststack.WithEnv("FOLLOW_MODE", "api"),
+		teststack.WithEnv("WELCOME_DM_TEXT", welcomeText),
+		teststack.WithEnv("OPT_IN_TWEET_TEXT", tweetText),
+	}, opts...)...)
+	h := actionsfn.New((*boot.Deps)(ts.Deps), testTiming)
+	s := &stack{t: t, sb: ts.Sandbox, db: ts.DB, cfg: ts.Config, users: newStore(ts.DB, ts.Config.TwitterTable, ts.Sealer), h: h,
+		deps: ts.Deps, relay: ts.StreamRelay(lambda.NewHandler(h.Handle)), logs: ts.Logs, proxy: ts.Proxy, ts: ts}
 	t.Cleanup(s.checkLogs)
 	return s
 }
@@ -272,10 +168,7 @@ func (s *stack) signInVia(store signin.UserStore, uid string, follow, tweet bool
 // that opens values under both keys: the function once it knows the key.
 func (s *stack) rotatedKey() (sealsWithIt signin.UserStore, knowsIt *actionstore.Store) {
 	s.t.Helper()
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		s.t.Fatal(err)
-	}
+	key := teststack.NewKey(s.t)
 	rotated, err := seal.New(key)
 	if err != nil {
 		s.t.Fatal(err)
@@ -313,16 +206,7 @@ func (s *stack) drain() streamrelay.Stats {
 	return st
 }
 
-func (s *stack) user(uid string) dynamo.Item {
-	s.t.Helper()
-	out, err := s.db.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: aws.String(s.cfg.TwitterTable), Key: dynamo.Item{"uid": dynamo.N(uid)}, ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return out.Item
-}
+func (s *stack) user(uid string) dynamo.Item { return s.ts.User(uid) }
 
 // action reads a user's action record: state, reason, attempts.
 func (s *stack) action(uid, name string) (state, reason string, attempts int64) {
@@ -370,16 +254,7 @@ func (s *stack) wantAction(uid, name, state, reason string) {
 }
 
 // calls counts the sandbox calls to endpoint (with status, when given).
-func (s *stack) calls(endpoint string, status ...int) int {
-	s.sb.WaitIdle(2 * time.Second) // a call the client gave up on is recorded once the sandbox notices
-	n := 0
-	for _, c := range s.sb.Calls() {
-		if c.Endpoint == endpoint && (len(status) == 0 || c.Status == status[0]) {
-			n++
-		}
-	}
-	return n
-}
+func (s *stack) calls(endpoint string, status ...int) int { return s.ts.Calls(endpoint, status...) }
 
 func (s *stack) dmsTo(uid string) []xsandbox.DM {
 	var out []xsandbox.DM
@@ -394,10 +269,7 @@ func (s *stack) dmsTo(uid string) []xsandbox.DM {
 // invoke calls the handler with a raw event, as the Lambda runtime would.
 func (s *stack) invoke(timeout time.Duration, payload string) json.RawMessage {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "req-" + s.t.Name()})
-	out, err := lambda.NewHandler(s.h.Handle).Invoke(ctx, []byte(payload))
+	out, err := lambda.NewHandler(s.h.Handle).Invoke(teststack.LambdaContext(s.t, timeout), []byte(payload))
 	if err != nil {
 		s.t.Fatalf("invoke %s: %v", payload, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -85,7 +86,7 @@ func TestSignedInUsersAreFollowedWelcomedAndTweetedForExactlyOnce(t *testing.T) 
 
 func TestIntentModeMakesNoFollowCall(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, withEnv("FOLLOW_MODE", "intent"))
+	s := newStack(t, teststack.WithEnv("FOLLOW_MODE", "intent"))
 	s.signIn(brandUID, false, false)
 	s.signIn(aliceUID, true, false)
 	s.drain()
@@ -119,7 +120,7 @@ func TestFailurePaths(t *testing.T) {
 	})
 	t.Run("a 429 whose reset is beyond the budget is recorded without a storm", func(t *testing.T) {
 		t.Parallel()
-		s := newStack(t, withInvocationTimeout(4*time.Second))
+		s := newStack(t, teststack.WithInvocationTimeout(4*time.Second))
 		s.signIn(brandUID, false, false)
 		s.drain()
 		s.sb.SetRateLimit(xsandbox.EndpointDM, 1, time.Hour)

@@ -1,0 +1,79 @@
+package teststack
+
+import (
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+)
+
+// EndpointVar names the DynamoDB Local that every package's tests share
+// (`make test` sets it: go run ./tools/ddblocal/cmd/ddblocal -- go test ...).
+const EndpointVar = "AWS_ENDPOINT_URL_DYNAMODB"
+
+// Tables are a test's own tables of serverless.yml, freshly created in
+// DynamoDB Local and deleted when the test ends.
+type Tables struct {
+	Stage    string           // the random stage that names them: <Stage>_session, ...
+	Endpoint string           // DynamoDB Local's URL
+	DB       *dynamodb.Client // straight to DynamoDB Local, for the test's own reads and writes
+}
+
+// NewTables gives the test fresh tables under a random stage
+// (ddblocal.ForTest: the DynamoDB Local at AWS_ENDPOINT_URL_DYNAMODB, or
+// one per test binary started on first use).
+//
+// When DynamoDB Local cannot be had (no endpoint set, and no Java or no
+// DynamoDB Local installed to start one), the test is skipped with the
+// reason, so that `go test ./shared/...` runs the unit tests anywhere. When
+// DynamoDB Local is required, a missing one fails the test instead: under
+// CI (CI=true) and whenever AWS_ENDPOINT_URL_DYNAMODB is set (`make test`).
+func NewTables(t testing.TB) Tables {
+	t.Helper()
+	SkipWithoutDynamoDB(t)
+	stage := ddblocal.RandomStage()
+	endpoint, db := ddblocal.ForTest(t, stage)
+	return Tables{Stage: stage, Endpoint: endpoint, DB: db}
+}
+
+// DynamoDBRequired reports whether a missing DynamoDB Local fails the tests
+// rather than skipping them: under CI (CI=true, or any true value) and when
+// AWS_ENDPOINT_URL_DYNAMODB is set.
+func DynamoDBRequired() bool {
+	ci, _ := strconv.ParseBool(os.Getenv("CI"))
+	return ci || os.Getenv(EndpointVar) != ""
+}
+
+// SkipWithoutDynamoDB skips the test when DynamoDB Local is not required
+// (DynamoDBRequired) and cannot be started here.
+func SkipWithoutDynamoDB(t testing.TB) {
+	t.Helper()
+	if DynamoDBRequired() {
+		return
+	}
+	local.once.Do(func() { local.err = canStartDynamoDBLocal() })
+	if local.err != nil {
+		t.Skipf("teststack: skipped, it needs DynamoDB Local: %v. Run `make test`, or set %s to a running DynamoDB Local; with CI=true or %s set, this test fails instead",
+			local.err, EndpointVar, EndpointVar)
+	}
+}
+
+// local is whether this test binary could start DynamoDB Local, found once.
+var local struct {
+	once sync.Once
+	err  error
+}
+
+// canStartDynamoDBLocal checks what ddblocal.Start needs before it starts
+// anything.
+func canStartDynamoDBLocal() error {
+	root, err := ddblocal.RepoRoot()
+	if err != nil {
+		return err
+	}
+	return ddblocal.Available(root)
+}
