@@ -34,6 +34,7 @@ func (s *Sandbox) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sandbox/deny", s.controlDeny)
 	mux.HandleFunc("POST /_sandbox/tokens", s.controlIssueToken)
 	mux.HandleFunc("GET /_sandbox/state", s.controlState)
+	s.oauth2ControlRoutes(mux)
 	mux.HandleFunc("/_sandbox/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, controlError{"no such control endpoint: " + r.Method + " " + r.URL.Path})
 	})
@@ -155,8 +156,10 @@ func (s *Sandbox) controlDeny(w http.ResponseWriter, r *http.Request) {
 
 func writeDecision(w http.ResponseWriter, callback string, err error) {
 	switch {
-	case errors.Is(err, ErrUnknownRequestToken), errors.Is(err, ErrUnknownUser):
+	case errors.Is(err, ErrUnknownRequestToken), errors.Is(err, ErrUnknownUser), errors.Is(err, ErrUnknownOAuth2Authorization):
 		writeJSON(w, http.StatusNotFound, controlError{err.Error()})
+	case errors.Is(err, ErrInvalidAuthorizeRequest):
+		writeJSON(w, http.StatusBadRequest, controlError{err.Error()})
 	case err != nil:
 		writeJSON(w, http.StatusConflict, controlError{err.Error()})
 	default:

@@ -10,7 +10,21 @@
 //   - an independent check of every request's HMAC-SHA1 signature (RFC 5849
 //     section 3.4), timestamp and nonce (section 3.3), answering X's v1
 //     errors (32, 89, 135, 215, 415, 417);
-//   - the v2 calls made with a user's token: GET /2/users/me,
+//   - OAuth 2.0 Authorization Code with PKCE for a confidential client
+//     (Options.ClientID and ClientSecret; off when empty), as X documents
+//     it: the consent page at GET /i/oauth2/authorize (alias
+//     /2/oauth2/authorize; S256 only, redirect_uri exactly one of
+//     AllowedCallbacks), POST /2/oauth2/token with HTTP Basic client
+//     authentication (codes single-use and valid 30 s; access tokens live
+//     2 h; refresh tokens, issued with offline.access, are single-use and
+//     rotate, and a reused one revokes its whole grant) and
+//     POST /2/oauth2/revoke, answering {"error","error_description"}
+//     objects; ApproveOAuth2, DenyOAuth2, IssueOAuth2Token,
+//     ExpireOAuth2Tokens and OAuth2Refreshes drive and inspect it from Go,
+//     /_sandbox/oauth2/{approve,deny,expire,refreshes} over HTTP;
+//   - the v2 calls made with a user's token (OAuth 1.0a user context, or an
+//     OAuth 2.0 "Bearer" access token holding the call's scope: users.read,
+//     follows.write, dm.write, tweet.write): GET /2/users/me,
 //     POST /2/users/:id/following, POST /2/dm_conversations/with/:id/messages
 //     and POST /2/tweets, with X's problem documents and x-rate-limit-*
 //     headers;
@@ -22,6 +36,6 @@
 //
 // A Sandbox is an http.Handler: mount it on an httptest.Server in tests, or run
 // cmd/xsandbox for the dev stack and point TWITTER_API_BASE_URL at it.
-// Secrets (the consumer secret and token secrets) never appear in recorded
-// calls or log lines.
+// Secrets (the consumer and client secrets, token secrets, OAuth 2.0 codes,
+// verifiers and tokens) never appear in recorded calls or log lines.
 package xsandbox

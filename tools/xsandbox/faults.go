@@ -144,7 +144,9 @@ func (s *Sandbox) faultErrorReply(endpoint string, f Fault) reply {
 		return v1ErrorReply(status, f.XCode, reason+", X code "+strconv.Itoa(f.XCode))
 	case f.ProblemType != "" || isV2(endpoint):
 		return problemReply(status, f.ProblemType, "", "", reason)
-	case endpoint == EndpointAuthenticate:
+	case endpoint == EndpointOAuth2Token || endpoint == EndpointOAuth2Revoke:
+		return oauth2Error(status, oauth2FaultError(status), "X is having trouble right now (injected fault).", reason)
+	case endpoint == EndpointAuthenticate || endpoint == EndpointOAuth2Authorize:
 		return htmlReply(status, errorPage(http.StatusText(status), "X is having trouble right now (injected fault)."), reason)
 	default:
 		return v1ErrorReply(status, 0, reason)

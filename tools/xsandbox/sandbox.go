@@ -17,12 +17,17 @@ const (
 	EndpointFollow       = "follow"        // POST /2/users/:id/following
 	EndpointDM           = "dm"            // POST /2/dm_conversations/with/:participant_id/messages
 	EndpointTweet        = "tweet"         // POST /2/tweets
+
+	EndpointOAuth2Authorize = "oauth2_authorize" // GET and POST /i/oauth2/authorize and /2/oauth2/authorize
+	EndpointOAuth2Token     = "oauth2_token"     // POST /2/oauth2/token
+	EndpointOAuth2Revoke    = "oauth2_revoke"    // POST /2/oauth2/revoke
 )
 
 // Endpoints lists every endpoint name the sandbox answers.
 func Endpoints() []string {
 	return []string{EndpointRequestToken, EndpointAuthenticate, EndpointAccessToken,
-		EndpointUsersMe, EndpointFollow, EndpointDM, EndpointTweet}
+		EndpointUsersMe, EndpointFollow, EndpointDM, EndpointTweet,
+		EndpointOAuth2Authorize, EndpointOAuth2Token, EndpointOAuth2Revoke}
 }
 
 func isEndpoint(name string) bool {
@@ -54,8 +59,13 @@ const (
 type Options struct {
 	// ConsumerKey and ConsumerSecret are the registered app's credentials.
 	ConsumerKey, ConsumerSecret string
+	// ClientID and ClientSecret are the app's OAuth 2.0 confidential-client
+	// credentials. OAuth 2.0 is off (every client is unknown) when either is
+	// empty.
+	ClientID, ClientSecret string
 	// AllowedCallbacks is the app's callback allowlist: oauth_callback must
 	// equal one of them exactly (after trimming spaces), else 403 code 415.
+	// They are the OAuth 2.0 redirect URIs too, matched the same way.
 	AllowedCallbacks []string
 	// Now is the sandbox clock (timestamps, token expiry, rate-limit windows).
 	// Default time.Now.
@@ -108,6 +118,7 @@ type Sandbox struct {
 	userByID      map[string]User
 	requestTokens map[string]*requestToken
 	accessTokens  map[string]*accessToken
+	o2            oauth2State
 	nonces        nonceStore
 	faults        []*queuedFault
 	limits        rateLimiter
@@ -145,6 +156,7 @@ func New(opts Options) *Sandbox {
 		userByID:      map[string]User{},
 		requestTokens: map[string]*requestToken{},
 		accessTokens:  map[string]*accessToken{},
+		o2:            newOAuth2State(),
 		limits:        newRateLimiter(),
 	}
 	names := map[string]bool{}
@@ -178,6 +190,12 @@ func (s *Sandbox) routes() *http.ServeMux {
 	mux.Handle("POST /2/users/{id}/following", s.endpoint(EndpointFollow, s.v2(EndpointFollow, s.handleFollow)))
 	mux.Handle("POST /2/dm_conversations/with/{participant_id}/messages", s.endpoint(EndpointDM, s.v2(EndpointDM, s.handleDM)))
 	mux.Handle("POST /2/tweets", s.endpoint(EndpointTweet, s.v2(EndpointTweet, s.handleTweet)))
+	for _, p := range []string{"/i/oauth2/authorize", "/2/oauth2/authorize"} {
+		mux.Handle("GET "+p, s.endpoint(EndpointOAuth2Authorize, s.handleOAuth2AuthorizePage))
+		mux.Handle("POST "+p, s.endpoint(EndpointOAuth2Authorize, s.handleOAuth2AuthorizeDecision))
+	}
+	mux.Handle("POST /2/oauth2/token", s.endpoint(EndpointOAuth2Token, s.handleOAuth2Token))
+	mux.Handle("POST /2/oauth2/revoke", s.endpoint(EndpointOAuth2Revoke, s.handleOAuth2Revoke))
 	mux.Handle("/", s.endpoint("", s.handleNotFound))
 	s.controlRoutes(mux)
 	return mux

@@ -16,7 +16,7 @@ type v2Handler func(in *inbound, me User) reply
 // per-user rate limit. Every answer carries the x-rate-limit-* headers.
 func (s *Sandbox) v2(endpoint string, h v2Handler) handlerFunc {
 	return func(in *inbound) reply {
-		me, rep, ok := s.authenticateUser(in)
+		me, rep, ok := s.authenticateUser(in, endpoint)
 		if !ok {
 			s.limits.peek(endpoint, "", in.now).setHeaders(&rep)
 			return rep
@@ -34,14 +34,13 @@ func (s *Sandbox) v2(endpoint string, h v2Handler) handlerFunc {
 	}
 }
 
-// authenticateUser checks a v2 request's OAuth 1.0a user-context signature.
+// authenticateUser checks a v2 request's OAuth 1.0a user-context signature,
+// or its OAuth 2.0 user-context bearer token (see authenticateBearer).
 // X answers every OAuth failure on v2 with a bare 401 problem; Call.Error
 // keeps the precise reason.
-func (s *Sandbox) authenticateUser(in *inbound) (User, reply, bool) {
-	if scheme, _, _ := strings.Cut(in.r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
-		return User{}, problemReply(http.StatusForbidden, ProblemUnsupportedAuthentication, "Unsupported Authentication",
-			"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
-			"app-only bearer token on a user-context endpoint"), false
+func (s *Sandbox) authenticateUser(in *inbound, endpoint string) (User, reply, bool) {
+	if token, ok := bearerToken(in.r); ok {
+		return s.authenticateBearer(token, endpoint, in.now)
 	}
 	sr, aerr := parseSignedRequest(in.r, in.body)
 	if aerr != nil {

@@ -57,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
 	key := fs.String("consumer-key", xsandbox.DefaultConsumerKey, "the X app's consumer key")
 	secret := fs.String("consumer-secret", xsandbox.DefaultConsumerSecret, "the X app's consumer secret")
+	clientID := fs.String("client-id", "", "the X app's OAuth 2.0 client id (empty: OAuth 2.0 off)")
+	clientSecret := fs.String("client-secret", "", "the X app's OAuth 2.0 client secret")
 	var callbacks callbackList
 	fs.Var(&callbacks, "callback", "an allowed callback URL (repeatable, or comma-separated); any other answers X error 415")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	sandbox := xsandbox.New(xsandbox.Options{
 		ConsumerKey:      *key,
 		ConsumerSecret:   *secret,
+		ClientID:         *clientID,
+		ClientSecret:     *clientSecret,
 		AllowedCallbacks: callbacks,
 		Logf:             logger.Printf,
 	})

@@ -1,0 +1,149 @@
+package xsandbox
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// oauth2EndpointScope is the scope an OAuth 2.0 user token needs on each v2
+// endpoint. (X also asks for tweet.read and users.read on most of them; the
+// sandbox checks the one that matters for each call.)
+var oauth2EndpointScope = map[string]string{
+	EndpointUsersMe: "users.read",
+	EndpointFollow:  "follows.write",
+	EndpointDM:      "dm.write",
+	EndpointTweet:   "tweet.write",
+}
+
+func hasScope(scope, want string) bool {
+	for _, sc := range strings.Fields(scope) {
+		if sc == want {
+			return true
+		}
+	}
+	return false
+}
+
+// bearerToken returns the token of an "Authorization: Bearer" header.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	return strings.TrimSpace(token), strings.EqualFold(scheme, "Bearer")
+}
+
+// authenticateBearer checks an OAuth 2.0 user-context access token on a v2
+// endpoint. A bearer token the sandbox never issued is taken for an
+// app-only token, which X refuses on user-context endpoints with 403.
+func (s *Sandbox) authenticateBearer(token, endpoint string, now time.Time) (User, reply, bool) {
+	at := s.o2.access[token]
+	if at == nil {
+		return User{}, problemReply(http.StatusForbidden, ProblemUnsupportedAuthentication, "Unsupported Authentication",
+			"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
+			"app-only bearer token on a user-context endpoint"), false
+	}
+	switch {
+	case at.revoked:
+		return User{}, unauthorized("OAuth 2.0 access token revoked (grant " + at.grant.id + ")"), false
+	case !now.Before(at.expires):
+		return User{}, unauthorized(fmt.Sprintf("OAuth 2.0 access token expired %s ago", now.Sub(at.expires))), false
+	}
+	me, ok := s.userByID[at.grant.userID]
+	if !ok {
+		return User{}, unauthorized("OAuth 2.0 access token of " + at.grant.userID + ", which is not a sandbox user"), false
+	}
+	if want := oauth2EndpointScope[endpoint]; want != "" && !hasScope(at.grant.scope, want) {
+		rep := forbidden(fmt.Sprintf("the OAuth 2.0 access token lacks scope %s (granted: %s)", want, at.grant.scope))
+		rep.userID = me.ID
+		return User{}, rep, false
+	}
+	return me, reply{}, true
+}
+
+// IssueOAuth2Token mints OAuth 2.0 tokens for userID directly, as if that
+// user had just approved the app with these scopes, for tests of the v2
+// calls. refresh is "" unless scopes include offline.access.
+func (s *Sandbox) IssueOAuth2Token(userID string, scopes ...string) (access, refresh string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.o2.lastGrant++
+	g := &oauth2Grant{id: fmt.Sprint(s.o2.lastGrant), userID: userID, scope: strings.Join(scopes, " ")}
+	at, rt := s.issueOAuth2Pair(g, s.opts.Now())
+	if rt != nil {
+		refresh = rt.value
+	}
+	return at.value, refresh
+}
+
+// ExpireOAuth2Tokens makes every OAuth 2.0 access token of userID expired
+// now, as if two hours had passed for them. Refresh tokens keep working.
+func (s *Sandbox) ExpireOAuth2Tokens(userID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.Now()
+	for _, at := range s.o2.access {
+		if at.grant.userID == userID && at.expires.After(now) {
+			at.expires = now
+		}
+	}
+}
+
+func (s *Sandbox) oauth2ControlRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /_sandbox/oauth2/expire", s.controlExpireOAuth2)
+	mux.HandleFunc("POST /_sandbox/oauth2/approve", s.controlApproveOAuth2)
+	mux.HandleFunc("POST /_sandbox/oauth2/deny", s.controlDenyOAuth2)
+	mux.HandleFunc("GET /_sandbox/oauth2/refreshes", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, nonNil(s.OAuth2Refreshes()))
+	})
+}
+
+// controlExpireOAuth2 is ExpireOAuth2Tokens over HTTP: {"user_id"}.
+func (s *Sandbox) controlExpireOAuth2(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		UserID string `json:"user_id"`
+	}
+	if !readControlJSON(w, r, &req) {
+		return
+	}
+	if req.UserID == "" {
+		writeJSON(w, http.StatusBadRequest, controlError{"user_id is required"})
+		return
+	}
+	s.ExpireOAuth2Tokens(req.UserID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// oauth2Decision is the body of POST /_sandbox/oauth2/approve and deny:
+// "authorize_url" or "state" names the authorization.
+type oauth2Decision struct {
+	AuthorizeURL string `json:"authorize_url"`
+	State        string `json:"state"`
+	UserID       string `json:"user_id"`
+}
+
+func (d oauth2Decision) ref() string {
+	if d.AuthorizeURL != "" {
+		return d.AuthorizeURL
+	}
+	return d.State
+}
+
+// controlApproveOAuth2 is ApproveOAuth2 over HTTP -> {"callback_url"}.
+func (s *Sandbox) controlApproveOAuth2(w http.ResponseWriter, r *http.Request) {
+	var req oauth2Decision
+	if !readControlJSON(w, r, &req) {
+		return
+	}
+	callback, err := s.ApproveOAuth2(req.ref(), req.UserID)
+	writeDecision(w, callback, err)
+}
+
+// controlDenyOAuth2 is DenyOAuth2 over HTTP -> {"callback_url"}.
+func (s *Sandbox) controlDenyOAuth2(w http.ResponseWriter, r *http.Request) {
+	var req oauth2Decision
+	if !readControlJSON(w, r, &req) {
+		return
+	}
+	callback, err := s.DenyOAuth2(req.ref())
+	writeDecision(w, callback, err)
+}
