@@ -10,25 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/testclock"
 )
-
-// fakeClock is the Keyring's injected clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // randomKey is a fresh AES-256 key from crypto/rand.
 func randomKey(t *testing.T) []byte {
@@ -97,7 +81,7 @@ func TestKeyringReloadsOnAnUnknownKeyID(t *testing.T) {
 	k1, k2 := randomKey(t), randomKey(t)
 	ssm := &store{}
 	ssm.set(k1)
-	clk := &fakeClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	ring := NewKeyring(mustNew(t, k1), ssm.reload)
 	ring.Now = clk.Now
 	rotated := mustNew(t, k2, k1) // another function, started after the rotation
@@ -170,7 +154,7 @@ func TestKeyringReloadsOnceForConcurrentMisses(t *testing.T) {
 	k1, k2 := randomKey(t), randomKey(t)
 	ssm := &store{entered: make(chan struct{}, 1), release: make(chan struct{})}
 	ssm.set(k2, k1)
-	clk := &fakeClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	ring := NewKeyring(mustNew(t, k1), ssm.reload)
 	ring.Now = clk.Now
 	newKey := mustNew(t, k2)
@@ -231,7 +215,7 @@ func TestKeyringReloadFailure(t *testing.T) {
 	k1, k2 := randomKey(t), randomKey(t)
 	ssm := &store{err: errors.New("ssm: GetParameters answered 400 AccessDeniedException: not allowed")}
 	ssm.set(k2, k1)
-	clk := &fakeClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	ring := NewKeyring(mustNew(t, k1), ssm.reload)
 	ring.Now = clk.Now
 	v := mustSeal(t, mustNew(t, k2), "token", "token:1")

@@ -15,7 +15,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
-	"github.com/twitter-sessions/twitter-sessions/tools/internal/testclock"
+	"github.com/twitter-sessions/twitter-sessions/tools/testclock"
 )
 
 const (

@@ -114,6 +114,12 @@ func (s *Sandbox) controlSetRateLimit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sandbox) controlRevoke(w http.ResponseWriter, r *http.Request) {
+	forUser(w, r, s.Revoke)
+}
+
+// forUser serves a control call whose body is {"user_id"}: do(user id),
+// then 204.
+func forUser(w http.ResponseWriter, r *http.Request, do func(userID string)) {
 	var req struct {
 		UserID string `json:"user_id"`
 	}
@@ -124,7 +130,7 @@ func (s *Sandbox) controlRevoke(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, controlError{"user_id is required"})
 		return
 	}
-	s.Revoke(req.UserID)
+	do(req.UserID)
 	w.WriteHeader(http.StatusNoContent)
 }
 

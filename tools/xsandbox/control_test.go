@@ -13,9 +13,18 @@ import (
 // would.
 func (h *harness) control(method, path, body string) response {
 	h.t.Helper()
+	return h.jsonRequest(method, path, body, nil)
+}
+
+// jsonRequest sends body (JSON, when not empty) with the given headers.
+func (h *harness) jsonRequest(method, path, body string, headers map[string]string) response {
+	h.t.Helper()
 	r, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		h.t.Fatal(err)
+	}
+	for k, v := range headers {
+		r.Header.Set(k, v)
 	}
 	if body != "" {
 		r.Header.Set("Content-Type", "application/json")

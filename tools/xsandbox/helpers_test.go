@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/internal/testclock"
+	"github.com/twitter-sessions/twitter-sessions/tools/testclock"
 )
 
 const (

@@ -99,18 +99,7 @@ func (s *Sandbox) oauth2ControlRoutes(mux *http.ServeMux) {
 
 // controlExpireOAuth2 is ExpireOAuth2Tokens over HTTP: {"user_id"}.
 func (s *Sandbox) controlExpireOAuth2(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		UserID string `json:"user_id"`
-	}
-	if !readControlJSON(w, r, &req) {
-		return
-	}
-	if req.UserID == "" {
-		writeJSON(w, http.StatusBadRequest, controlError{"user_id is required"})
-		return
-	}
-	s.ExpireOAuth2Tokens(req.UserID)
-	w.WriteHeader(http.StatusNoContent)
+	forUser(w, r, s.ExpireOAuth2Tokens)
 }
 
 // oauth2Decision is the body of POST /_sandbox/oauth2/approve and deny:

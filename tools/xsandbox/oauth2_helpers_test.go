@@ -136,19 +136,7 @@ func parseOAuth2Error(t *testing.T, resp response) oauth2ErrorDoc {
 // bearer calls a v2 endpoint with an OAuth 2.0 access token.
 func (h *harness) bearer(token, method, path, body string) response {
 	h.t.Helper()
-	r, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	r.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := send(r)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return resp
+	return h.jsonRequest(method, path, body, map[string]string{"Authorization": "Bearer " + token})
 }
 
 func (h *harness) usersMe(token string) response {

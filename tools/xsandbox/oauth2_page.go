@@ -102,12 +102,4 @@ var oauth2AuthorizeTemplate = template.Must(template.New("authorize2").Parse(`<!
   <p class="muted">You will be sent back to <code id="callback">{{.Callback}}</code></p>
   <form class="accounts" method="post" action="{{.Action}}">
     <input type="hidden" name="authorization" value="{{.ID}}">
-    <h2>Choose a sandbox account</h2>
-    {{range .Users}}<button type="submit" class="authorize" name="user" value="{{.Username}}" id="authorize-{{.Username}}">
-      Authorize as <strong>@{{.Username}}</strong> <span class="muted">{{.Name}} · id {{.ID}}{{if .Protected}} · protected{{end}}{{if eq .AcceptsDMsFrom "none"}} · DMs closed{{end}}</span>
-    </button>
-    {{end}}
-    <button type="submit" name="cancel" value="1" id="cancel">Cancel</button>
-  </form>
-</main></body></html>
-`))
+` + accountsForm))

@@ -198,7 +198,11 @@ var authorizeTemplate = template.Must(template.New("authorize").Parse(`<!doctype
   <p class="muted">You will be sent back to <code id="callback">{{.Callback}}</code></p>
   <form class="accounts" method="post" action="{{.Action}}">
     <input type="hidden" name="oauth_token" value="{{.Token}}">
-    <h2>Choose a sandbox account</h2>
+` + accountsForm))
+
+// accountsForm ends both authorize pages (OAuth 1.0a and 2.0): a button per
+// test account, and Cancel.
+const accountsForm = `    <h2>Choose a sandbox account</h2>
     {{range .Users}}<button type="submit" class="authorize" name="user" value="{{.Username}}" id="authorize-{{.Username}}">
       Authorize as <strong>@{{.Username}}</strong> <span class="muted">{{.Name}} · id {{.ID}}{{if .Protected}} · protected{{end}}{{if eq .AcceptsDMsFrom "none"}} · DMs closed{{end}}</span>
     </button>
@@ -206,7 +210,7 @@ var authorizeTemplate = template.Must(template.New("authorize").Parse(`<!doctype
     <button type="submit" name="cancel" value="1" id="cancel">Cancel</button>
   </form>
 </main></body></html>
-`))
+`
 
 var errorTemplate = template.Must(template.New("error").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · X sandbox</title><style>` + pageStyle + `</style></head>

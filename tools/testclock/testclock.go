@@ -1,6 +1,6 @@
-// Package testclock is a clock that tests set and move by hand, for the
-// local tools' tests (the X sandbox's clock, the dev gateway's token
-// buckets). Safe for concurrent use.
+// Package testclock is a clock that tests set and move by hand (the X
+// sandbox's clock, the dev gateway's token buckets, the keyring's
+// once-a-minute reload). Safe for concurrent use. Tests only.
 package testclock
 
 import (
