@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -24,7 +23,7 @@ import (
 // made on Origin rather than on Sec-Fetch-Site because the deployed page and
 // API are on different sites (the brand's domain and execute-api).
 func CheckOrigin(req *events.APIGatewayV2HTTPRequest, allowed origins.Set) *Problem {
-	if o, ok := headerPresent(req, "origin"); ok {
+	if o, ok := lookupHeader(req, "origin"); ok {
 		if allowed.Allows(o) {
 			return nil
 		}
@@ -39,18 +38,4 @@ func CheckOrigin(req *events.APIGatewayV2HTTPRequest, allowed origins.Set) *Prob
 		return problem(http.StatusForbidden, ReasonOriginNotAllowed, "sign-ins start from the brand's own page; this request came from another origin")
 	}
 	return nil
-}
-
-// headerPresent returns a header and whether the request has it at all (an
-// empty Origin is still an Origin, and not an allowed one).
-func headerPresent(req *events.APIGatewayV2HTTPRequest, name string) (string, bool) {
-	if v, ok := req.Headers[name]; ok {
-		return v, true
-	}
-	for k, v := range req.Headers {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return "", false
 }

@@ -36,15 +36,22 @@ func problem(status int, reason Reason, format string, args ...any) *Problem {
 // Header returns a request header; HTTP API lowercases names, other callers
 // may not.
 func Header(req *events.APIGatewayV2HTTPRequest, name string) string {
+	v, _ := lookupHeader(req, name)
+	return v
+}
+
+// lookupHeader returns a header and whether the request has it at all (an
+// empty header is still present).
+func lookupHeader(req *events.APIGatewayV2HTTPRequest, name string) (string, bool) {
 	if v, ok := req.Headers[strings.ToLower(name)]; ok {
-		return v
+		return v, true
 	}
 	for k, v := range req.Headers {
 		if strings.EqualFold(k, name) {
-			return v
+			return v, true
 		}
 	}
-	return ""
+	return "", false
 }
 
 // ErrNotHTTPEvent fails an invocation whose event is not an HTTP request at
