@@ -174,16 +174,15 @@ func TestFunctionsRoutesAndTrigger(t *testing.T) {
 }
 
 // TestIAMIsLeastPrivilege checks each function's role: only the actions the
-// function uses, on its own resources, and no "*" resource anywhere.
+// function uses, on its own resources, and no "*" resource anywhere. The
+// DynamoDB actions are derived from the code itself and compared both ways by
+// TestIAMGrantsMatchTheCode; this test covers the rest (logs, secrets, the
+// dead-letter queue) and the wildcards.
 func TestIAMIsLeastPrivilege(t *testing.T) {
-	want := map[string]map[string]string{ // role -> action -> resource it must name
-		"GenerateSessionRole": {"dynamodb:PutItem": "SessionTable"},
-		"TwitterCallbackRole": {"dynamodb:DeleteItem": "SessionTable", "dynamodb:UpdateItem": "TwitterTable"},
-		"TwitterActionsRole": {
-			"dynamodb:GetItem": "TwitterTable", "dynamodb:UpdateItem": "TwitterTable", "dynamodb:Scan": "TwitterTable",
-			"dynamodb:GetRecords": "StreamArn", "dynamodb:GetShardIterator": "StreamArn", "dynamodb:DescribeStream": "StreamArn", "dynamodb:ListStreams": "StreamArn",
-			"dynamodb:PutItem": "CampaignsTable", "sqs:SendMessage": "ActionsDeadLetterQueue",
-		},
+	want := map[string]map[string]string{ // role -> non-DynamoDB action -> resource it must name
+		"GenerateSessionRole": {},
+		"TwitterCallbackRole": {},
+		"TwitterActionsRole":  {"sqs:SendMessage": "ActionsDeadLetterQueue"},
 	}
 	common := []string{"logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameters", "kms:Decrypt"}
 	for _, stage := range []string{"staging", "production"} {
@@ -223,7 +222,7 @@ func TestIAMIsLeastPrivilege(t *testing.T) {
 				}
 			}
 			for action := range granted {
-				if _, ok := expect[action]; !ok && !slices.Contains(common, action) {
+				if _, ok := expect[action]; !ok && !slices.Contains(common, action) && !strings.HasPrefix(action, "dynamodb:") {
 					t.Errorf("%s %s: grants %s, which the function does not use", stage, roleID, action)
 				}
 			}
