@@ -80,7 +80,7 @@ func (u User) inState(s State) []signin.Action {
 
 // HasCredentials reports whether calls can be made on the user's behalf.
 func (u User) HasCredentials() bool {
-	return u.CredentialsErr == nil && u.Credentials.Token != "" && u.Credentials.Secret != ""
+	return u.CredentialsErr == nil && u.Credentials.Complete()
 }
 
 // CredentialsUnopenable reports credentials that are stored but cannot be
@@ -92,7 +92,12 @@ func (u User) CredentialsUnopenable() bool {
 }
 
 // x is the credentials as X's client takes them.
-func (u User) x() xapi.Credentials { return xapi.Credentials(u.Credentials) }
+func (u User) x() xapi.Credentials { return XCredentials(u.Credentials) }
+
+// XCredentials are c as X's client takes them.
+func XCredentials(c signin.Credentials) xapi.Credentials {
+	return xapi.Credentials{Token: c.Token, Secret: c.Secret, Bearer: c.OAuth2()}
+}
 
 // Sending is an action a run claimed and has not recorded an outcome for
 // (yet, or ever: the run died between X's answer and the record).

@@ -70,7 +70,7 @@ func (r *run) ineligible(rc Recipient) actions.Reason {
 // answer X may have delivered it (xapi.OutcomeUnknown), and a 429 is waited
 // for by the caller, which unmarks and marks again around it.
 func (r *run) send(ctx context.Context, uid, text string) (xapi.DMResult, error) {
-	res, err := r.s.X.SendDM(ctx, xapi.Credentials(r.brand.Credentials), uid, text)
+	res, err := r.s.X.SendDM(ctx, actions.XCredentials(r.brand.Credentials), uid, text)
 	r.run.XCalls++
 	r.s.Gate.Observe(r.key, xapi.LimitOf(res.Limit, err))
 	return res, err

@@ -39,10 +39,37 @@ type Callback struct {
 	Denied   bool   // the visitor cancelled at X
 }
 
+// Kind is which protocol a user's credentials belong to.
+type Kind string
+
+// The credential kinds. A stage may hold both: switching a stage from
+// OAuth 1.0a to OAuth 2.0 keeps its users' OAuth 1.0a tokens working until
+// they sign in again.
+const (
+	KindOAuth1 Kind = "oauth1" // access token + token secret; never expire
+	KindOAuth2 Kind = "oauth2" // Bearer access token (2 h) + single-use refresh token
+)
+
 // Credentials are a user's credentials for calls on their behalf.
 type Credentials struct {
-	Token  string
-	Secret string
+	Kind   Kind   // "" is read as KindOAuth1 (items stored before OAuth 2.0)
+	Token  string // the access token
+	Secret string // OAuth 1.0a: the token secret
+	// OAuth 2.0: the refresh token (single-use: each refresh replaces it)
+	// and when the access token expires.
+	Refresh   string
+	ExpiresAt time.Time
+}
+
+// OAuth2 reports Bearer credentials.
+func (c Credentials) OAuth2() bool { return c.Kind == KindOAuth2 }
+
+// Complete reports credentials that calls can be made with.
+func (c Credentials) Complete() bool {
+	if c.OAuth2() {
+		return c.Token != ""
+	}
+	return c.Token != "" && c.Secret != ""
 }
 
 // Identity is who signed in.

@@ -3,10 +3,25 @@ package userstore
 // Attribute names of a user item. The stream filter in serverless.yml and the
 // actions function rely on the a_* names and their "state" member.
 const (
-	AttrUID             = "uid"
-	AttrScreenName      = "screen_name"
-	AttrToken           = "token"
-	AttrSecret          = "secret"
+	AttrUID        = "uid"
+	AttrScreenName = "screen_name"
+	AttrToken      = "token"
+	AttrSecret     = "secret" // OAuth 1.0a token secret (sealed)
+	// AttrKind says which protocol the credentials belong to: "oauth1" or
+	// "oauth2" (signin.Kind); an item without it holds OAuth 1.0a ones.
+	AttrKind = "cred"
+	// AttrRefresh is the OAuth 2.0 refresh token (sealed, RefreshContext),
+	// AttrTokenExpiresAt when the OAuth 2.0 access token expires.
+	AttrRefresh        = "refresh"
+	AttrTokenExpiresAt = "token_expires_at"
+	// AttrRefreshLease is held (a map: owner, until) by the one invocation
+	// refreshing the user's OAuth 2.0 token; see the tokens package.
+	AttrRefreshLease = "refresh_lease"
+	// AttrReconnect: the user's OAuth 2.0 grant is lost (a refresh whose
+	// answer never came, or one X refused); nothing is sent with their
+	// credentials until they sign in again, which clears it.
+	AttrReconnect       = "reconnect"
+	AttrReconnectAt     = "reconnect_at"
 	AttrFollow          = "follow"
 	AttrTweet           = "tweet"
 	AttrAttribution     = "attribution"      // utm_* of the first sign-up

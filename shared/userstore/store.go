@@ -25,3 +25,6 @@ func TokenContext(uid string) string { return "token:" + uid }
 
 // SecretContext: see TokenContext.
 func SecretContext(uid string) string { return "secret:" + uid }
+
+// RefreshContext: see TokenContext (the OAuth 2.0 refresh token).
+func RefreshContext(uid string) string { return "refresh:" + uid }

@@ -19,10 +19,12 @@ const (
 	StepTweet  = "tweet"
 )
 
-// Credentials are a user's OAuth 1.0a access token and secret.
+// Credentials are what signs a call on a user's behalf: an OAuth 1.0a
+// access token and secret, or (Bearer) an OAuth 2.0 access token.
 type Credentials struct {
 	Token  string
-	Secret string
+	Secret string // OAuth 1.0a only
+	Bearer bool   // OAuth 2.0: "Authorization: Bearer <Token>"
 }
 
 // ClientOptions configure a Client.

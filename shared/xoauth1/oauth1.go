@@ -182,7 +182,7 @@ func (p *Protocol) accessToken(ctx context.Context, s signin.Session, cb signin.
 	id := signin.Identity{
 		UserID:      v.Get("user_id"),
 		ScreenName:  v.Get("screen_name"),
-		Credentials: signin.Credentials{Token: v.Get("oauth_token"), Secret: v.Get("oauth_token_secret")},
+		Credentials: signin.Credentials{Kind: signin.KindOAuth1, Token: v.Get("oauth_token"), Secret: v.Get("oauth_token_secret")},
 	}
 	if id.Token == "" || id.Secret == "" {
 		return signin.Identity{}, fmt.Errorf("%w: %s: no oauth_token or oauth_token_secret", xapi.ErrMalformed, step)
