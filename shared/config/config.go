@@ -21,6 +21,16 @@ const (
 	FollowOff    FollowMode = "off"
 )
 
+// Protocol is SIGNIN_PROTOCOL: how visitors sign in with X.
+type Protocol string
+
+// The sign-in protocols. Users of either kind keep working on a stage
+// whatever its protocol: the protocol decides only how new sign-ins happen.
+const (
+	ProtocolOAuth2 Protocol = "oauth2" // Authorization Code with PKCE, confidential client
+	ProtocolOAuth1 Protocol = "oauth1" // the three-legged flow, which X is retiring
+)
+
 // Secret is a string that never prints itself, so that a Config logged or
 // wrapped into an error by mistake does not leak it.
 type Secret string
@@ -59,8 +69,19 @@ type Config struct {
 	TwitterTable   string
 	CampaignsTable string
 
+	Protocol Protocol // SIGNIN_PROTOCOL
+
+	// OAuth 1.0a: the app's API key and secret. Needed to start OAuth 1.0a
+	// sign-ins and to act for users who hold OAuth 1.0a tokens.
 	ConsumerKey    string
 	ConsumerSecret Secret
+	// OAuth 2.0: the app's client id and secret (TWITTER_CLIENT_ID,
+	// TWITTER_CLIENT_SECRET or _SSM), the consent page (TWITTER_AUTHORIZE_URL)
+	// and the scopes the stage asks for (derived from what it does).
+	ClientID     string
+	ClientSecret Secret
+	AuthorizeURL *url.URL
+	Scopes       []string
 	APIBaseURL     *url.URL // both /oauth/* and /2/* live under it
 	CallbackURL    *url.URL // our twitter_callback route, registered with the X app
 	SiteURL        *url.URL // where the browser lands after sign-in
