@@ -82,9 +82,9 @@ type Config struct {
 	ClientSecret Secret
 	AuthorizeURL *url.URL
 	Scopes       []string
-	APIBaseURL     *url.URL // both /oauth/* and /2/* live under it
-	CallbackURL    *url.URL // our twitter_callback route, registered with the X app
-	SiteURL        *url.URL // where the browser lands after sign-in
+	APIBaseURL   *url.URL // both /oauth/* and /2/* live under it
+	CallbackURL  *url.URL // our twitter_callback route, registered with the X app
+	SiteURL      *url.URL // where the browser lands after sign-in
 	// AllowedOrigins are the pages that may start a sign-in: the origin of
 	// SiteURL and every origin of ALLOWED_ORIGINS.
 	AllowedOrigins origins.Set
