@@ -18,6 +18,8 @@ func validEnv() map[string]string {
 		"TWITTER_TABLE":           "local_twitter",
 		"TWITTER_CONSUMER_KEY":    "ck",
 		"TWITTER_CONSUMER_SECRET": "consumer-secret-value",
+		"TWITTER_CLIENT_ID":       "client-id",
+		"TWITTER_CLIENT_SECRET":   "client-secret-value",
 		"TWITTER_CALLBACK_URL":    "http://127.0.0.1:8080/api/twitter-callback",
 		"SITE_CALLBACK_URL":       "http://127.0.0.1:8080/",
 		"FOLLOW_UID":              "1900000000000000001",
@@ -54,7 +56,8 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.APIBaseURL.String() != "https://api.x.com" || c.FollowMode != FollowIntent || len(c.EncryptionKeys) != 1 {
+		if c.APIBaseURL.String() != "https://api.x.com" || c.FollowMode != FollowIntent || len(c.EncryptionKeys) != 1 ||
+			c.Protocol != ProtocolOAuth2 || c.AuthorizeURL.String() != "https://x.com/i/oauth2/authorize" {
 			t.Fatalf("defaults: %+v", c)
 		}
 		if c.FollowUID != "1900000000000000001" {
@@ -65,7 +68,7 @@ func TestLoad(t *testing.T) {
 	t.Run("every problem is named in one error and no secret is repeated", func(t *testing.T) {
 		m := validEnv()
 		delete(m, "STAGE")
-		delete(m, "TWITTER_CONSUMER_KEY")
+		delete(m, "TWITTER_CLIENT_ID")
 		m["FOLLOW_MODE"] = "sometimes"
 		m["FOLLOW_UID"] = "12.5e3"
 		m["SITE_CALLBACK_URL"] = "/relative"
@@ -75,12 +78,12 @@ func TestLoad(t *testing.T) {
 		if err == nil {
 			t.Fatal("no error")
 		}
-		for _, want := range []string{"STAGE is missing", "TWITTER_CONSUMER_KEY is missing", "FOLLOW_MODE", "FOLLOW_UID", "SITE_CALLBACK_URL", "TOKEN_ENCRYPTION_KEY", "LOG_LEVEL"} {
+		for _, want := range []string{"STAGE is missing", "TWITTER_CLIENT_ID is missing", "FOLLOW_MODE", "FOLLOW_UID", "SITE_CALLBACK_URL", "TOKEN_ENCRYPTION_KEY", "LOG_LEVEL"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error does not name %s: %v", want, err)
 			}
 		}
-		if strings.Contains(err.Error(), "c2hvcnQ") || strings.Contains(err.Error(), "consumer-secret-value") {
+		if strings.Contains(err.Error(), "c2hvcnQ") || strings.Contains(err.Error(), "consumer-secret-value") || strings.Contains(err.Error(), "client-secret-value") {
 			t.Fatalf("error leaks a secret: %v", err)
 		}
 	})
@@ -123,10 +126,10 @@ func TestLoad(t *testing.T) {
 		}
 	})
 
-	t.Run("neither the consumer secret nor the keys ever print", func(t *testing.T) {
+	t.Run("neither the consumer or client secret nor the keys ever print", func(t *testing.T) {
 		c, _ := Load(context.Background(), env(validEnv()), nil)
-		out := sprint(c) + sprint(*c) + c.ConsumerSecret.String()
-		if strings.Contains(out, "consumer-secret-value") {
+		out := sprint(c) + sprint(*c) + c.ConsumerSecret.String() + c.ClientSecret.String()
+		if strings.Contains(out, "consumer-secret-value") || strings.Contains(out, "client-secret-value") {
 			t.Fatalf("secret printed: %s", out)
 		}
 		// The dev key is bytes 0..31; printed as bytes it would show "[0 1 2 3".
@@ -144,7 +147,7 @@ func TestLoad(t *testing.T) {
 				t.Fatalf("a key in the JSON of the config: %s", js)
 			}
 		}
-		if strings.Contains(string(js), "consumer-secret-value") || !strings.Contains(string(js), "keys redacted") {
+		if strings.Contains(string(js), "consumer-secret-value") || strings.Contains(string(js), "client-secret-value") || !strings.Contains(string(js), "keys redacted") {
 			t.Fatalf("JSON of the config: %s", js)
 		}
 	})

@@ -12,7 +12,8 @@ import (
 // such variable is set (local stage, tests).
 func Load(ctx context.Context, env Env, src SecretSource) (*Config, error) {
 	var p problems
-	if err := resolveSecrets(ctx, env, src, &p); err != nil {
+	proto := p.protocol(env)
+	if err := resolveSecrets(ctx, env, src, proto, &p); err != nil {
 		return nil, err
 	}
 	if p.secretsEnv != nil {
@@ -30,8 +31,8 @@ func Load(ctx context.Context, env Env, src SecretSource) (*Config, error) {
 		SessionTable:   p.required(env, "SESSION_TABLE"),
 		TwitterTable:   p.required(env, "TWITTER_TABLE"),
 		CampaignsTable: strings.TrimSpace(env("CAMPAIGNS_TABLE")),
-		ConsumerKey:    p.required(env, "TWITTER_CONSUMER_KEY"),
-		ConsumerSecret: Secret(p.required(env, "TWITTER_CONSUMER_SECRET")),
+		Protocol:       proto,
+		AuthorizeURL:   p.url(env, "TWITTER_AUTHORIZE_URL", DefaultAuthorizeURL),
 		APIBaseURL:     p.url(env, "TWITTER_API_BASE_URL", "https://api.x.com"),
 		CallbackURL:    p.url(env, "TWITTER_CALLBACK_URL", ""),
 		SiteURL:        p.url(env, "SITE_CALLBACK_URL", ""),
@@ -49,6 +50,9 @@ func Load(ctx context.Context, env Env, src SecretSource) (*Config, error) {
 		WelcomeDMText:   textOr(env, "WELCOME_DM_TEXT", "Thanks for signing up! We'll keep you posted here."),
 		OptInTweetText:  textOr(env, "OPT_IN_TWEET_TEXT", "I just signed up!"),
 	}
+	c.ConsumerKey, c.ConsumerSecret = p.app(env, proto == ProtocolOAuth1, "TWITTER_CONSUMER_KEY", "TWITTER_CONSUMER_SECRET")
+	c.ClientID, c.ClientSecret = p.app(env, proto == ProtocolOAuth2, "TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET")
+	c.Scopes = scopes(c.FollowMode, c.OptInTweetText)
 	c.AllowedOrigins = p.origins(env, c.SiteURL)
 	if err := p.err(); err != nil {
 		return nil, err
@@ -66,21 +70,32 @@ func textOr(env Env, name, def string) string {
 // secretVars maps each secret variable to the variable naming its SSM parameter.
 var secretVars = [][2]string{
 	{"TWITTER_CONSUMER_SECRET", "TWITTER_CONSUMER_SECRET_SSM"},
+	{"TWITTER_CLIENT_SECRET", "TWITTER_CLIENT_SECRET_SSM"},
 	{"TOKEN_ENCRYPTION_KEY", "TOKEN_ENCRYPTION_KEY_SSM"},
 	{"TOKEN_ENCRYPTION_OLD_KEYS", "TOKEN_ENCRYPTION_OLD_KEYS_SSM"},
 	{"LINK_SIGNING_KEY", "LINK_SIGNING_KEY_SSM"},
 	{"LINK_SIGNING_OLD_KEYS", "LINK_SIGNING_OLD_KEYS_SSM"},
 }
 
-// optionalSecret reports the secrets whose parameter may not exist.
-func optionalSecret(name string) bool {
-	return name == "TOKEN_ENCRYPTION_OLD_KEYS" || name == "LINK_SIGNING_OLD_KEYS"
+// optionalSecret reports the secrets whose parameter may not exist: the old
+// keys, and the secret of an X app the stage neither signs in with nor names
+// (a deployed stage names both apps' parameters; one may never be created).
+func optionalSecret(env Env, proto Protocol, name string) bool {
+	switch name {
+	case "TOKEN_ENCRYPTION_OLD_KEYS", "LINK_SIGNING_OLD_KEYS":
+		return true
+	case "TWITTER_CONSUMER_SECRET":
+		return proto != ProtocolOAuth1 && !given(env, "TWITTER_CONSUMER_KEY")
+	case "TWITTER_CLIENT_SECRET":
+		return proto != ProtocolOAuth2 && !given(env, "TWITTER_CLIENT_ID")
+	}
+	return false
 }
 
 // resolveSecrets fetches, in one call, every secret whose value is not given
 // directly but whose parameter name is. A parameter that does not exist is a
-// configuration problem, except the optional old keys.
-func resolveSecrets(ctx context.Context, env Env, src SecretSource, p *problems) error {
+// configuration problem, except an optional one (optionalSecret).
+func resolveSecrets(ctx context.Context, env Env, src SecretSource, proto Protocol, p *problems) error {
 	var names []string
 	byName := map[string]string{}
 	for _, v := range secretVars {
@@ -105,7 +120,7 @@ func resolveSecrets(ctx context.Context, env Env, src SecretSource, p *problems)
 	p.secretsEnv = map[string]string{}
 	for _, name := range names {
 		v, ok := values[name]
-		if !ok && !optionalSecret(byName[name]) {
+		if !ok && !optionalSecret(env, proto, byName[name]) {
 			p.add("SSM parameter %s (for %s) does not exist", name, byName[name])
 			continue
 		}

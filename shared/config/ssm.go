@@ -36,7 +36,7 @@ type SSM struct {
 func SSMEndpoint(env Env) string { return strings.TrimSpace(env("AWS_ENDPOINT_URL_SSM")) }
 
 // GetParameters fetches all names in one call (the API takes up to 10; the
-// functions name at most five). Names that do not exist are left out of the
+// functions name at most six). Names that do not exist are left out of the
 // map.
 func (s SSM) GetParameters(ctx context.Context, names []string) (map[string]string, error) {
 	body, err := json.Marshal(map[string]any{"Names": names, "WithDecryption": true})

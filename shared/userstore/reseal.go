@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,7 +18,8 @@ type ResealStats struct {
 	Scanned, Resealed, Current, Skipped, Failed int
 }
 
-// Reseal re-encrypts every user's token and secret that is not sealed with
+// Reseal re-encrypts every user's sealed credentials (OAuth 1.0a token and
+// secret, OAuth 2.0 access and refresh token) that are not sealed with
 // the sealer's current key, so that an old key can be retired after a
 // rotation. Each item is rewritten only if its sealed values are still the
 // ones read (a sign-in in between wins), and values that do not open are
@@ -28,8 +30,8 @@ func (s *Store) Reseal(ctx context.Context, current string) (ResealStats, error)
 	for {
 		out, err := s.DB.Scan(ctx, &dynamodb.ScanInput{
 			TableName:                aws.String(s.Name),
-			ProjectionExpression:     aws.String("#uid, #token, #secret"),
-			ExpressionAttributeNames: map[string]string{"#uid": AttrUID, "#token": AttrToken, "#secret": AttrSecret},
+			ProjectionExpression:     aws.String("#uid, #token, #secret, #refresh"),
+			ExpressionAttributeNames: map[string]string{"#uid": AttrUID, "#token": AttrToken, "#secret": AttrSecret, "#refresh": AttrRefresh},
 			ExclusiveStartKey:        start,
 		})
 		if err != nil {
@@ -60,31 +62,49 @@ var (
 	errChanged = errors.New("changed since it was read")
 )
 
+// sealedFields are the sealed attributes of a user item and the context
+// each is bound to: OAuth 1.0a items hold token and secret, OAuth 2.0 items
+// token and refresh.
+var sealedFields = []struct {
+	attr    string
+	context func(uid string) string
+}{
+	{AttrToken, TokenContext},
+	{AttrSecret, SecretContext},
+	{AttrRefresh, RefreshContext},
+}
+
+// resealOne re-encrypts every sealed value of one item in one conditional
+// write: a sign-in or a token refresh in between (which seals with the
+// current key anyway) wins.
 func (s *Store) resealOne(ctx context.Context, item dynamo.Item, current string) error {
 	uid, ok := dynamo.GetN(item, AttrUID)
-	tok, ok1 := dynamo.GetS(item, AttrToken)
-	sec, ok2 := dynamo.GetS(item, AttrSecret)
-	if !ok || !ok1 || !ok2 {
+	if _, hasToken := dynamo.GetS(item, AttrToken); !ok || !hasToken {
 		return errors.New("no credentials")
 	}
-	tid, _ := seal.KeyIDOf(tok)
-	sid, _ := seal.KeyIDOf(sec)
-	if tid == current && sid == current {
+	u := dynamo.NewUpdate()
+	var conds []string
+	stale := false
+	for _, f := range sealedFields {
+		old, ok := dynamo.GetS(item, f.attr)
+		if !ok {
+			continue
+		}
+		if id, _ := seal.KeyIDOf(old); id != current {
+			stale = true
+		}
+		resealed, err := s.reseal(old, f.context(uid))
+		if err != nil {
+			return err
+		}
+		u.Set(f.attr, dynamo.S(resealed))
+		conds = append(conds, u.Name(f.attr)+" = "+u.Value(dynamo.S(old)))
+	}
+	if !stale {
 		return errCurrent
 	}
-	newTok, err := s.reseal(tok, TokenContext(uid))
-	if err != nil {
-		return err
-	}
-	newSec, err := s.reseal(sec, SecretContext(uid))
-	if err != nil {
-		return err
-	}
-	u := dynamo.NewUpdate()
-	u.Set(AttrToken, dynamo.S(newTok))
-	u.Set(AttrSecret, dynamo.S(newSec))
-	u.When(fmt.Sprintf("%s = %s AND %s = %s", u.Name(AttrToken), u.Value(dynamo.S(tok)), u.Name(AttrSecret), u.Value(dynamo.S(sec))))
-	_, err = s.DB.UpdateItem(ctx, u.Input(s.Name, Key(uid)))
+	u.When(strings.Join(conds, " AND "))
+	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, Key(uid)))
 	if _, refused := dynamo.ConditionFailed(err); refused {
 		return errChanged
 	}

@@ -29,8 +29,12 @@ func TestResealAfterAKeyRotation(t *testing.T) {
 	store := userstore.New(db, table, before)
 	const n = 30 // more than one Scan page is not needed; the loop is exercised by the projection
 	for i := range n {
+		creds := signin.Credentials{Kind: signin.KindOAuth1, Token: fmt.Sprint("tok-", i), Secret: fmt.Sprint("sec-", i)}
+		if i%2 == 1 { // half the users signed in over OAuth 2.0
+			creds = signin.Credentials{Kind: signin.KindOAuth2, Token: fmt.Sprint("tok-", i), Refresh: fmt.Sprint("ref-", i), ExpiresAt: time.Now().Add(time.Hour)}
+		}
 		u := signin.User{
-			Identity:   signin.Identity{UserID: fmt.Sprint(1_234_567_890_123_456_000 + i), ScreenName: "u", Credentials: signin.Credentials{Token: fmt.Sprint("tok-", i), Secret: fmt.Sprint("sec-", i)}},
+			Identity:   signin.Identity{UserID: fmt.Sprint(1_234_567_890_123_456_000 + i), ScreenName: "u", Credentials: creds},
 			SignedInAt: time.Now(),
 		}
 		if err := store.SaveSignIn(ctx, u); err != nil {
@@ -69,6 +73,18 @@ func TestResealAfterAKeyRotation(t *testing.T) {
 	tok, _ := dynamo.GetS(out.Item, "token")
 	if plain, err := onlyNew.Open(tok, "token:1234567890123456007"); err != nil || plain != "tok-7" {
 		t.Fatalf("after reseal: %q, %v", plain, err)
+	}
+	ref, _ := dynamo.GetS(out.Item, "refresh")
+	if plain, err := onlyNew.Open(ref, "refresh:1234567890123456007"); err != nil || plain != "ref-7" {
+		t.Fatalf("the OAuth 2.0 refresh token after reseal: %q, %v", plain, err)
+	}
+	even, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Item{"uid": dynamo.N("1234567890123456008")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, _ := dynamo.GetS(even.Item, "secret")
+	if plain, err := onlyNew.Open(sec, "secret:1234567890123456008"); err != nil || plain != "sec-8" {
+		t.Fatalf("the OAuth 1.0a secret after reseal: %q, %v", plain, err)
 	}
 	bad, _ := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Item{"uid": dynamo.N("1234567890123456000")}})
 	if v, _ := dynamo.GetS(bad.Item, "token"); v != "v1.deadbeef.AAAA" {

@@ -11,8 +11,8 @@ import (
 )
 
 // SaveSignIn creates or updates the user in a single UpdateItem, so a sign-in
-// either is stored whole or not at all. New credentials replace old ones (a
-// returning user's old token may be revoked); created_at, the first
+// either is stored whole or not at all. New credentials replace old ones of
+// either kind (a returning user's old token may be revoked); created_at, the first
 // attribution and the subscription choice are kept; an action is requested
 // only if it never was, except the brand's release, which every brand
 // sign-in requests again.
@@ -20,19 +20,11 @@ func (s *Store) SaveSignIn(ctx context.Context, u signin.User) error {
 	if _, err := xid.Parse(u.UserID); err != nil {
 		return fmt.Errorf("userstore: %w", err)
 	}
-	tok, err := s.Sealer.Seal(u.Token, TokenContext(u.UserID))
-	if err != nil {
-		return fmt.Errorf("userstore: sealing: %w", err)
-	}
-	sec, err := s.Sealer.Seal(u.Secret, SecretContext(u.UserID))
-	if err != nil {
-		return fmt.Errorf("userstore: sealing: %w", err)
-	}
-
 	ub := dynamo.NewUpdate()
+	if err := s.setCredentials(ub, u.UserID, u.Credentials); err != nil {
+		return err
+	}
 	ub.Set(AttrScreenName, dynamo.S(u.ScreenName))
-	ub.Set(AttrToken, dynamo.S(tok))
-	ub.Set(AttrSecret, dynamo.S(sec))
 	ub.Set(AttrFollow, dynamo.Bool(u.Follow))
 	ub.Set(AttrTweet, dynamo.Bool(u.Tweet))
 	ub.Set(AttrLastLoginAt, dynamo.Time(u.SignedInAt))
@@ -65,6 +57,55 @@ func (s *Store) SaveSignIn(ctx context.Context, u signin.User) error {
 		return fmt.Errorf("%w: userstore: save sign-in: %w", signin.ErrStoreUnavailable, err)
 	}
 	return nil
+}
+
+// setCredentials writes the sign-in's credentials, sealed, in place of
+// whatever the item held: a user may switch protocols between sign-ins, and
+// nothing of the other kind may stay behind (an OAuth 1.0a secret beside an
+// OAuth 2.0 token, a refresh token of a grant the new sign-in replaced). A
+// sign-in is a fresh grant: it ends a lost one (reconnect) and any refresh
+// lease on the old one.
+func (s *Store) setCredentials(ub *dynamo.Update, uid string, c signin.Credentials) error {
+	tok, err := s.seal(c.Token, TokenContext(uid))
+	if err != nil {
+		return err
+	}
+	ub.Set(AttrToken, dynamo.S(tok))
+	ub.Remove(AttrReconnect)
+	ub.Remove(AttrReconnectAt)
+	ub.Remove(AttrRefreshLease)
+	if !c.OAuth2() {
+		sec, err := s.seal(c.Secret, SecretContext(uid))
+		if err != nil {
+			return err
+		}
+		ub.Set(AttrKind, dynamo.S(string(signin.KindOAuth1)))
+		ub.Set(AttrSecret, dynamo.S(sec))
+		ub.Remove(AttrRefresh)
+		ub.Remove(AttrTokenExpiresAt)
+		return nil
+	}
+	ub.Set(AttrKind, dynamo.S(string(signin.KindOAuth2)))
+	ub.Set(AttrTokenExpiresAt, dynamo.Time(c.ExpiresAt))
+	ub.Remove(AttrSecret)
+	if c.Refresh == "" { // the grant has no offline.access: nothing to refresh with
+		ub.Remove(AttrRefresh)
+		return nil
+	}
+	ref, err := s.seal(c.Refresh, RefreshContext(uid))
+	if err != nil {
+		return err
+	}
+	ub.Set(AttrRefresh, dynamo.S(ref))
+	return nil
+}
+
+func (s *Store) seal(v, context string) (string, error) {
+	sealed, err := s.Sealer.Seal(v, context)
+	if err != nil {
+		return "", fmt.Errorf("userstore: sealing: %w", err)
+	}
+	return sealed, nil
 }
 
 // Unsubscribe stops promotional DMs to the user (the link at the foot of

@@ -29,6 +29,8 @@ type Credentials struct {
 
 // ClientOptions configure a Client.
 type ClientOptions struct {
+	// ConsumerKey and ConsumerSecret sign OAuth 1.0a users' calls; empty on
+	// a stage without the OAuth 1.0a app (ErrNoOAuth1App).
 	ConsumerKey    string
 	ConsumerSecret string
 	BaseURL        *url.URL      // https://api.x.com, or the sandbox; /2/* lives under it
@@ -36,8 +38,9 @@ type ClientOptions struct {
 	Noncer         oauth1.Noncer // nil: 32 random bytes per request
 }
 
-// Client calls X API v2 on behalf of a user (OAuth 1.0a user context, RFC
-// 5849 section 3). Every method makes exactly one request: the caller owns the
+// Client calls X API v2 on behalf of a user: OAuth 1.0a user context (RFC
+// 5849 section 3) or an OAuth 2.0 user access token (Credentials.Bearer,
+// RFC 6750). Every method makes exactly one request: the caller owns the
 // retry policy, because only it knows whether a write may be repeated. Build
 // it once; it is safe for concurrent use.
 type Client struct {

@@ -19,13 +19,22 @@ type Error struct {
 	Message string // X's message, or the v2 problem's detail
 	Title   string // v2 problem title
 	Type    string // v2 problem type URI
-	Limit   RateLimit
-	Step    string // which call: "request_token", "access_token", "follow", ...
+	// OAuth2 is the error code of an OAuth 2.0 answer (RFC 6749 5.2:
+	// "invalid_request", "invalid_client", ...), "" for other answers.
+	OAuth2 string
+	Limit  RateLimit
+	Step   string // which call: "request_token", "access_token", "follow", ...
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "x: %s answered %d", orDash(e.Step), e.Status)
+	fmt.Fprintf(&b, "x: %s answered", orDash(e.Step))
+	if e.Status != 0 { // 0: an OAuth 2.0 error X sent through the browser
+		fmt.Fprintf(&b, " %d", e.Status)
+	}
+	if e.OAuth2 != "" {
+		fmt.Fprintf(&b, " %s", e.OAuth2)
+	}
 	if e.Code != 0 {
 		fmt.Fprintf(&b, " code %d", e.Code)
 	}
@@ -71,9 +80,11 @@ func OutcomeUnknown(err error) bool {
 }
 
 // Revoked reports that the user's token no longer works (the user revoked the
-// app): 401 on a user-context call, or v1 code 89.
+// app): 401 on a user-context call, or v1 code 89. A 401 of the OAuth 2.0
+// token endpoints is about the app's client authentication, not a user's
+// token (GrantInvalid is the user's grant).
 func (e *Error) Revoked() bool {
-	return e.Code == 89 || (e.Status == http.StatusUnauthorized && e.Code == 0)
+	return e.Code == 89 || (e.Status == http.StatusUnauthorized && e.Code == 0 && e.OAuth2 == "")
 }
 
 // Reason is the short machine-readable reason (a Reason) a visitor's
@@ -81,6 +92,9 @@ func (e *Error) Revoked() bool {
 func (e *Error) Reason() string { return string(e.reason()) }
 
 func (e *Error) reason() Reason {
+	if r := e.oauth2Reason(); r != "" {
+		return r
+	}
 	if r, _ := setupError(e.Code); r != "" {
 		return r
 	}
@@ -102,6 +116,9 @@ func (e *Error) reason() Reason {
 // OperatorHint says what the operator must fix, for the one log line a setup
 // error produces. Empty when the error is not a setup problem.
 func (e *Error) OperatorHint() string {
+	if hint := oauth2Hint(e.oauth2Reason()); hint != "" {
+		return hint
+	}
 	if _, hint := setupError(e.Code); hint != "" {
 		return hint
 	}
@@ -174,6 +191,9 @@ func ParseError(step string, status int, header http.Header, body []byte) *Error
 		if doc.Detail != "" {
 			e.Message = doc.Detail
 		}
+		if code := oauth2CodeOf(doc.OAuth2); code != "" {
+			e.OAuth2, e.Message = code, doc.OAuth2Description
+		}
 	}
 	if len(e.Message) > 300 {
 		e.Message = e.Message[:300]
@@ -183,7 +203,8 @@ func ParseError(step string, status int, header http.Header, body []byte) *Error
 
 // errorDoc is X's error document: v1 {"errors":[{"code","message"}]} in
 // JSON, or <errors><error code="..">message</error></errors> in the XML of
-// older endpoints; v2 problem documents (JSON) add title, detail and type.
+// older endpoints; v2 problem documents (JSON) add title, detail and type;
+// the OAuth 2.0 endpoints answer {"error","error_description"}.
 type errorDoc struct {
 	Errors []struct {
 		Code    int    `json:"code" xml:"code,attr"`
@@ -192,6 +213,9 @@ type errorDoc struct {
 	Title  string `json:"title" xml:"-"`
 	Detail string `json:"detail" xml:"-"`
 	Type   string `json:"type" xml:"-"`
+	// OAuth2 is raw: some older endpoints answer "error" as an object.
+	OAuth2            json.RawMessage `json:"error" xml:"-"`
+	OAuth2Description string          `json:"error_description" xml:"-"`
 }
 
 // RateLimit is what X says about the caller's window on every answer.

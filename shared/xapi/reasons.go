@@ -24,3 +24,13 @@ const (
 	ReasonTimeout             Reason = "x_timeout"               // no answer in time
 	ReasonMalformed           Reason = "x_malformed"             // an answer that is not what X documents
 )
+
+// X's OAuth 2.0 refusals (the token endpoint's error codes, and the
+// authorize step's error redirect), each with an OperatorHint.
+const (
+	ReasonOAuth2InvalidRequest     Reason = "x_oauth2_invalid_request"     // a malformed request: most often a redirect_uri the app does not list
+	ReasonOAuth2InvalidGrant       Reason = "x_oauth2_invalid_grant"       // the code or refresh token is used, expired or revoked, or the verifier does not match
+	ReasonOAuth2InvalidClient      Reason = "x_oauth2_invalid_client"      // client authentication failed: the client id or secret, or not a Web App
+	ReasonOAuth2UnauthorizedClient Reason = "x_oauth2_unauthorized_client" // the app may not use the flow: OAuth 2.0 is off for it
+	ReasonOAuth2InvalidScope       Reason = "x_oauth2_invalid_scope"       // X refused a scope the stage asks for
+)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -27,6 +28,17 @@ func TestParseError(t *testing.T) {
 		{"a plain 429 is retryable and keeps its reset", `{"title":"Too Many Requests","type":"about:blank","status":429}`, 429, http.Header{"X-Rate-Limit-Reset": {"1700000000"}, "X-Rate-Limit-Remaining": {"0"}}, 0, "x_rate_limited", false, true},
 		{"an HTML 503 falls back to the status", `<html>Over capacity</html>`, 503, nil, 0, "x_unavailable", false, true},
 		{"an empty 500 falls back to the status", ``, 500, nil, 0, "x_unavailable", false, true},
+		// X's OAuth 2.0 token endpoint, as the sandbox answers each case.
+		{"a missing Basic header is invalid_client", `{"error":"unauthorized_client","error_description":"Missing valid authorization header"}`, 401, nil, 0, "x_oauth2_invalid_client", true, false},
+		{"a wrong client secret is invalid_client", `{"error":"invalid_client","error_description":"Client authentication failed."}`, 401, nil, 0, "x_oauth2_invalid_client", true, false},
+		{"a used or expired code is an invalid grant", `{"error":"invalid_request","error_description":"Value passed for the authorization code was invalid."}`, 400, nil, 0, "x_oauth2_invalid_grant", true, false},
+		{"a spent refresh token is an invalid grant", `{"error":"invalid_request","error_description":"Value passed for the token was invalid."}`, 400, nil, 0, "x_oauth2_invalid_grant", true, false},
+		{"the RFC's invalid_grant is one too", `{"error":"invalid_grant","error_description":"expired"}`, 400, nil, 0, "x_oauth2_invalid_grant", true, false},
+		{"another invalid_request names the redirect_uri", `{"error":"invalid_request","error_description":"Missing required parameter [redirect_uri]."}`, 400, nil, 0, "x_oauth2_invalid_request", true, false},
+		{"unauthorized_client with a 400 is the app's flow", `{"error":"unauthorized_client","error_description":"not allowed"}`, 400, nil, 0, "x_oauth2_unauthorized_client", true, false},
+		{"an OAuth 2.0 503 is X unavailable", `{"error":"temporarily_unavailable","error_description":"later"}`, 503, nil, 0, "x_unavailable", false, true},
+		{"an OAuth 2.0 429 is a rate limit", `{"error":"invalid_request","error_description":"Too Many Requests"}`, 429, nil, 0, "x_rate_limited", false, true},
+		{"an error object that is no OAuth 2.0 code falls back to the status", `{"error":{"message":"Not authorized."}}`, 401, nil, 0, "x_unauthorized", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +120,21 @@ func TestRetry(t *testing.T) {
 				t.Fatalf("returned %v, want the last error", err)
 			}
 		})
+	}
+}
+
+func TestOAuth2ErrorsAreNoRevokedUserToken(t *testing.T) {
+	e := ParseError("oauth2_token", 401, nil, []byte(`{"error":"invalid_client","error_description":"Client authentication failed."}`))
+	if e.Revoked() || e.OAuth2 != "invalid_client" || e.Message != "Client authentication failed." {
+		t.Fatalf("%+v revoked=%v", e, e.Revoked())
+	}
+	if got := e.Error(); got != "x: oauth2_token answered 401 invalid_client: Client authentication failed." {
+		t.Fatalf("Error() = %q", got)
+	}
+	cb := OAuth2Error("oauth2_authorize", "invalid_scope", strings.Repeat("d", 400))
+	if cb.Reason() != "x_oauth2_invalid_scope" || cb.OperatorHint() == "" || len(cb.Message) != 300 ||
+		!strings.HasPrefix(cb.Error(), "x: oauth2_authorize answered invalid_scope: ddd") {
+		t.Fatalf("callback error %q reason %s", cb.Error(), cb.Reason())
 	}
 }
 

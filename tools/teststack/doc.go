@@ -12,7 +12,8 @@
 //     the test is skipped with the reason, unless CI=true or
 //     AWS_ENDPOINT_URL_DYNAMODB is set: then it fails (see NewTables).
 //   - NewSandbox: the X sandbox, registered with ConsumerKey,
-//     ConsumerSecret and CallbackURL.
+//     ConsumerSecret, the OAuth 2.0 client ClientID and ClientSecret, and
+//     CallbackURL.
 //   - New: the whole stack (tables, sandbox, environment, Deps), with the
 //     options WithEnv, WithUsers, ViaProxy, WithInvocationTimeout.
 //   - NewKey, NewKeyBase64, LambdaContext, Clock: the small pieces.

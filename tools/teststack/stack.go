@@ -35,6 +35,12 @@ const (
 	BrandUID       = "1900000000000000001" // xsandbox.DefaultUsers' brand
 )
 
+// The same app's OAuth 2.0 confidential client.
+const (
+	ClientID     = "test-client-id"
+	ClientSecret = "test-client-secret-3c8a"
+)
+
 // Options configure New; the With* functions set them.
 type Options struct {
 	// Env is set over the base environment (Environment).
@@ -127,14 +133,20 @@ func New(t testing.TB, function string, opts ...Option) *Stack {
 // Environment is the functions' environment on stage's tables with X at
 // xURL, without the keys: every variable the three functions share
 // (serverless.yml gives them one environment), the sign-in's follow mode.
+// Both X apps are configured; visitors sign in with OAuth 1.0a unless a
+// test sets SIGNIN_PROTOCOL=oauth2 (WithEnv).
 func Environment(stage, xURL string) map[string]string {
 	return map[string]string{
 		"STAGE":                   stage,
 		"SESSION_TABLE":           stage + "_session",
 		"TWITTER_TABLE":           stage + "_twitter",
 		"CAMPAIGNS_TABLE":         stage + "_campaigns",
+		"SIGNIN_PROTOCOL":         "oauth1",
 		"TWITTER_CONSUMER_KEY":    ConsumerKey,
 		"TWITTER_CONSUMER_SECRET": ConsumerSecret,
+		"TWITTER_CLIENT_ID":       ClientID,
+		"TWITTER_CLIENT_SECRET":   ClientSecret,
+		"TWITTER_AUTHORIZE_URL":   xURL + "/i/oauth2/authorize",
 		"TWITTER_API_BASE_URL":    xURL,
 		"TWITTER_CALLBACK_URL":    CallbackURL,
 		"SITE_CALLBACK_URL":       SiteURL,
@@ -145,13 +157,15 @@ func Environment(stage, xURL string) map[string]string {
 }
 
 // NewSandbox serves an X sandbox over HTTP for the test: the app
-// ConsumerKey/ConsumerSecret with CallbackURL approved, and the accounts
-// xsandbox.DefaultUsers plus users.
+// ConsumerKey/ConsumerSecret and ClientID/ClientSecret with CallbackURL
+// approved, and the accounts xsandbox.DefaultUsers plus users.
 func NewSandbox(t testing.TB, users ...xsandbox.User) (*xsandbox.Sandbox, string) {
 	t.Helper()
 	sb := xsandbox.New(xsandbox.Options{
 		ConsumerKey:      ConsumerKey,
 		ConsumerSecret:   ConsumerSecret,
+		ClientID:         ClientID,
+		ClientSecret:     ClientSecret,
 		AllowedCallbacks: []string{CallbackURL},
 		Users:            append(xsandbox.DefaultUsers(), users...),
 	})

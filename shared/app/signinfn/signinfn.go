@@ -2,11 +2,13 @@ package signinfn
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/app/boot"
 	"github.com/twitter-sessions/twitter-sessions/shared/config"
+	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
 	"github.com/twitter-sessions/twitter-sessions/shared/sessionstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
@@ -14,6 +16,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/web"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 	"github.com/twitter-sessions/twitter-sessions/shared/xoauth1"
+	"github.com/twitter-sessions/twitter-sessions/shared/xoauth2"
 )
 
 // GenerateSession is generate_session's handler (boot.Run).
@@ -26,16 +29,8 @@ func TwitterCallback(d *boot.Deps) any { return CallbackRoutes(d, boot.TwitterCa
 // session and user stores, and the sign-in use case behind them.
 func New(d *boot.Deps, t boot.Timing) *web.Handlers {
 	c := d.Config
-	proto := xoauth1.New(xoauth1.Options{
-		ConsumerKey:    c.ConsumerKey,
-		ConsumerSecret: c.ConsumerSecret.Reveal(),
-		BaseURL:        c.APIBaseURL,
-		CallbackURL:    c.CallbackURL.String(),
-		HTTPClient:     xapi.NewHTTPClient(t.XCall),
-		Retry:          t.Retry(false),
-	})
 	svc := &signin.Service{
-		Protocol:    proto,
+		Protocol:    Protocol(d, t),
 		Sessions:    sessionstore.New(d.DB, c.SessionTable, d.Sealer),
 		Users:       userstore.New(d.DB, c.TwitterTable, d.Sealer),
 		BrandUID:    c.FollowUID,
@@ -50,9 +45,41 @@ func New(d *boot.Deps, t boot.Timing) *web.Handlers {
 			BrandUID:     c.FollowUID,
 			Origins:      c.AllowedOrigins,
 		},
-		Log:    d.Log,
-		Budget: t.Margin,
+		Log:     d.Log,
+		Budget:  t.Margin,
+		Metrics: metrics.New(c.Stage, nil),
 	}
+}
+
+// Protocol is the stage's sign-in protocol with X (SIGNIN_PROTOCOL). It
+// logs, once per cold start, which one it is and, for OAuth 2.0, the scopes
+// each sign-in asks for: what an operator compares with the X app's
+// settings when X refuses a sign-in. No secret is logged.
+func Protocol(d *boot.Deps, t boot.Timing) signin.Protocol {
+	c := d.Config
+	if c.Protocol == config.ProtocolOAuth1 {
+		d.Log.Info().Str("protocol", string(c.Protocol)).Msg("sign-in protocol: OAuth 1.0a")
+		return xoauth1.New(xoauth1.Options{
+			ConsumerKey:    c.ConsumerKey,
+			ConsumerSecret: c.ConsumerSecret.Reveal(),
+			BaseURL:        c.APIBaseURL,
+			CallbackURL:    c.CallbackURL.String(),
+			HTTPClient:     xapi.NewHTTPClient(t.XCall),
+			Retry:          t.Retry(false),
+		})
+	}
+	d.Log.Info().Str("protocol", string(c.Protocol)).Str("scopes", strings.Join(c.Scopes, " ")).
+		Str("authorize_url", c.AuthorizeURL.String()).Msg("sign-in protocol: OAuth 2.0 with PKCE")
+	return xoauth2.New(xoauth2.Options{
+		ClientID:     c.ClientID,
+		ClientSecret: c.ClientSecret.Reveal(),
+		AuthorizeURL: c.AuthorizeURL,
+		BaseURL:      c.APIBaseURL,
+		CallbackURL:  c.CallbackURL.String(),
+		Scopes:       c.Scopes,
+		HTTPClient:   xapi.NewHTTPClient(t.XCall),
+		Retry:        t.Retry(false),
+	})
 }
 
 // Links are the stage's unsubscribe links (LINK_SIGNING_KEY, and the keys

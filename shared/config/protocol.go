@@ -1,0 +1,54 @@
+package config
+
+import "strings"
+
+// DefaultAuthorizeURL is X's OAuth 2.0 consent page, as X's
+// authorization-server metadata names it (TWITTER_AUTHORIZE_URL overrides
+// it: the sandbox's page locally).
+const DefaultAuthorizeURL = "https://x.com/i/oauth2/authorize"
+
+// protocol reads SIGNIN_PROTOCOL. Unset is oauth2: X is retiring OAuth 1.0a
+// and sets new apps up for OAuth 2.0 first.
+func (p *problems) protocol(env Env) Protocol {
+	switch v := Protocol(strings.ToLower(strings.TrimSpace(env("SIGNIN_PROTOCOL")))); v {
+	case ProtocolOAuth2, ProtocolOAuth1:
+		return v
+	case "":
+		return ProtocolOAuth2
+	default:
+		p.add("SIGNIN_PROTOCOL %q is not one of oauth2, oauth1", v)
+		return ""
+	}
+}
+
+// app reads one X app's id and secret: the consumer key and secret of
+// OAuth 1.0a, or the client id and secret of OAuth 2.0. The stage's sign-in
+// protocol needs its app (required). The other app is loaded when its id is
+// given, so that users holding that kind of credentials keep working after a
+// switch; its secret must come with it. Without its id, a secret (a
+// parameter left over in SSM) is ignored.
+func (p *problems) app(env Env, required bool, idName, secretName string) (string, Secret) {
+	if !required && !given(env, idName) {
+		return "", ""
+	}
+	return p.required(env, idName), Secret(p.required(env, secretName))
+}
+
+// scopes are the OAuth 2.0 scopes a sign-in asks for: only what the stage
+// uses. users.read and tweet.read name the user (GET /2/users/me);
+// offline.access gets the refresh token that keeps the grant past the
+// access token's two hours; dm.read and dm.write send the welcome DM and the
+// campaigns (always on: the brand signs in through the same flow);
+// follows.write when the actions follow (FOLLOW_MODE=api); tweet.write when
+// the opt-in post has a text (OPT_IN_TWEET_TEXT, which has a default: the
+// visitor still opts in on the form).
+func scopes(mode FollowMode, optInTweetText string) []string {
+	s := []string{"users.read", "tweet.read", "offline.access", "dm.read", "dm.write"}
+	if mode == FollowAPI {
+		s = append(s, "follows.write")
+	}
+	if strings.TrimSpace(optInTweetText) != "" {
+		s = append(s, "tweet.write")
+	}
+	return s
+}
