@@ -61,7 +61,7 @@ func (h *harness) tokenCall(path, id, secret string, form url.Values) response {
 	}
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if id != "" {
-		r.SetBasicAuth(id, secret)
+		r.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret)) // RFC 6749 2.3.1
 	}
 	resp, err := send(r)
 	if err != nil {

@@ -76,8 +76,11 @@ func missingParam(name string) reply {
 // oauth2Client authenticates the confidential client (HTTP Basic, RFC 6749
 // section 2.3.1) and returns the form body.
 func (s *Sandbox) oauth2Client(in *inbound) (url.Values, reply, bool) {
-	id, secret, ok := in.r.BasicAuth()
-	if !ok {
+	rawID, rawSecret, ok := in.r.BasicAuth()
+	// RFC 6749 2.3.1: id and secret are form-urlencoded before Basic encoding.
+	id, errID := url.QueryUnescape(rawID)
+	secret, errSecret := url.QueryUnescape(rawSecret)
+	if !ok || errID != nil || errSecret != nil {
 		return nil, oauth2Error(http.StatusUnauthorized, "unauthorized_client", "Missing valid authorization header", "no Basic client authentication"), false
 	}
 	good := s.opts.ClientID != "" && s.opts.ClientSecret != "" && id == s.opts.ClientID &&
