@@ -34,12 +34,13 @@ type Service struct {
 // Started is the outcome of Start.
 type Started struct {
 	AuthorizeURL string
-	Key          string // the session's key (OAuth 1.0a request token)
+	Key          string // the session's key (OAuth 1.0a request token, or OAuth 2.0 state)
 	Binding      string // the cookie value binding this browser to the session
 	ExpiresAt    time.Time
 }
 
-// Start begins a sign-in: one call to X, one write to the session store.
+// Start begins a sign-in: one write to the session store, after one call to
+// X under OAuth 1.0a (the request token) and none under OAuth 2.0.
 func (s *Service) Start(ctx context.Context, c Choices) (Started, error) {
 	binding, err := s.newBinding()
 	if err != nil {
@@ -71,7 +72,8 @@ type Finished struct {
 }
 
 // Finish completes a sign-in from the callback's query and the browser's
-// binding cookie: one conditional delete, one call to X, one write.
+// binding cookie: one conditional delete, the protocol's calls to X (OAuth
+// 1.0a: the access token; OAuth 2.0: the token and users/me), one write.
 func (s *Service) Finish(ctx context.Context, q url.Values, binding string) (Finished, error) {
 	cb, err := s.Protocol.ParseCallback(q)
 	if err != nil {
