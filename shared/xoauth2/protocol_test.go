@@ -219,3 +219,16 @@ func TestParseCallback(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkStart measures an OAuth 2.0 start: the state, the PKCE verifier
+// and its S256 challenge, and the authorize URL (no call to X).
+func BenchmarkStart(b *testing.B) {
+	base, _ := url.Parse("https://api.x.invalid")
+	p := xoauth2.New(options(base, time.Second))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -103,11 +103,16 @@ func main() {
 	load := goTest([]string{fmt.Sprintf("LOAD_SIGNINS=%d", *signins), fmt.Sprintf("LOAD_CONCURRENCY=%d", *conc)},
 		"-run", "^TestLoad$", "-v", "-count=1", "./shared/app/")
 	w("%s\n", grep(load, `load: .*`))
-	rt := goTest(nil, "-run", "^TestSignInMakesTheFewestRoundTrips$", "-v", "-count=1", "./shared/app/")
-	w("%s\n", grep(rt, `round trips: .*`))
+	for _, p := range []struct{ name, test string }{
+		{"OAuth 1.0a", "TestSignInMakesTheFewestRoundTrips"},
+		{"OAuth 2.0", "TestOAuth2SignInMakesTheFewestRoundTrips"},
+	} {
+		rt := goTest(nil, "-run", "^"+p.test+"$", "-v", "-count=1", "./shared/app/")
+		w("%s %s\n", p.name, grep(rt, `round trips: .*`))
+	}
 
 	w("\n## Micro-benchmarks (go test -bench, -benchmem)\n\n```\n")
-	micro := goTest(nil, "-run", "^$", "-bench", ".", "-benchmem", "./shared/seal/", "./shared/xoauth1/", "./shared/web/", "./tools/xsandbox/")
+	micro := goTest(nil, "-run", "^$", "-bench", ".", "-benchmem", "./shared/seal/", "./shared/xoauth1/", "./shared/xoauth2/", "./shared/web/", "./tools/xsandbox/")
 	for _, line := range strings.Split(micro, "\n") {
 		if strings.HasPrefix(line, "Benchmark") {
 			w("%s\n", line)
