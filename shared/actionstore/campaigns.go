@@ -55,8 +55,10 @@ func (s *Store) MarkCampaign(ctx context.Context, uid, id string, now time.Time)
 func (s *Store) UnmarkCampaign(ctx context.Context, uid, id string) error {
 	u := dynamo.NewUpdate()
 	u.Delete(userstore.AttrCampaignsSent, dynamo.StringSet(id))
-	if _, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid))); err != nil {
-		return s.writeErr("unmark campaign", uid, err)
-	}
-	return nil
+	// An erased user (make forget) stays erased: an update without this
+	// condition would create a bare item under their uid.
+	u.When("attribute_exists(" + u.Name(userstore.AttrUID) + ")")
+	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
+	_, err = s.conditional(err, "unmark campaign", uid)
+	return err
 }

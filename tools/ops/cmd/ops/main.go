@@ -1,0 +1,226 @@
+// Command ops is the brand's operator commands (make subscribers, stats,
+// campaigns, forget) on a stage's tables:
+//
+//	ops subscribers -stage S [-format csv|json]          every user, one row each, on stdout
+//	ops stats       -stage S [-days 30] [-format table|html] [-out FILE]
+//	ops campaigns   -stage S                             each campaign and what it waits for
+//	ops forget      -stage S -uid UID [-yes] [-skip-revoke]
+//
+// -stage local is make dev's DynamoDB Local (-endpoint, else
+// $AWS_ENDPOINT_URL_DYNAMODB, else http://127.0.0.1:8000, with the local
+// stage of serverless.yml and .env.local, as make campaign reads them);
+// staging and production are AWS, with the SDK's default credentials
+// (AWS_PROFILE, SSO, the environment) in the stage's region. Data goes to
+// stdout (or -out), everything else (the stage line, progress, errors) to
+// stderr. The work is in package ops.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/ops"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], env{in: os.Stdin, out: os.Stdout, errOut: os.Stderr, getenv: os.Getenv, now: time.Now, resolve: ops.Resolve})
+	var u usageError
+	switch {
+	case errors.As(err, &u):
+		fmt.Fprintln(os.Stderr, "usage: ops subscribers|stats|campaigns|forget -stage local|staging|production [flags]; ops <command> -h lists them")
+		if u.msg != "" {
+			fmt.Fprintln(os.Stderr, "ops:", u.msg)
+		}
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "ops:", err)
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return "usage: " + u.msg }
+
+// env is the process around the command, injected for the tests.
+type env struct {
+	in          io.Reader
+	out, errOut io.Writer
+	getenv      func(string) string
+	now         func() time.Time
+	resolve     func(context.Context, ops.Options) (*ops.Target, error)
+}
+
+// flags are every command's flags; each command reads its own.
+type flags struct {
+	stage, envFile, endpoint string
+	format, out, uid         string
+	days, every              int
+	pageSize                 int
+	yes, skipRevoke          bool
+}
+
+func parse(cmd string, args []string, e env) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(e.errOut)
+	fs.StringVar(&f.stage, "stage", "", "local, staging or production")
+	fs.StringVar(&f.envFile, "env-file", ".env.local", "local: KEY=VALUE lines over the local stage (as make dev reads them)")
+	fs.StringVar(&f.endpoint, "endpoint", "", "local: DynamoDB Local (default $AWS_ENDPOINT_URL_DYNAMODB, else http://127.0.0.1:8000)")
+	fs.IntVar(&f.every, "progress", 10000, "print a progress line on stderr every N users read")
+	fs.IntVar(&f.pageSize, "page-size", ops.DefaultPageSize, "items per Scan request")
+	switch cmd {
+	case "subscribers":
+		fs.StringVar(&f.format, "format", "csv", "csv, or json (JSON Lines: one object per line)")
+	case "stats":
+		fs.StringVar(&f.format, "format", "table", "table (text), or html (a self-contained page written to -out)")
+		fs.IntVar(&f.days, "days", 30, "how many days back, today (UTC) included")
+		fs.StringVar(&f.out, "out", "", "html: the file to write (default .build/stats-<stage>.html)")
+	case "forget":
+		fs.StringVar(&f.uid, "uid", "", "the person's X id")
+		fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation")
+		fs.BoolVar(&f.skipRevoke, "skip-revoke", false, "erase even when X cannot revoke the token")
+	case "campaigns":
+	default:
+		return f, usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+	if err := fs.Parse(args); err != nil {
+		return f, usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return f, usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
+	}
+	return f, check(cmd, f)
+}
+
+// check refuses what a command cannot do before the stage is opened.
+func check(cmd string, f flags) error {
+	switch {
+	case cmd == "forget" && f.uid == "":
+		return usageError{"forget needs -uid (make forget UID=<the person's X id>)"}
+	case cmd == "subscribers":
+		_, err := ops.ParseFormat(f.format)
+		return err
+	case cmd == "stats" && !slices.Contains([]string{"table", "html"}, strings.ToLower(f.format)):
+		return fmt.Errorf("FORMAT=%s: want table or html", f.format)
+	}
+	return nil
+}
+
+func run(ctx context.Context, args []string, e env) error {
+	if len(args) == 0 {
+		return usageError{}
+	}
+	f, err := parse(args[0], args[1:], e)
+	if err != nil {
+		return err
+	}
+	t, err := e.resolve(ctx, ops.Options{Stage: f.stage, EnvFile: f.envFile, Endpoint: f.endpoint, Getenv: e.getenv})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.errOut, t.Describe())
+	progress := &ops.Progress{W: e.errOut, What: args[0] + ": ", Every: f.every}
+	switch args[0] {
+	case "subscribers":
+		return subscribers(ctx, t, f, e, progress)
+	case "stats":
+		return stats(ctx, t, f, e, progress)
+	case "campaigns":
+		r, err := t.Campaigns(ctx, e.now())
+		if err != nil {
+			return err
+		}
+		r.Write(e.out, t.Stage)
+		return nil
+	default:
+		return forget(ctx, t, f, e)
+	}
+}
+
+func subscribers(ctx context.Context, t *ops.Target, f flags, e env, p *ops.Progress) error {
+	format, err := ops.ParseFormat(f.format)
+	if err != nil {
+		return err
+	}
+	if _, err := t.Subscribers(ctx, e.out, format, int32(f.pageSize), p); err != nil {
+		return err
+	}
+	p.Done()
+	return nil
+}
+
+func stats(ctx context.Context, t *ops.Target, f flags, e env, p *ops.Progress) error {
+	html := strings.EqualFold(f.format, "html")
+	now := e.now()
+	s, err := t.Stats(ctx, f.days, now, int32(f.pageSize), p)
+	if err != nil {
+		return err
+	}
+	p.Done()
+	if !html {
+		return s.WriteTable(e.out, t.Stage)
+	}
+	path := f.out
+	if path == "" {
+		path = filepath.Join(".build", "stats-"+t.Stage+".html")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := s.WriteHTML(file, t.Stage, now); err != nil {
+		file.Close()
+		return err
+	}
+	if err := file.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.errOut, "stats: wrote %s (open it in a browser; it loads nothing else)\n", path)
+	return nil
+}
+
+func forget(ctx context.Context, t *ops.Target, f flags, e env) error {
+	s, err := t.Secrets(ctx)
+	if err != nil {
+		return err
+	}
+	fg := &ops.Forget{Target: t, Opener: s.Opener, Revoker: s.Revoker(), RefKey: s.RefKey, SkipRevoke: f.skipRevoke}
+	if !f.yes {
+		fg.Confirm = confirm(e.in, e.errOut)
+	}
+	res, err := fg.Run(ctx, f.uid)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.out, res.Line(t.Stage))
+	return nil
+}
+
+// confirm shows what is about to be erased and wants "yes" typed back.
+func confirm(in io.Reader, out io.Writer) func(string) (bool, error) {
+	return func(summary string) (bool, error) {
+		fmt.Fprintf(out, "about to erase %s\nthis deletes the user's item and revokes their token at X; it cannot be undone.\ntype yes to erase: ", summary)
+		line, err := bufio.NewReader(in).ReadString('\n')
+		if err != nil && line == "" {
+			return false, fmt.Errorf("no answer on the terminal (%w): type yes, or give YES=1", err)
+		}
+		return strings.TrimSpace(line) == "yes", nil
+	}
+}

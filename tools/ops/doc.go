@@ -1,0 +1,26 @@
+// Package ops is the brand's operator commands on a stage's tables (make
+// subscribers, make stats, make campaigns, make forget), run from an
+// operator's machine on the local stage of make dev or on a deployed stage
+// with the operator's AWS credentials. cmd/ops is the command line.
+//
+//   - stage.go, secrets.go: which tables, on which DynamoDB (Resolve), and,
+//     for forget only, the keys that open a user's sealed tokens and the
+//     app's OAuth 2.0 client, from the environment (local) or SSM
+//     (deployed); errors.go says what went wrong in an operator's words.
+//   - scan.go: the one paginated Scan every report reads the users table
+//     with, a page at a time, with a progress line on stderr.
+//   - subscribers.go, export.go: one row per user, never a token, secret or
+//     anything sealed (the Scan's projection does not even read them),
+//     written as CSV or JSON Lines while the Scan goes on.
+//   - stats.go, stats_html.go: sign-ups per day and utm_source,
+//     unsubscribes and revocations, as a text table or a self-contained
+//     HTML page.
+//   - campaigns.go: each campaign's counts, progress and what it waits for.
+//   - forget.go: erases one person: revokes their OAuth 2.0 grant at X,
+//     deletes their item, and says so without naming them.
+//
+// It is local tooling: no Lambda imports it. It reads the tables directly
+// (the functions' stores are for the functions, whose IAM grants are
+// derived from them), with the attribute names of shared/userstore and
+// shared/campaignstore.
+package ops

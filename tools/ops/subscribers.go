@@ -1,0 +1,114 @@
+package ops
+
+import (
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+)
+
+// UTMKeys are the attribution fields the sign-up form keeps (web.ParseChoices).
+var UTMKeys = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
+
+// Row is one user as the brand sees them. It has no field for a token, a
+// secret, a refresh token or anything else sealed: the Scan does not even
+// read those attributes (rowProjection).
+type Row struct {
+	UID            string `json:"uid"` // exact decimal string (ids exceed 2^53)
+	ScreenName     string `json:"screen_name"`
+	FirstSignIn    string `json:"first_sign_in"` // created_at, RFC 3339 UTC as stored
+	LastSignIn     string `json:"last_sign_in"`
+	SignIns        int64  `json:"sign_ins"`
+	Subscribed     bool   `json:"subscribed"`
+	UnsubscribedAt string `json:"unsubscribed_at,omitempty"`
+	Revoked        bool   `json:"revoked"`
+	RevokedAt      string `json:"revoked_at,omitempty"`
+	Cred           string `json:"cred"` // oauth1 or oauth2
+	Reconnect      bool   `json:"reconnect"`
+	ReconnectAt    string `json:"reconnect_at,omitempty"`
+	Brand          bool   `json:"brand,omitempty"`
+	Follow         bool   `json:"follow"` // the latest sign-in's choices
+	Tweet          bool   `json:"tweet"`
+	// Actions are keyed by action name (follow, welcome, tweet, release).
+	Actions          map[string]ActionState `json:"actions"`
+	FirstAttribution map[string]string      `json:"first_attribution,omitempty"`
+	LastAttribution  map[string]string      `json:"last_attribution,omitempty"`
+	CampaignsSent    []string               `json:"campaigns_sent,omitempty"`
+}
+
+// ActionState is where one of the user's actions stands.
+type ActionState struct {
+	State     string `json:"state"`
+	Reason    string `json:"reason,omitempty"`
+	UpdatedAt string `json:"updated_at,omitempty"`
+}
+
+// rowAttrs are the attributes a Row is read from; nothing sealed.
+var rowAttrs = []string{
+	userstore.AttrUID, userstore.AttrScreenName, userstore.AttrCreatedAt, userstore.AttrLastLoginAt, userstore.AttrLogins,
+	userstore.AttrSubscribed, userstore.AttrUnsubscribedAt, userstore.AttrRevoked, userstore.AttrRevokedAt,
+	userstore.AttrKind, userstore.AttrReconnect, userstore.AttrReconnectAt, userstore.AttrBrand,
+	userstore.AttrFollow, userstore.AttrTweet, userstore.AttrAttribution, userstore.AttrLastAttribution,
+	userstore.AttrCampaignsSent,
+}
+
+// rowScan is the Scan of the users table that rows are read with.
+func rowScan() *dynamodb.ScanInput {
+	var e dynamo.Expr
+	proj := make([]string, 0, len(rowAttrs)+3*len(actions.Order))
+	for _, a := range rowAttrs {
+		proj = append(proj, e.Name(a))
+	}
+	for _, a := range actions.Order {
+		attr := userstore.ActionAttr(string(a))
+		for _, m := range []string{userstore.MemberState, userstore.MemberReason, userstore.MemberUpdatedAt} {
+			proj = append(proj, e.Name(attr, m))
+		}
+	}
+	return e.Scan("", "", strings.Join(proj, ", "))
+}
+
+// rowOf reads a Row from an item of rowScan.
+func rowOf(it dynamo.Item) Row {
+	r := Row{
+		Subscribed: dynamo.GetBool(it, userstore.AttrSubscribed),
+		Revoked:    dynamo.GetBool(it, userstore.AttrRevoked),
+		Reconnect:  dynamo.GetBool(it, userstore.AttrReconnect),
+		Brand:      dynamo.GetBool(it, userstore.AttrBrand),
+		Follow:     dynamo.GetBool(it, userstore.AttrFollow),
+		Tweet:      dynamo.GetBool(it, userstore.AttrTweet),
+		Cred:       string(signin.KindOAuth1), // an item without cred holds OAuth 1.0a credentials
+		Actions:    map[string]ActionState{},
+
+		FirstAttribution: dynamo.GetStringMap(it, userstore.AttrAttribution),
+		LastAttribution:  dynamo.GetStringMap(it, userstore.AttrLastAttribution),
+		CampaignsSent:    dynamo.GetStringSet(it, userstore.AttrCampaignsSent),
+	}
+	r.UID, _ = dynamo.GetN(it, userstore.AttrUID)
+	r.ScreenName, _ = dynamo.GetS(it, userstore.AttrScreenName)
+	r.FirstSignIn, _ = dynamo.GetS(it, userstore.AttrCreatedAt)
+	r.LastSignIn, _ = dynamo.GetS(it, userstore.AttrLastLoginAt)
+	r.SignIns, _ = dynamo.GetInt(it, userstore.AttrLogins)
+	r.UnsubscribedAt, _ = dynamo.GetS(it, userstore.AttrUnsubscribedAt)
+	r.RevokedAt, _ = dynamo.GetS(it, userstore.AttrRevokedAt)
+	r.ReconnectAt, _ = dynamo.GetS(it, userstore.AttrReconnectAt)
+	if k, ok := dynamo.GetS(it, userstore.AttrKind); ok && k != "" {
+		r.Cred = k
+	}
+	for _, a := range actions.Order {
+		m, ok := dynamo.GetM(it, userstore.ActionAttr(string(a)))
+		if !ok {
+			continue
+		}
+		var s ActionState
+		s.State, _ = dynamo.GetS(m, userstore.MemberState)
+		s.Reason, _ = dynamo.GetS(m, userstore.MemberReason)
+		s.UpdatedAt, _ = dynamo.GetS(m, userstore.MemberUpdatedAt)
+		r.Actions[string(a)] = s
+	}
+	return r
+}
