@@ -47,4 +47,18 @@
 //   - The opt-in post is made only when the user's latest sign-in ticked the
 //     box; one requested earlier and withdrawn since is skipped
 //     (opt_in_withdrawn).
+//   - OAuth 2.0 tokens (tokens.go) are made usable right before each call
+//     (Tokens, shared/tokens: refreshed only when they expire within a
+//     minute, by one invocation at a time). The pending actions' tokens are
+//     refreshed before the claim, so that a refresh that cannot happen now
+//     (another invocation refreshing beyond the wait, X's 429, DynamoDB)
+//     hands the record back. A user whose grant is lost (reconnect) has the
+//     actions that need their token skipped (reconnect); a brand that must
+//     reconnect makes welcome DMs wait (waiting_brand), as a brand that
+//     never signed in does. X answering 401 to an OAuth 2.0 token that
+//     should be valid renews it once and the write is made once more (X did
+//     not act); a second 401 is a revoked token. The writes of a refresh
+//     before the claim leave the pending actions in the item's image, so the
+//     stream delivers the user again: those deliveries find the token fresh
+//     and nothing left to claim.
 package actions

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
@@ -58,8 +60,12 @@ type User struct {
 	Tweet          bool // the latest sign-in ticked the opt-in post
 	Subscribed     bool
 	Revoked        bool
-	Brand          bool
-	Actions        map[signin.Action]Record
+	// Reconnect: the user's OAuth 2.0 grant is lost (a refresh whose answer
+	// never came, or one X refused); nothing is sent with their credentials
+	// until they sign in again.
+	Reconnect bool
+	Brand     bool
+	Actions   map[signin.Action]Record
 }
 
 // Pending lists the user's actions waiting to run, in Order.
@@ -163,6 +169,17 @@ type (
 		MarkUnknown(ctx context.Context, a Sending, reason Reason, now time.Time) (bool, error)
 	}
 )
+
+// Tokens keeps a user's OAuth 2.0 access token usable (shared/tokens):
+// Fresh returns c, or the token refreshed when c expires within a minute;
+// Renew refreshes the token X answered 401 to. Their errors:
+// tokens.ErrReconnect (the grant is lost: the user is marked reconnect),
+// tokens.ErrBusy (another invocation is refreshing it), X's 401 or 429 from
+// the token endpoint (the token is not consumed), a store error.
+type Tokens interface {
+	Fresh(ctx context.Context, log zerolog.Logger, uid string, c signin.Credentials) (signin.Credentials, error)
+	Renew(ctx context.Context, log zerolog.Logger, uid string, used signin.Credentials) (signin.Credentials, error)
+}
 
 // X is the part of X's API the actions call. Each method makes one request.
 type X interface {

@@ -3,6 +3,9 @@ package actions
 import (
 	"context"
 	"errors"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
 // Reason is why an action (follow, welcome DM, opt-in post, release) or a
@@ -26,22 +29,33 @@ const (
 	ReasonOptInWithdrawn     Reason = "opt_in_withdrawn"      // the latest sign-in did not tick the post box
 	ReasonStuckSending       Reason = "stuck_sending"         // claimed, and no run recorded X's answer (the sweep found it)
 	ReasonBrandNotConnected  Reason = "brand_not_connected"   // a welcome DM waits: the brand never signed in, or revoked the app
-	ReasonStoreUnavailable   Reason = "store_unavailable"     // a release stopped: DynamoDB failed
+	ReasonStoreUnavailable   Reason = "store_unavailable"     // DynamoDB failed: a release stopped, or a token refresh could not be read or written
 	ReasonUnknownAction      Reason = "unknown_action"        // an a_* record this code does not know
 	ReasonDeadline           Reason = "deadline"              // the invocation's time ran out during the call
 	ReasonError              Reason = "error"                 // any other failure (the log line has it)
 	ReasonAlreadyMarked      Reason = "already_marked"        // campaign DM: marked by an earlier run (maybe sent): never again
 	ReasonNotEligibleAtMark  Reason = "not_eligible_at_mark"  // campaign DM: unsubscribed, revoked or marked since the scan
 	ReasonBrandRevoked       Reason = "brand_revoked"         // campaign: X answered 401 for the brand's token (its last_error)
+	ReasonReconnect          Reason = "reconnect"             // the user's OAuth 2.0 grant is lost (marked reconnect): they must sign in again
+	ReasonNoOAuth1App        Reason = "no_oauth1_app"         // OAuth 1.0a tokens on a stage without the OAuth 1.0a app (no consumer key)
 )
 
-// ReasonOf is the reason an error is recorded with: X's reason when the
-// error carries one (xapi), deadline when the invocation ended, else error.
+// ReasonOf is the reason an error is recorded with: reconnect when the
+// user's OAuth 2.0 grant is lost (tokens), no_oauth1_app for OAuth 1.0a
+// tokens that no app of the stage can sign, X's reason when the error
+// carries one (xapi), store_unavailable when DynamoDB failed (a token
+// refresh, a release), deadline when the invocation ended, else error.
 func ReasonOf(err error) Reason {
 	var r interface{ Reason() string }
 	switch {
+	case errors.Is(err, tokens.ErrReconnect):
+		return ReasonReconnect
+	case errors.Is(err, xapi.ErrNoOAuth1App):
+		return ReasonNoOAuth1App
 	case errors.As(err, &r):
 		return Reason(r.Reason())
+	case errors.Is(err, ErrStoreUnavailable):
+		return ReasonStoreUnavailable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return ReasonDeadline
 	}

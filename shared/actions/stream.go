@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
@@ -23,6 +24,7 @@ type Service struct {
 	Requeue  Requeuer
 	Sending  SendingMarker
 	X        X
+	Tokens   Tokens     // keeps OAuth 2.0 tokens usable; nil: none is ever refreshed
 	Gate     *xapi.Gate // X's windows, shared with the campaigns
 	Links    Footer
 	BrandUID string // FOLLOW_UID: followed by users, sender of the DMs
@@ -43,6 +45,8 @@ type Service struct {
 	// the record. The function's timeout: no live run is older.
 	Stale    time.Duration
 	PageSize int32 // users per Scan page (release, sweep)
+	// Metrics go on each outcome's line (ActionOutcomes); nil: none.
+	Metrics *metrics.Emitter
 
 	Now func() time.Time
 }
@@ -60,14 +64,21 @@ type Batch struct {
 	s     *Service
 	log   zerolog.Logger
 	brand *User // nil until loaded
-	// brandMissing: loaded, and not usable (never signed in, revoked, no tokens).
+	// brandMissing: loaded, and not usable (never signed in, revoked,
+	// reconnect, no tokens).
 	brandMissing bool
-	// brandErr: loaded, and its credentials do not open (errRetryRecord).
+	// brandErr: loaded, and its credentials do not open, or its token could
+	// not be refreshed now (errRetryRecord).
 	brandErr error
+	// tokenErr is why a user's (or the brand's) token could not be made
+	// usable in this batch: their later calls meet it without asking again.
+	tokenErr map[string]error
 }
 
 // NewBatch starts the work of one stream batch, logging to log.
-func (s *Service) NewBatch(log zerolog.Logger) *Batch { return &Batch{s: s, log: log} }
+func (s *Service) NewBatch(log zerolog.Logger) *Batch {
+	return &Batch{s: s, log: log, tokenErr: map[string]error{}}
+}
 
 // errRetryRecord marks failures before the claim: worth a redelivery.
 var errRetryRecord = errors.New("actions: retry the record")
@@ -95,7 +106,7 @@ func (b *Batch) User(ctx context.Context, uid string) error {
 	if len(pending) == 0 {
 		return nil // a redelivery, or another run was first
 	}
-	if err := b.ready(ctx, u, pending); err != nil {
+	if err := b.ready(ctx, &u, pending); err != nil {
 		return err
 	}
 	u, err = s.Claims.ClaimPending(ctx, uid, pending, s.now())
@@ -121,16 +132,22 @@ func (b *Batch) User(ctx context.Context, uid string) error {
 }
 
 // ready checks, before the claim, the credentials the pending actions will
-// need. Credentials that are stored but do not open (a key this warm
-// function does not know yet) may open on a later delivery: the record is
-// handed back to Lambda rather than its actions given up (nothing is
-// claimed yet; after Lambda's retries the record goes to the dead-letter
+// need, and refreshes an OAuth 2.0 token about to expire. Credentials that
+// are stored but do not open (a key this warm function does not know yet)
+// may open on a later delivery, and a token another invocation is
+// refreshing (or X's token endpoint answered 429) may be usable later: the
+// record is handed back to Lambda rather than its actions given up (nothing
+// is claimed yet; after Lambda's retries the record goes to the dead-letter
 // queue).
-func (b *Batch) ready(ctx context.Context, u User, pending []signin.Action) error {
+func (b *Batch) ready(ctx context.Context, u *User, pending []signin.Action) error {
 	for _, a := range pending {
 		switch {
-		case b.needsOwnToken(u, a) && u.CredentialsUnopenable():
+		case b.needsOwnToken(*u, a) && u.CredentialsUnopenable():
 			return fmt.Errorf("%w: the user's credentials cannot be opened: %w", errRetryRecord, u.CredentialsErr)
+		case b.needsOwnToken(*u, a):
+			if err := b.prepare(ctx, u); err != nil {
+				return fmt.Errorf("%w: the user's token: %w", errRetryRecord, err)
+			}
 		case a == signin.ActionWelcome:
 			if err := b.loadBrand(ctx); err != nil {
 				return fmt.Errorf("%w: %w", errRetryRecord, err)
@@ -141,16 +158,19 @@ func (b *Batch) ready(ctx context.Context, u User, pending []signin.Action) erro
 }
 
 // needsOwnToken reports whether action a will call X with the user's token
-// (a revoked user's actions are skipped without a call).
+// (a revoked user's actions, or a reconnect user's, are skipped without a
+// call).
 func (b *Batch) needsOwnToken(u User, a signin.Action) bool {
-	return !u.Revoked && ((a == signin.ActionFollow && b.s.FollowByAPI) || (a == signin.ActionTweet && u.Tweet))
+	return !u.Revoked && !u.Reconnect && ((a == signin.ActionFollow && b.s.FollowByAPI) || (a == signin.ActionTweet && u.Tweet))
 }
 
-// loadBrand reads the brand account into b once per batch: b.brand, or
-// brandMissing when it is not connected (never signed in, revoked, no tokens
-// stored). Tokens stored that do not open are an error, remembered for the
-// batch: a rotated key this warm function does not know yet must not turn
-// welcome DMs into waiting_brand.
+// loadBrand reads the brand account into b once per batch: b.brand (its
+// token refreshed when about to expire), or brandMissing when it is not
+// connected (never signed in, revoked, reconnect, no tokens stored). Tokens
+// stored that do not open, or that another invocation is refreshing, are an
+// error, remembered for the batch: a rotated key this warm function does
+// not know yet, or a refresh in flight, must not turn welcome DMs into
+// waiting_brand.
 func (b *Batch) loadBrand(ctx context.Context) error {
 	if b.brand != nil || b.brandMissing || b.brandErr != nil {
 		return b.brandErr
@@ -161,71 +181,21 @@ func (b *Batch) loadBrand(ctx context.Context) error {
 		b.brandMissing = true
 	case err != nil:
 		return err
-	case brand.Revoked:
+	case brand.Revoked, brand.Reconnect:
 		b.brandMissing = true
 	case brand.CredentialsUnopenable():
 		b.brandErr = fmt.Errorf("the brand's credentials cannot be opened: %w", brand.CredentialsErr)
 	case !brand.HasCredentials():
 		b.brandMissing = true
 	default:
-		b.brand = &brand
+		if err := b.prepare(ctx, &brand); err != nil {
+			b.brandErr = fmt.Errorf("the brand's token: %w", err)
+			return b.brandErr
+		}
+		b.brandMissing = brand.Reconnect
+		if !brand.Reconnect {
+			b.brand = &brand
+		}
 	}
 	return b.brandErr
-}
-
-// outcome is what happened to one action.
-type outcome struct {
-	state    State
-	reason   Reason
-	result   string
-	status   int // X's HTTP status when it answered with an error
-	attempts int
-	err      error // for the log
-	// then runs after the outcome is recorded.
-	then func(ctx context.Context)
-}
-
-func skipped(reason Reason) outcome { return outcome{state: StateSkipped, reason: reason} }
-
-// record writes an outcome and logs it: one line per action.
-func (b *Batch) record(ctx context.Context, uid string, a signin.Action, o outcome) {
-	rec := Record{State: o.state, Reason: o.reason, Result: o.result, Status: o.status, Attempts: o.attempts, UpdatedAt: b.s.now()}
-	werr := b.s.Claims.RecordOutcome(ctx, uid, a, rec)
-	ev := b.log.Info()
-	switch {
-	case werr != nil:
-		// The action stays sending: the sweep marks it unknown after
-		// Stale; it is never sent again.
-		ev = b.log.Error().AnErr("record_error", werr)
-	case o.state == StateFailed || o.state == StateUnknown:
-		ev = b.log.Warn()
-	}
-	if o.err != nil {
-		ev = ev.AnErr("x_error", o.err)
-	}
-	if o.status != 0 {
-		ev = ev.Int("x_status", o.status)
-	}
-	ev.Str("uid", uid).Str("action", string(a)).Str("state", string(o.state)).
-		Str("reason", string(o.reason)).Str("result", o.result).Int("x_calls", o.attempts).Msg("action outcome")
-}
-
-// failure turns an error from X into an outcome: unknown when X may have
-// acted (a 5xx, no answer), which is never tried again, failed otherwise.
-func failure(n int, err error) outcome {
-	if xapi.OutcomeUnknown(err) {
-		return fromX(StateUnknown, ReasonOf(err), n, err)
-	}
-	return fromX(StateFailed, ReasonOf(err), n, err)
-}
-
-// fromX is an outcome decided by X's error, with X's HTTP status when it
-// answered.
-func fromX(state State, reason Reason, n int, err error) outcome {
-	o := outcome{state: state, reason: reason, attempts: n, err: err}
-	var xe *xapi.Error
-	if errors.As(err, &xe) {
-		o.status = xe.Status
-	}
-	return o
 }

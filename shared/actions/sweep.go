@@ -106,8 +106,9 @@ func (s *Service) markStuck(ctx context.Context, log zerolog.Logger, a Sending) 
 	if err != nil || !marked {
 		return false, err
 	}
-	log.Warn().Str("uid", a.UID).Str("action", string(a.Action)).Time("claimed_at", a.ClaimedAt).
-		Str("state", string(StateUnknown)).Str("reason", string(ReasonStuckSending)).
+	ev := log.Warn().Str("uid", a.UID).Str("action", string(a.Action)).Time("claimed_at", a.ClaimedAt).
+		Str("state", string(StateUnknown)).Str("reason", string(ReasonStuckSending))
+	s.Metrics.ActionOutcome(ev, string(a.Action), string(StateUnknown), string(ReasonStuckSending)).
 		Msg("stuck action marked unknown: a run died between claiming it and recording X's answer; X may or may not have acted. Not retried (at-most-once): check X")
 	return true, nil
 }

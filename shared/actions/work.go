@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
@@ -34,10 +35,11 @@ func (b *Batch) call(ctx context.Context, endpoint, actor string, fn func(ctx co
 	return b.s.Retry.Write(ctx, b.s.Gate, endpoint, actor, b.s.now, fn)
 }
 
-// userCall makes a call with the user's own token; a 401 marks the user
-// revoked, which skips their remaining actions.
-func (b *Batch) userCall(ctx context.Context, u *User, endpoint string, fn func(ctx context.Context) (xapi.RateLimit, error)) (int, error, bool) {
-	n, err := b.call(ctx, endpoint, u.UID, fn)
+// userCall makes a call with the user's own token (fresh, renewed once on
+// a 401 when it is an OAuth 2.0 token: withToken); a 401 that stands marks
+// the user revoked, which skips their remaining actions.
+func (b *Batch) userCall(ctx context.Context, u *User, endpoint string, fn func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error)) (int, error, bool) {
+	n, err := b.withToken(ctx, u, endpoint, fn)
 	var xe *xapi.Error
 	if errors.As(err, &xe) && xe.Revoked() {
 		b.markRevoked(ctx, u.UID)
@@ -60,13 +62,16 @@ func (b *Batch) follow(ctx context.Context, u *User) outcome {
 	if !s.FollowByAPI {
 		return skipped(followModeReason(s.FollowMode))
 	}
-	if !u.HasCredentials() {
+	switch {
+	case !u.HasCredentials():
 		return skipped(ReasonNoCredentials)
+	case u.Reconnect:
+		return skipped(ReasonReconnect)
 	}
 	var res xapi.FollowResult
-	n, err, revoked := b.userCall(ctx, u, xapi.StepFollow, func(ctx context.Context) (xapi.RateLimit, error) {
+	n, err, revoked := b.userCall(ctx, u, xapi.StepFollow, func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error) {
 		var err error
-		res, err = s.X.Follow(ctx, u.x(), u.UID, s.BrandUID)
+		res, err = s.X.Follow(ctx, c, u.UID, s.BrandUID)
 		return res.Limit, err
 	})
 	var xe *xapi.Error
@@ -100,11 +105,13 @@ func (b *Batch) tweet(ctx context.Context, u *User) outcome {
 		return skipped(ReasonOptInWithdrawn)
 	case !u.HasCredentials():
 		return skipped(ReasonNoCredentials)
+	case u.Reconnect:
+		return skipped(ReasonReconnect)
 	}
 	var res xapi.TweetResult
-	n, err, revoked := b.userCall(ctx, u, xapi.StepTweet, func(ctx context.Context) (xapi.RateLimit, error) {
+	n, err, revoked := b.userCall(ctx, u, xapi.StepTweet, func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error) {
 		var err error
-		res, err = s.X.Tweet(ctx, u.x(), s.TweetText)
+		res, err = s.X.Tweet(ctx, c, s.TweetText)
 		return res.Limit, err
 	})
 	switch {
@@ -133,15 +140,22 @@ func (b *Batch) welcome(ctx context.Context, u *User) outcome {
 		text = s.Links.Footer(text, u.UID)
 	}
 	var res xapi.DMResult
-	n, err := b.call(ctx, xapi.StepDM, brand.UID, func(ctx context.Context) (xapi.RateLimit, error) {
+	n, err := b.withToken(ctx, brand, xapi.StepDM, func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error) {
 		var err error
-		res, err = s.X.SendDM(ctx, brand.x(), u.UID, text)
+		res, err = s.X.SendDM(ctx, c, u.UID, text)
 		return res.Limit, err
 	})
 	var xe *xapi.Error
 	switch {
 	case err == nil:
 		return outcome{state: StateDone, attempts: n, result: res.EventID}
+	case errors.Is(err, tokens.ErrReconnect):
+		// The brand's grant is lost (marked reconnect): every welcome waits
+		// for the brand to sign in again, which releases them.
+		b.brand, b.brandMissing = nil, true
+		o := b.waitForBrand(u.UID)
+		o.attempts, o.err = n, err
+		return o
 	case errors.As(err, &xe) && xe.Revoked():
 		// The brand's token stopped working: every welcome waits for the
 		// brand to sign in again, which releases them.
@@ -165,7 +179,7 @@ func (b *Batch) waitForBrand(uid string) outcome {
 	o := outcome{state: StateWaitingBrand, reason: ReasonBrandNotConnected}
 	o.then = func(ctx context.Context) {
 		brand, err := s.Users.GetActionUser(ctx, s.BrandUID)
-		if err != nil || brand.Revoked || !brand.HasCredentials() {
+		if err != nil || brand.Revoked || brand.Reconnect || !brand.HasCredentials() {
 			return
 		}
 		if ok, err := s.Requeue.Requeue(ctx, uid, signin.ActionWelcome, StateWaitingBrand, s.now()); err == nil && ok {

@@ -42,6 +42,7 @@ func (s *Store) actionUser(item dynamo.Item) actions.User {
 		Subscribed: dynamo.GetBool(item, userstore.AttrSubscribed),
 		Revoked:    dynamo.GetBool(item, userstore.AttrRevoked),
 		Brand:      dynamo.GetBool(item, userstore.AttrBrand),
+		Reconnect:  dynamo.GetBool(item, userstore.AttrReconnect),
 		Actions:    map[signin.Action]actions.Record{},
 	}
 	u.UID, _ = dynamo.GetN(item, userstore.AttrUID)
@@ -53,26 +54,6 @@ func (s *Store) actionUser(item dynamo.Item) actions.User {
 	}
 	u.Credentials, u.CredentialsErr = s.credentials(item, u.UID)
 	return u
-}
-
-// credentials opens the user's token and secret: actions.ErrNoCredentials
-// when the item holds none, actions.ErrCredentialsUnopenable when they do
-// not open.
-func (s *Store) credentials(item dynamo.Item, uid string) (signin.Credentials, error) {
-	tok, okT := dynamo.GetS(item, userstore.AttrToken)
-	sec, okS := dynamo.GetS(item, userstore.AttrSecret)
-	if !okT || !okS || tok == "" || sec == "" {
-		return signin.Credentials{}, actions.ErrNoCredentials
-	}
-	var c signin.Credentials
-	var err error
-	if c.Token, err = s.Sealer.Open(tok, userstore.TokenContext(uid)); err == nil {
-		c.Secret, err = s.Sealer.Open(sec, userstore.SecretContext(uid))
-	}
-	if err != nil {
-		return signin.Credentials{}, fmt.Errorf("%w: %w", actions.ErrCredentialsUnopenable, err)
-	}
-	return c, nil
 }
 
 func readRecord(m dynamo.Item) actions.Record {

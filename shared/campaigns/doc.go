@@ -18,4 +18,14 @@
 // xapi.Gate): a run waits for it, or pauses the campaign until its reset.
 // When the brand's stored tokens cannot be opened the run stops
 // (brand_credentials_unopenable) for its next run to resume.
+//
+// The brand's OAuth 2.0 token (token.go) is checked at the start of a run
+// and before each DM, as a run lasts longer than the token's two hours, and
+// refreshed when it expires within a minute (actions.Tokens). A brand whose
+// grant is lost pauses the campaign (status and stop brand_reconnect) until
+// its next sign-in; the next run, by id or the schedule's, resumes it. A
+// refresh that cannot happen now stops the run (brand_token_unavailable, or
+// rate_limited for X's 429) for a later run to resume. X answering 401 to
+// the brand's OAuth 2.0 token renews it once and the DM is sent once more
+// (X did not act: the mark stays).
 package campaigns

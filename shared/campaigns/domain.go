@@ -29,6 +29,10 @@ const (
 	StatusUsageCapped Status = "usage_capped"
 	// StatusDone: every subscriber was handled.
 	StatusDone Status = "done"
+	// StatusBrandReconnect: the brand's OAuth 2.0 grant is lost (its user
+	// item is marked reconnect): paused until the brand signs in again;
+	// then the next run (the schedule, or one by id) resumes it.
+	StatusBrandReconnect Status = "brand_reconnect"
 )
 
 // Campaign is one campaign's record.

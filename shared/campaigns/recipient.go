@@ -32,6 +32,9 @@ func (r *run) one(ctx context.Context, rc Recipient) Stop {
 		if stop := r.waitWindow(ctx); stop != "" {
 			return stop
 		}
+		if stop := r.freshBrand(ctx); stop != "" {
+			return stop
+		}
 		marked, err := r.s.Audience.MarkCampaign(ctx, rc.UID, r.c.ID, r.s.now())
 		if err != nil {
 			r.c.LastError = string(StopStoreUnavailable)
@@ -66,26 +69,27 @@ func (r *run) ineligible(rc Recipient) actions.Reason {
 	return ""
 }
 
-// send sends one DM with one request, whatever X answers: after a 5xx or no
-// answer X may have delivered it (xapi.OutcomeUnknown), and a 429 is waited
-// for by the caller, which unmarks and marks again around it.
-func (r *run) send(ctx context.Context, uid, text string) (xapi.DMResult, error) {
-	res, err := r.s.X.SendDM(ctx, actions.XCredentials(r.brand.Credentials), uid, text)
-	r.run.XCalls++
-	r.s.Gate.Observe(r.key, xapi.LimitOf(res.Limit, err))
-	return res, err
-}
-
 // answered counts X's answer to the DM to uid (the n429th try); again is
 // true when the same recipient is to be tried again: X answered 429, before
 // acting.
 func (r *run) answered(ctx context.Context, uid string, res xapi.DMResult, err error, n429 int) (stop Stop, again bool) {
 	var xe *xapi.Error
+	var te *tokenError
 	switch {
 	case err == nil:
 		r.count(&r.c.Sent, &r.run.Sent)
 		r.log.Info().Str("uid", uid).Str("outcome", "sent").Str("dm_event_id", res.EventID).Msg("campaign DM")
 		return "", false
+	case errors.As(err, &te):
+		// X answered 401 to the DM, so it was not sent; the brand's token
+		// could not be renewed.
+		r.unmark(ctx, uid)
+		return r.tokenStop(te.err), false
+	case errors.Is(err, xapi.ErrNoOAuth1App):
+		// Nothing was sent: the brand holds OAuth 1.0a tokens, which this
+		// stage has no app to sign with. Every DM would end so.
+		r.unmark(ctx, uid)
+		return r.tokenStop(err), false
 	case xapi.OutcomeUnknown(err):
 		// X may have delivered it: the mark stays, it is never sent again.
 		r.count(&r.c.Unknown, &r.run.Unknown)

@@ -10,6 +10,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
+	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
@@ -63,8 +65,7 @@ func (s *Service) runOne(ctx context.Context, log zerolog.Logger, id string) Res
 	if c.Status == StatusDone {
 		return r.finish(ctx, StopDone)
 	}
-	if stop, lastError := r.loadBrand(ctx); stop != "" {
-		r.c.LastError = lastError
+	if stop := r.loadBrand(ctx); stop != "" {
 		return r.finish(ctx, stop)
 	}
 	if c.Status == StatusPausedRateLimited && c.ResumeAfter.After(now) {
@@ -76,23 +77,29 @@ func (s *Service) runOne(ctx context.Context, log zerolog.Logger, id string) Res
 	return r.finish(ctx, r.loop(ctx))
 }
 
-// loadBrand reads the brand, whose token sends the DMs. When the brand
-// cannot send, it returns the stop and the campaign's last_error.
-func (r *run) loadBrand(ctx context.Context) (Stop, string) {
+// loadBrand reads the brand, whose token sends the DMs, and makes its
+// token usable. When the brand cannot send, it returns the stop, with the
+// campaign's last_error (and status) set.
+func (r *run) loadBrand(ctx context.Context) Stop {
 	brand, err := r.s.Users.GetActionUser(ctx, r.s.BrandUID)
 	switch {
 	case err != nil && !errors.Is(err, actions.ErrNotFound):
-		return StopStoreUnavailable, string(actions.ReasonOf(err))
+		r.c.LastError = string(actions.ReasonOf(err))
+		return StopStoreUnavailable
 	case err == nil && !brand.Revoked && brand.CredentialsUnopenable():
 		// Not "not connected": the brand is, and a later run (with the key)
 		// can send. The status stays, so the schedule or a run by id resumes.
 		r.log.Error().Err(brand.CredentialsErr).Msg("the brand's credentials cannot be opened: campaign stopped, nothing sent; the next run resumes")
-		return StopBrandUnopenable, string(StopBrandUnopenable)
+		r.c.LastError = string(StopBrandUnopenable)
+		return StopBrandUnopenable
+	case err == nil && !brand.Revoked && brand.Reconnect:
+		return r.tokenStop(tokens.ErrReconnect)
 	case err != nil || brand.Revoked || !brand.HasCredentials():
-		return StopBrandMissing, string(StopBrandMissing)
+		r.c.LastError = string(StopBrandMissing)
+		return StopBrandMissing
 	}
 	r.brand, r.key = brand, xapi.GateKey(xapi.StepDM, brand.UID)
-	return "", ""
+	return r.freshBrand(ctx)
 }
 
 // loop walks the subscribers from the cursor; it returns why it stopped.
@@ -188,10 +195,12 @@ func (r *run) finish(ctx context.Context, stopped Stop) Result {
 func (r *run) report(c Campaign, stopped Stop) Result {
 	r.run.Elapsed = r.s.now().Sub(r.start)
 	out := summary(c, stopped, r.run)
-	r.log.Info().Str("status", string(c.Status)).Str("stopped", string(stopped)).
+	ev := r.log.Info().Str("status", string(c.Status)).Str("stopped", string(stopped)).
 		Int64("sent", c.Sent).Int64("skipped", c.Skipped).Int64("failed", c.Failed).Int64("unknown", c.Unknown).
 		Int64("run_sent", r.run.Sent).Int64("run_skipped", r.run.Skipped).Int64("run_failed", r.run.Failed).Int64("run_unknown", r.run.Unknown).
 		Int64("x_calls", r.run.XCalls).Int64("x_429s", r.run.RateLimited).Dur("waited", r.run.Waited).Dur("elapsed", r.run.Elapsed).
-		Str("cursor", c.Cursor).Msg("campaign run")
+		Str("cursor", c.Cursor)
+	r.s.Metrics.CampaignRun(ev, metrics.CampaignRun{Stopped: string(stopped), Sent: r.run.Sent, Skipped: r.run.Skipped,
+		Failed: r.run.Failed, Unknown: r.run.Unknown, Unfinished: c.Status != StatusDone}).Msg("campaign run")
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
@@ -21,6 +22,7 @@ type Service struct {
 	Audience Audience
 	Users    actions.UserReader // the brand, whose token sends the DMs
 	Revoker  actions.Revoker    // marks the brand revoked on a 401
+	Tokens   actions.Tokens     // keeps the brand's OAuth 2.0 token usable; nil: never refreshed
 	X        DMSender
 	Gate     *xapi.Gate // X's windows, shared with the stream path
 	Links    actions.Footer
@@ -30,6 +32,8 @@ type Service struct {
 	// before it, to save the cursor and the counts.
 	Margin   time.Duration
 	PageSize int32 // users per Scan page
+	// Metrics go on each run's line (CampaignRuns, CampaignDMs*); nil: none.
+	Metrics *metrics.Emitter
 
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error

@@ -21,6 +21,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/logging"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
 	"github.com/twitter-sessions/twitter-sessions/tools/streamrelay"
@@ -64,6 +65,7 @@ func (s store) Unsubscribe(ctx context.Context, uid string, now time.Time) (bool
 func (s *stack) useStore(u *actionstore.Store) {
 	st := s.h.Stream
 	st.Users, st.Claims, st.Revoker, st.Requeue, st.Sending = u, u, u, u, u
+	st.Tokens.(*tokens.Service).Store = u
 	if c := s.h.Campaigns; c != nil {
 		c.Users, c.Revoker, c.Audience = u, u, u
 	}
@@ -117,7 +119,7 @@ func newStack(t *testing.T, opts ...teststack.Option) *stack {
 // checkLogs fails the test when a token or secret reached the logs.
 func (s *stack) checkLogs() {
 	logs := s.logs.String()
-	for _, sec := range append(s.secrets, consumerSecret) {
+	for _, sec := range append(append(s.secrets, consumerSecret, teststack.ClientSecret), s.storedSecrets()...) {
 		if strings.Contains(logs, sec) {
 			s.t.Errorf("a token or secret is in the logs")
 		}
@@ -140,8 +142,15 @@ func (s *stack) signInVia(store signin.UserStore, uid string, follow, tweet bool
 	s.t.Helper()
 	tok, sec := s.sb.IssueAccessToken(uid)
 	s.secrets = append(s.secrets, tok, sec)
+	s.saveSignIn(store, uid, follow, tweet, signin.Credentials{Kind: signin.KindOAuth1, Token: tok, Secret: sec})
+}
+
+// saveSignIn stores a sign-in with credentials c through store, requesting
+// the actions the sign-in use case requests.
+func (s *stack) saveSignIn(store signin.UserStore, uid string, follow, tweet bool, c signin.Credentials) {
+	s.t.Helper()
 	u := signin.User{
-		Identity:   signin.Identity{UserID: uid, ScreenName: "user" + uid[len(uid)-4:], Credentials: signin.Credentials{Token: tok, Secret: sec}},
+		Identity:   signin.Identity{UserID: uid, ScreenName: "user" + uid[len(uid)-4:], Credentials: c},
 		Choices:    signin.Choices{Follow: follow, Tweet: tweet},
 		SignedInAt: time.Now(),
 		Brand:      uid == brandUID,

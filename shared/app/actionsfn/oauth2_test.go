@@ -1,0 +1,173 @@
+package actionsfn_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
+)
+
+// refreshBudget is an invocation's time in the tests that refresh a token:
+// a refresh starts only with its lease's time left (15 s: the X call's 5 s
+// and the writes after it).
+const refreshBudget = 30 * time.Second
+
+// signInOAuth2 stores an OAuth 2.0 sign-in of uid as the callback does,
+// with a pair the sandbox minted for the stage's scopes. The item says the
+// access token expires in expiresIn; zero or less expires it at X as well.
+func (s *stack) signInOAuth2(uid string, follow, tweet bool, expiresIn time.Duration) signin.Credentials {
+	s.t.Helper()
+	access, refresh := s.sb.IssueOAuth2Token(uid, s.cfg.Scopes...)
+	s.secrets = append(s.secrets, access, refresh)
+	if expiresIn <= 0 {
+		s.sb.ExpireOAuth2Tokens(uid)
+	}
+	c := signin.Credentials{Kind: signin.KindOAuth2, Token: access, Refresh: refresh, ExpiresAt: time.Now().Add(expiresIn)}
+	s.saveSignIn(s.users, uid, follow, tweet, c)
+	return c
+}
+
+// tokens is the function's refresh of OAuth 2.0 tokens.
+func (s *stack) tokens() *tokens.Service { return s.h.Stream.Tokens.(*tokens.Service) }
+
+// stored reads what the users table holds of uid's credentials.
+func (s *stack) stored(uid string) tokens.Stored {
+	s.t.Helper()
+	st, err := s.users.ReadTokens(context.Background(), uid)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return st
+}
+
+// reconnect reports whether uid is marked reconnect (with its time).
+func (s *stack) reconnect(uid string) bool {
+	u := s.user(uid)
+	return dynamo.GetBool(u, userstore.AttrReconnect) && !dynamo.GetTime(u, userstore.AttrReconnectAt).IsZero()
+}
+
+// leased reports whether uid's item holds a refresh lease.
+func (s *stack) leased(uid string) bool {
+	_, ok := s.user(uid)[userstore.AttrRefreshLease]
+	return ok
+}
+
+// refreshesOf lists the refresh tokens of uid that reached X's token
+// endpoint (the sandbox's record).
+func (s *stack) refreshesOf(uid string) []xsandbox.OAuth2Refresh {
+	var out []xsandbox.OAuth2Refresh
+	for _, r := range s.sb.OAuth2Refreshes() {
+		if r.UserID == uid {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// wantNoRefreshTokenPresentedTwice fails the test when a refresh token
+// reached X twice (X revokes the whole grant then).
+func (s *stack) wantNoRefreshTokenPresentedTwice() {
+	s.t.Helper()
+	seen := map[string]bool{}
+	for _, r := range s.sb.OAuth2Refreshes() {
+		if r.Reuse || seen[r.TokenID] {
+			s.t.Errorf("refresh token %s of %s was presented twice", r.TokenID, r.UserID)
+		}
+		seen[r.TokenID] = true
+	}
+}
+
+// bearerWorks reports whether the access token stored for uid works at X
+// (GET /2/users/me with it).
+func (s *stack) bearerWorks(uid string) bool {
+	s.t.Helper()
+	st := s.stored(uid)
+	req, err := http.NewRequest(http.MethodGet, s.ts.XURL+"/2/users/me", nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+st.Credentials.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// storedSecrets opens every token, secret and refresh token the users table
+// holds: those a refresh issued are in no test's list.
+func (s *stack) storedSecrets() []string {
+	out, err := s.db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(s.cfg.TwitterTable), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		s.t.Errorf("scanning for the stored tokens: %v", err)
+		return nil
+	}
+	var secrets []string
+	for _, it := range out.Items {
+		uid, _ := dynamo.GetN(it, userstore.AttrUID)
+		for attr, ctx := range map[string]string{userstore.AttrToken: userstore.TokenContext(uid), userstore.AttrSecret: userstore.SecretContext(uid), userstore.AttrRefresh: userstore.RefreshContext(uid)} {
+			if v, ok := dynamo.GetS(it, attr); ok {
+				if plain, err := s.ts.Sealer.Open(v, ctx); err == nil {
+					secrets = append(secrets, plain)
+				}
+			}
+		}
+	}
+	return secrets
+}
+
+// handedBack invokes the function with uids' stream records and returns the
+// records it handed back to Lambda.
+func (s *stack) handedBack(budget time.Duration, uids ...string) []events.DynamoDBBatchItemFailure {
+	s.t.Helper()
+	var resp events.DynamoDBEventResponse
+	if err := json.Unmarshal(s.invoke(budget, streamEvent(uids...)), &resp); err != nil {
+		s.t.Fatal(err)
+	}
+	return resp.BatchItemFailures
+}
+
+func TestOAuth2AndOAuth1UsersOnOneStage(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	s.signInOAuth2(brandUID, false, false, 0) // the brand's token has expired
+	s.signIn(aliceUID, true, true)            // OAuth 1.0a
+	s.signInOAuth2(bobUID, true, true, time.Hour)
+	if failed := s.handedBack(refreshBudget, brandUID, aliceUID, bobUID); len(failed) != 0 {
+		t.Fatalf("handed back %v", failed)
+	}
+	for _, uid := range []string{aliceUID, bobUID} {
+		for _, a := range []string{"follow", "welcome", "tweet"} {
+			s.wantAction(uid, a, "done", "")
+		}
+	}
+	if n := len(s.refreshesOf(brandUID)); n != 1 || len(s.sb.OAuth2Refreshes()) != 1 {
+		t.Fatalf("refreshes %+v: want the brand's expired token refreshed once, nothing else", s.sb.OAuth2Refreshes())
+	}
+	if !s.bearerWorks(brandUID) || !s.bearerWorks(bobUID) {
+		t.Fatal("a stored OAuth 2.0 token does not work at X")
+	}
+	if got := s.stored(aliceUID).Credentials; got.Kind != signin.KindOAuth1 || got.Secret == "" {
+		t.Fatalf("alice's OAuth 1.0a credentials are now of kind %q", got.Kind)
+	}
+
+	t.Run("a campaign reaches both", func(t *testing.T) {
+		rep := s.runCampaign(refreshBudget, `{"id":"mixed","text":"hello both"}`)
+		if c := rep.Campaigns[0]; c.Status != "done" || c.Sent != 2 || len(s.dmsTo(aliceUID)) != 2 || len(s.dmsTo(bobUID)) != 2 {
+			t.Fatalf("%+v; DMs to alice %d, to bob %d", c, len(s.dmsTo(aliceUID)), len(s.dmsTo(bobUID)))
+		}
+	})
+	s.wantNoRefreshTokenPresentedTwice()
+}
