@@ -30,8 +30,8 @@ func (s *Store) Reseal(ctx context.Context, current string) (ResealStats, error)
 	for {
 		out, err := s.DB.Scan(ctx, &dynamodb.ScanInput{
 			TableName:                aws.String(s.Name),
-			ProjectionExpression:     aws.String("#uid, #token, #secret, #refresh"),
-			ExpressionAttributeNames: map[string]string{"#uid": AttrUID, "#token": AttrToken, "#secret": AttrSecret, "#refresh": AttrRefresh},
+			ProjectionExpression:     aws.String("#uid, #token, #secret, #refresh, #lease"),
+			ExpressionAttributeNames: map[string]string{"#uid": AttrUID, "#token": AttrToken, "#secret": AttrSecret, "#refresh": AttrRefresh, "#lease": AttrRefreshLease},
 			ExclusiveStartKey:        start,
 		})
 		if err != nil {
@@ -103,6 +103,14 @@ func (s *Store) resealOne(ctx context.Context, item dynamo.Item, current string)
 	if !stale {
 		return errCurrent
 	}
+	// A refresh in flight holds a lease taken on the sealed pair as read, and
+	// saves its new pair only while the stored one is still that: rewriting
+	// it then would make the refresh fail and disconnect the user. Such an
+	// item is skipped; the next pass finds it without a lease.
+	if _, leased := item[AttrRefreshLease]; leased {
+		return errChanged
+	}
+	conds = append(conds, "attribute_not_exists("+u.Name(AttrRefreshLease)+")")
 	u.When(strings.Join(conds, " AND "))
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, Key(uid)))
 	if _, refused := dynamo.ConditionFailed(err); refused {
