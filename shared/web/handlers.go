@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/logging"
+	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 )
@@ -44,6 +45,9 @@ type Handlers struct {
 	// gets a context that ends this much earlier, so a slow X still leaves
 	// time to answer the browser with a clear result.
 	Budget time.Duration
+	// Metrics go on each outcome line (SignInsStarted, SignInsCompleted);
+	// nil: none.
+	Metrics *metrics.Emitter
 }
 
 func (h *Handlers) budget(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -87,8 +91,9 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	// Where the request came from is decided first: a page that may not
 	// start a sign-in gets nothing (no call to X, no write, no cookie).
 	if p := CheckOrigin(&req, h.Site.Origins); p != nil {
-		log.Warn().Str("outcome", "refused").Str("reason", string(p.Reason)).Int("status", p.Status).
-			Str("origin", truncate(Header(&req, "origin"), 100)).Msg("sign-in not started: not from the brand's page")
+		ev := log.Warn().Str("outcome", "refused").Str("reason", string(p.Reason)).Int("status", p.Status).
+			Str("origin", truncate(Header(&req, "origin"), 100))
+		h.Metrics.SignInStarted(ev, metrics.ResultRefused, string(p.Reason)).Msg("sign-in not started: not from the brand's page")
 		if asJSON {
 			return JSON(p.Status, map[string]string{"result": "fail", "reason": string(p.Reason), "error": p.Message}), nil
 		}
@@ -100,7 +105,8 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 		choices, p = ParseChoices(form, h.Site.URL)
 	}
 	if p != nil {
-		log.Info().Str("outcome", "refused").Str("reason", string(p.Reason)).Int("status", p.Status).Msg("sign-in not started: bad request")
+		ev := log.Info().Str("outcome", "refused").Str("reason", string(p.Reason)).Int("status", p.Status)
+		h.Metrics.SignInStarted(ev, metrics.ResultRefused, string(p.Reason)).Msg("sign-in not started: bad request")
 		return Refuse(p, asJSON), nil
 	}
 
@@ -109,7 +115,8 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	started, err := h.Service.Start(sctx, choices)
 	if err != nil {
 		reason := signin.ReasonOf(err)
-		logFailure(log, err, reason).Dur("took", h.now().Sub(began)).Msg("sign-in not started")
+		ev := logFailure(log, err, reason).Dur("took", h.now().Sub(began))
+		h.Metrics.SignInStarted(ev, metrics.ResultFail, string(reason)).Msg("sign-in not started")
 		if asJSON {
 			return JSON(http.StatusOK, map[string]string{"result": "fail", "reason": string(reason)}), nil
 		}
@@ -117,10 +124,8 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	}
 
 	ev := log.Info().Str("outcome", "started").Bool("follow", choices.Follow).Bool("tweet", choices.Tweet).Bool("json", asJSON)
-	if src := choices.UTM["utm_source"]; src != "" {
-		ev = ev.Str("utm_source", src)
-	}
-	ev.Dur("took", h.now().Sub(began)).Msg("sign-in started")
+	ev = withUTM(ev, choices.UTM).Dur("took", h.now().Sub(began))
+	h.Metrics.SignInStarted(ev, metrics.ResultStarted, "").Msg("sign-in started")
 	cookie := h.cookie(started.Key, started.Binding, started.ExpiresAt.Sub(h.now()))
 	if asJSON {
 		return JSON(http.StatusOK, map[string]string{
@@ -144,13 +149,11 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	}
 	q, p := ParseQuery(&req)
 	if p != nil {
-		log.Info().Str("outcome", "fail").Str("reason", string(signin.ReasonBadCallback)).Str("detail", string(p.Reason)).Msg("sign-in not finished: bad callback")
+		ev := log.Info().Str("outcome", "fail").Str("reason", string(signin.ReasonBadCallback)).Str("detail", string(p.Reason))
+		h.Metrics.SignInCompleted(ev, metrics.ResultFail, string(signin.ReasonBadCallback)).Msg("sign-in not finished: bad callback")
 		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams(signin.ReasonBadCallback))), nil
 	}
-	key := q.Get("oauth_token")
-	if q.Has("denied") {
-		key = q.Get("denied")
-	}
+	key := callbackKey(q)
 	binding := Cookie(&req, CookieName(key))
 	clear := h.cookie(key, "", 0)
 
@@ -160,10 +163,12 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	switch {
 	case err != nil:
 		reason := signin.ReasonOf(err)
-		logFailure(log, err, reason).Bool("cookie", binding != "").Dur("took", h.now().Sub(began)).Msg("sign-in failed")
+		ev := logFailure(log, err, reason).Bool("cookie", binding != "").Dur("took", h.now().Sub(began))
+		h.Metrics.SignInCompleted(ev, metrics.ResultFail, string(reason)).Msg("sign-in failed")
 		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams(reason)), clear), nil
 	case done.Denied:
-		log.Info().Str("outcome", "denied").Dur("took", h.now().Sub(began)).Msg("sign-in cancelled at X")
+		ev := log.Info().Str("outcome", "denied").Dur("took", h.now().Sub(began))
+		h.Metrics.SignInCompleted(ev, metrics.ResultDenied, "").Msg("sign-in cancelled at X")
 		return Redirect(http.StatusFound, ResultURL(h.Site.URL, url.Values{"result": {"denied"}, "type": {"twitter"}}), clear), nil
 	}
 
@@ -180,9 +185,36 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 			dest = r
 		}
 	}
-	log.Info().Str("outcome", "success").Str("uid", u.UserID).Bool("brand", u.Brand).Bool("follow", u.Follow).
-		Bool("tweet", u.Tweet).Int("actions", len(u.Actions)).Dur("took", h.now().Sub(began)).Msg("signed in")
+	ev := log.Info().Str("outcome", "success").Str("uid", u.UserID).Bool("brand", u.Brand).Bool("follow", u.Follow).
+		Bool("tweet", u.Tweet).Int("actions", len(u.Actions)).Dur("took", h.now().Sub(began))
+	h.Metrics.SignInCompleted(withUTM(ev, u.UTM), metrics.ResultSuccess, "").Msg("signed in")
 	return Redirect(http.StatusFound, ResultURL(dest, params), clear), nil
+}
+
+// withUTM adds a sign-in's attribution as plain fields, for Logs Insights
+// (sign-ups by utm_source and utm_campaign): cleaned by SafeUTM and at most
+// maxUTM characters each. Never a metric's dimension: the values are the
+// outside world's.
+func withUTM(ev *zerolog.Event, utm map[string]string) *zerolog.Event {
+	for _, f := range utmFields {
+		if v := utm[f.name]; v != "" {
+			ev = ev.Str(f.name, v)
+		}
+	}
+	return ev
+}
+
+// callbackKey is the sign-in's key in X's callback, which names the
+// binding cookie: OAuth 1.0a's oauth_token (denied=<token> when the visitor
+// cancelled), or OAuth 2.0's state.
+func callbackKey(q url.Values) string {
+	switch {
+	case q.Has("denied"):
+		return q.Get("denied")
+	case q.Has("oauth_token"):
+		return q.Get("oauth_token")
+	}
+	return q.Get("state")
 }
 
 func failParams(reason signin.Reason) url.Values {

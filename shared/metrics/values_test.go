@@ -1,0 +1,89 @@
+package metrics
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// constantsOf returns the string constants of type typ declared in file.
+func constantsOf(t *testing.T, file, typ string) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != typ {
+				continue
+			}
+			for _, v := range vs.Values {
+				lit, ok := v.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					t.Fatalf("%s: a %s constant that is not a string literal", file, typ)
+				}
+				s, _ := strconv.Unquote(lit.Value)
+				out = append(out, s)
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s declares no constant of type %s", file, typ)
+	}
+	return out
+}
+
+// sameSet reports the values of one list missing from the other, both ways.
+func sameSet(t *testing.T, what string, code, listed []string) {
+	t.Helper()
+	for _, v := range code {
+		if !slices.Contains(listed, v) {
+			t.Errorf("%s: %q is not in this package's list (values.go): it would be published as %q", what, v, Other)
+		}
+	}
+	for _, v := range listed {
+		if !slices.Contains(code, v) {
+			t.Errorf("%s: values.go lists %q, which the code does not declare", what, v)
+		}
+	}
+}
+
+// The Reason and Stopped lists are exactly the code's reason constants: a
+// reason added to a family reaches the dashboard by its name.
+func TestTheListsAreTheCodesConstants(t *testing.T) {
+	for _, f := range reasonFamilies {
+		t.Run("the reasons of "+f.File+" are listed", func(t *testing.T) {
+			sameSet(t, f.File, constantsOf(t, filepath.Join("..", f.File), "Reason"), f.Values)
+		})
+	}
+	t.Run("the campaign stops are listed", func(t *testing.T) {
+		sameSet(t, "campaigns/reasons.go", constantsOf(t, filepath.Join("..", "campaigns", "reasons.go"), "Stop"), stops)
+	})
+	t.Run("the outcomes are the action states a run records", func(t *testing.T) {
+		states := constantsOf(t, filepath.Join("..", "actions", "domain.go"), "State")
+		// pending and sending are never an outcome: a run records the others.
+		states = slices.DeleteFunc(states, func(s string) bool { return s == "pending" || s == "sending" })
+		sameSet(t, "actions/domain.go", states, outcomes)
+	})
+	t.Run("the actions are the sign-in's actions", func(t *testing.T) {
+		sameSet(t, "signin/domain.go", constantsOf(t, filepath.Join("..", "signin", "domain.go"), "Action"), actions)
+	})
+	t.Run("none and other are no reason of the code", func(t *testing.T) {
+		for _, f := range reasonFamilies {
+			if slices.Contains(f.Values, None) || slices.Contains(f.Values, Other) {
+				t.Errorf("%s declares %q or %q", f.File, None, Other)
+			}
+		}
+	})
+}
