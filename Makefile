@@ -35,7 +35,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
 
-.PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets rotate-key reseal lint tidy-check ddb test dev clean
+.PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets rotate-key reseal subscribers stats campaigns forget lint tidy-check ddb test dev clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -92,10 +92,15 @@ smoke: ## After a deploy: start a sign-in on the deployed API (URL=<HttpApi URL>
 	  [[ "$$code" == 403 ]] || { echo "smoke: FAILED: a sign-in started from another origin answered $$code, want 403"; exit 1; }; \
 	  echo "smoke: ok (keys, secrets in SSM, callback URL and X all answered; another origin is refused with 403)"
 
-secrets: ## Store the X consumer secret (typed, not echoed); create the encryption and link keys in SSM for STAGE
+# The sign-in protocol whose secrets make secrets asks for; empty: the stage's signinProtocol in serverless.yml.
+PROTOCOL ?=
+# tools/keys says which of the X app's secrets the stage needs (one prompt per line); each is typed, not echoed.
+secrets: ## Store the X app's secrets for STAGE's sign-in protocol (typed, not echoed); create the encryption and link keys in SSM
 	$(need-deployed-stage)
-	@read -rsp "X API key secret for $(STAGE): " secret </dev/tty; echo; \
-	  printf '%s\n' "$$secret" | go run ./tools/keys store -stage $(STAGE)
+	@args=(-stage '$(STAGE)' $(if $(PROTOCOL),-protocol '$(PROTOCOL)')); \
+	  prompts=$$(go run ./tools/keys prompts "$${args[@]}"); answers=''; \
+	  while IFS= read -r prompt; do read -rsp "$$prompt: " answer </dev/tty; echo; answers+="$$answer"$$'\n'; done <<<"$$prompts"; \
+	  printf '%s' "$$answers" | go run ./tools/keys store "$${args[@]}"
 
 rotate-key: ## Make a new token encryption key current for STAGE (old keys still open old values; then make deploy)
 	$(need-deployed-stage)
@@ -104,6 +109,32 @@ rotate-key: ## Make a new token encryption key current for STAGE (old keys still
 reseal: ## Re-encrypt every stored token of STAGE with the current key (after rotate-key and deploy; repeatable)
 	$(need-deployed-stage)
 	go run ./tools/keys reseal -stage $(STAGE)
+
+# The brand's view (tools/ops): on STAGE=local (make dev running) or a deployed stage (your AWS credentials).
+# Data goes to stdout (or OUT), the stage line, progress and errors to stderr.
+FORMAT ?=
+DAYS ?= 30
+OUT ?=
+UID ?=
+YES ?=
+SKIP_REVOKE ?=
+# Built, not go run: the tool's own exit status and messages, without go run's "exit status 1".
+OPS := go build -o .build/ops ./tools/ops/cmd/ops && .build/ops
+
+subscribers: ## Every user of STAGE, never a token: CSV on stdout (FORMAT=json: JSON Lines)
+	@$(OPS) subscribers -stage '$(STAGE)' $(if $(FORMAT),-format '$(FORMAT)')
+
+stats: ## Sign-ups per day and utm_source, unsubscribes, revocations of STAGE (DAYS=30; FORMAT=html OUT=page.html)
+	@$(OPS) stats -stage '$(STAGE)' -days '$(DAYS)' $(if $(FORMAT),-format '$(FORMAT)') $(if $(OUT),-out '$(OUT)')
+
+campaigns: ## Each campaign of STAGE: status, counts, progress, what it waits for
+	@$(OPS) campaigns -stage '$(STAGE)'
+
+# UID must come from the command line: a UID exported by a shell must never choose whom to erase.
+forget: ## Erase one person from STAGE, revoking their token at X: make forget STAGE=... UID=<X id> (YES=1: no prompt)
+	@[[ "$(origin UID)" == "command line" && -n "$(UID)" ]] || { echo "say whom: make forget STAGE=... UID=<the person's X id>"; exit 2; }
+	@$(OPS) forget -stage '$(STAGE)' -uid '$(UID)' $(if $(filter 1,$(SKIP_REVOKE)),-skip-revoke) \
+	  $(if $(filter 1,$(YES)),-yes,</dev/tty)
 
 lint: ## gofmt, go vet, and no build output or large file in git
 	@bad=$$(git ls-files -z --cached --others --exclude-standard '*.go' | xargs -0 -r gofmt -l); \

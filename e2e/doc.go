@@ -3,6 +3,11 @@
 // page, the callback, DynamoDB Local and the actions. It also runs
 // `serverless invoke local` on the sample events against that stack.
 //
+// The sign-in runs under both protocols (browser_protocols_test.go): the
+// default stack signs visitors in with OAuth 2.0, as `make dev` does, and a
+// second one with OAuth 1.0a (tools/dev -protocol=oauth1), each started by
+// the first test that needs it.
+//
 // The tests start their own tools/dev on free ports (a developer's own
 // `make dev` keeps running undisturbed) and drive Debian's chromium through
 // the DevTools protocol (github.com/chromedp/chromedp). `make test` installs

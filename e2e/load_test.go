@@ -73,7 +73,7 @@ func TestLoadSignInFloodIsThrottledWhileASignInFinishes(t *testing.T) {
 		t.Fatalf("the flood goes to loopback only, not to %s", s.site)
 	}
 	signIn := s.site.JoinPath("api/twitter-session").String()
-	authorize := s.sandbox.JoinPath("oauth/authenticate").String() + "?"
+	authorize := s.signInPage()
 	pageOrigin := origin(s.site)
 
 	// The flood's connections are kept open and reused: what is measured is
@@ -231,8 +231,12 @@ func approveAtSandbox(t *testing.T, s *devStack, authorizeURL, user string) stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := json.Marshal(map[string]string{"request_token": u.Query().Get("oauth_token"), "user_id": user})
-	resp, err := http.Post(s.sandbox.JoinPath("_sandbox/approve").String(), "application/json", bytes.NewReader(body))
+	control, decision := "_sandbox/oauth2/approve", map[string]string{"authorize_url": authorizeURL, "user_id": user}
+	if s.protocol == oauth1 {
+		control, decision = "_sandbox/approve", map[string]string{"request_token": u.Query().Get("oauth_token"), "user_id": user}
+	}
+	body, _ := json.Marshal(decision)
+	resp, err := http.Post(s.sandbox.JoinPath(control).String(), "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatalf("approving at the sandbox: %v", err)
 	}

@@ -29,12 +29,13 @@ const (
 // devStack is tools/dev (what `make dev` runs) started by this test binary on
 // ports of its own.
 type devStack struct {
-	root    string   // the repository
-	site    *url.URL // the landing page (SITE_CALLBACK_URL)
-	sandbox *url.URL // the X sandbox (TWITTER_API_BASE_URL)
-	pages   *url.URL // site/ served from another origin of the same site, allowed by ALLOWED_ORIGINS
-	dynamo  string   // DynamoDB Local's endpoint, as tools/dev printed it
-	tmp     string   // binary, env file and DynamoDB data
+	protocol string   // how visitors sign in (SIGNIN_PROTOCOL)
+	root     string   // the repository
+	site     *url.URL // the landing page (SITE_CALLBACK_URL)
+	sandbox  *url.URL // the X sandbox (TWITTER_API_BASE_URL)
+	pages    *url.URL // site/ served from another origin of the same site, allowed by ALLOWED_ORIGINS
+	dynamo   string   // DynamoDB Local's endpoint, as tools/dev printed it
+	tmp      string   // binary, env file and DynamoDB data
 
 	cmd       *exec.Cmd
 	out       *syncBuffer // everything tools/dev printed
@@ -42,36 +43,19 @@ type devStack struct {
 	pagesStop func()
 }
 
-var stack struct {
-	once sync.Once
-	s    *devStack
-	err  error
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if stack.s != nil {
-		if err := stack.s.stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "e2e: stopping the dev stack:", err)
-			if code == 0 {
-				code = 1
+	for _, p := range protocols {
+		if s := stacks[p].s; s != nil {
+			if err := s.stop(); err != nil {
+				fmt.Fprintf(os.Stderr, "e2e: stopping the %s dev stack: %v\n", p, err)
+				if code == 0 {
+					code = 1
+				}
 			}
 		}
 	}
 	os.Exit(code)
-}
-
-// theStack returns the dev stack of this test binary, started by the first
-// test that needs it and stopped by TestMain.
-func theStack(t *testing.T) *devStack {
-	t.Helper()
-	stack.once.Do(func() {
-		stack.s, stack.err = startStackRetrying()
-	})
-	if stack.err != nil {
-		t.Fatalf("starting the dev stack (tools/dev): %v", stack.err)
-	}
-	return stack.s
 }
 
 // startStackRetrying starts a dev stack (tools/dev with the extra flags) on
@@ -96,7 +80,7 @@ func startStack(flags ...string) (*devStack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &devStack{root: root, tmp: tmp, out: &syncBuffer{}, exited: make(chan struct{})}
+	s := &devStack{protocol: protocolOf(flags), root: root, tmp: tmp, out: &syncBuffer{}, exited: make(chan struct{})}
 	bin := filepath.Join(tmp, "dev")
 	build := exec.Command("go", "build", "-o", bin, "./tools/dev")
 	build.Dir = root
@@ -127,8 +111,8 @@ func startStack(flags ...string) (*devStack, error) {
 		}
 	}()
 	envFile := filepath.Join(tmp, "env")
-	env := fmt.Sprintf("TWITTER_API_BASE_URL=%s\nTWITTER_CALLBACK_URL=%s\nSITE_CALLBACK_URL=%s\nALLOWED_ORIGINS=%s,%s\n",
-		s.sandbox, s.site.JoinPath("api/twitter-callback"), s.site, origin(s.site), origin(s.pages))
+	env := fmt.Sprintf("TWITTER_API_BASE_URL=%s\nTWITTER_AUTHORIZE_URL=%s\nTWITTER_CALLBACK_URL=%s\nSITE_CALLBACK_URL=%s\nALLOWED_ORIGINS=%s,%s\n",
+		s.sandbox, s.authorizePage(), s.site.JoinPath("api/twitter-callback"), s.site, origin(s.site), origin(s.pages))
 	if err := os.WriteFile(envFile, []byte(env), 0o600); err != nil {
 		return nil, err
 	}

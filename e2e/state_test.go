@@ -73,6 +73,20 @@ func storedUser(t *testing.T, s *devStack, uid string) userItem {
 	return out.Item
 }
 
+// waitForUser reads user uid until done says so or within passes, and
+// returns the last item it read.
+func waitForUser(t *testing.T, s *devStack, uid string, within time.Duration, done func(userItem) bool) userItem {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		u := storedUser(t, s, uid)
+		if done(u) || time.Now().After(deadline) {
+			return u
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // sandboxState is what the X sandbox saw (GET /_sandbox/state).
 type sandboxState xsandbox.State
 

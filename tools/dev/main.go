@@ -4,6 +4,11 @@
 // users table's stream relayed to twitter_actions as Lambda would, and the
 // landing page. Ctrl-C stops everything.
 //
+// Visitors sign in with OAuth 2.0 (PKCE) or OAuth 1.0a: -protocol picks one,
+// by default the local stage's signinProtocol (oauth2). The sandbox knows the
+// app's credentials of both, so users of either kind keep working when the
+// stack restarts with the other.
+//
 // With real X keys in .env.local (see README), the sandbox is not started and
 // the functions talk to X itself.
 package main
@@ -31,16 +36,18 @@ func main() {
 
 // options are the command line.
 type options struct {
-	reset   bool
-	data    string // DynamoDB Local's data folder
-	envFile string
-	ddbPort int
-	limits  limits
+	reset    bool
+	protocol string // "" keeps the stage's SIGNIN_PROTOCOL
+	data     string // DynamoDB Local's data folder
+	envFile  string
+	ddbPort  int
+	limits   limits
 }
 
 func parseFlags() options {
 	var o options
 	flag.BoolVar(&o.reset, "reset", false, "start with empty tables (deletes the data folder)")
+	flag.StringVar(&o.protocol, "protocol", "", "how visitors sign in: oauth2 (OAuth 2.0 with PKCE) or oauth1 (OAuth 1.0a); default: the local stage's SIGNIN_PROTOCOL (serverless.yml's signinProtocol, oauth2)")
 	flag.StringVar(&o.data, "data", ".dev/dynamodb", "folder keeping DynamoDB Local's data between runs (relative to the repository)")
 	flag.StringVar(&o.envFile, "env-file", ".env.local", "KEY=VALUE lines overriding the local stage of serverless.yml (real X keys)")
 	flag.IntVar(&o.ddbPort, "ddb-port", 8000, "DynamoDB Local port (0: any free port)")
@@ -85,7 +92,11 @@ func run() error {
 	for k, v := range c.stage.Env {
 		os.Setenv(k, v)
 	}
-	servers, err := newServers(ctx, c)
+	fns, err := loadFunctions(ctx)
+	if err != nil {
+		return err
+	}
+	servers, err := newServers(ctx, c, fns)
 	if err != nil {
 		return err
 	}
@@ -94,7 +105,8 @@ func run() error {
 		go func() { errc <- s.Serve(listeners[i]) }()
 	}
 	printBanner(os.Stdout, banner{
-		urls: c.urls, table: c.stage.Env["TWITTER_TABLE"], gateway: describeGateway(c.gateway, c.signinLimit),
+		urls: c.urls, protocol: describeProtocol(fns.signIn.Config),
+		table: c.stage.Env["TWITTER_TABLE"], gateway: describeGateway(c.gateway, c.signinLimit),
 		envFile: o.envFile, fromEnvFile: c.stage.FromEnvFile, dynamoDB: ddb.Endpoint(), dataDir: c.dataDir,
 	})
 	err = waitForStop(ctx, errc, ddb)
@@ -129,8 +141,14 @@ func configure(o options) (config, error) {
 	if c.gateway, c.signinLimit, err = gateway(stage.Root, stage.Env, o.limits); err != nil {
 		return c, err
 	}
-	c.urls, err = parseStackURLs(stage.Env, o.envFile)
-	return c, err
+	if c.urls, err = parseStackURLs(stage.Env, o.envFile); err != nil {
+		return c, err
+	}
+	protocol, err := useProtocol(stage.Env, o.protocol)
+	if err != nil {
+		return c, err
+	}
+	return c, checkAuthorizeURL(stage.Env, c.urls, protocol, o.envFile)
 }
 
 // waitForStop waits for Ctrl-C, a server's failure or DynamoDB Local's end.

@@ -86,22 +86,21 @@ func startDynamoDB(ctx context.Context, root string, port int, dataDir string) (
 
 // newServers builds the X sandbox's server (when X is local) and the site's:
 // the landing page and the functions behind the emulated API Gateway. It
-// starts relaying the users table's stream to twitter_actions. The functions
-// read the process's environment.
-func newServers(ctx context.Context, c config) ([]*http.Server, error) {
+// starts relaying the users table's stream to twitter_actions.
+func newServers(ctx context.Context, c config, fns functions) ([]*http.Server, error) {
 	stage, u := c.stage, c.urls
 	var servers []*http.Server
 	if u.sandbox {
+		// The app of both protocols: the stage's protocol decides how new
+		// sign-ins happen, and users of the other kind keep acting.
 		sb := xsandbox.New(xsandbox.Options{
 			ConsumerKey:      stage.Env["TWITTER_CONSUMER_KEY"],
 			ConsumerSecret:   stage.Env["TWITTER_CONSUMER_SECRET"],
+			ClientID:         stage.Env["TWITTER_CLIENT_ID"],
+			ClientSecret:     stage.Env["TWITTER_CLIENT_SECRET"],
 			AllowedCallbacks: []string{stage.Env["TWITTER_CALLBACK_URL"]},
 		})
 		servers = append(servers, &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second})
-	}
-	fns, err := loadFunctions(ctx)
-	if err != nil {
-		return nil, err
 	}
 	if err := startRelay(ctx, stage, fns.actions); err != nil {
 		return nil, err
@@ -122,6 +121,8 @@ func newServers(ctx context.Context, c config) ([]*http.Server, error) {
 // each Lambda builds its own.
 type functions struct{ signIn, callback, actions *app.Deps }
 
+// loadFunctions starts the three functions as cold starts do, from the
+// process's environment.
 func loadFunctions(ctx context.Context) (functions, error) {
 	var fns functions
 	for _, f := range []struct {
@@ -201,6 +202,7 @@ func shutdown(servers []*http.Server) {
 // banner is what the banner shows.
 type banner struct {
 	urls        stackURLs
+	protocol    []string // describeProtocol
 	table       string   // the users table, whose stream is relayed
 	gateway     []string // describeGateway
 	envFile     string   // as given on the command line
@@ -215,14 +217,9 @@ func printBanner(w io.Writer, b banner) {
 	fmt.Fprintf(w, "  landing page       %s\n", u.site)
 	fmt.Fprintf(w, "  sign-in (POST)     %s://%s/api/twitter-session\n", u.callback.Scheme, u.callback.Host)
 	fmt.Fprintf(w, "  callback           %s\n", u.callback)
+	printRows(w, "protocol", b.protocol)
 	fmt.Fprintf(w, "  actions            the %s stream is relayed to twitter_actions (campaigns: make campaign)\n", b.table)
-	for i, line := range b.gateway {
-		label := "API Gateway"
-		if i > 0 {
-			label = ""
-		}
-		fmt.Fprintf(w, "  %-18s %s\n", label, line)
-	}
+	printRows(w, "API Gateway", b.gateway)
 	if u.sandbox {
 		fmt.Fprintf(w, "  X sandbox          %s  (what happened on X: %s/_sandbox/)\n", u.x, u.x)
 	} else {
@@ -230,4 +227,14 @@ func printBanner(w io.Writer, b banner) {
 	}
 	fmt.Fprintf(w, "  DynamoDB Local     %s  (data in %s)\n", b.dynamoDB, b.dataDir)
 	fmt.Fprintf(w, "Ctrl-C stops everything.\n\n")
+}
+
+// printRows prints lines under one label: the label on the first only.
+func printRows(w io.Writer, label string, lines []string) {
+	for i, line := range lines {
+		if i > 0 {
+			label = ""
+		}
+		fmt.Fprintf(w, "  %-18s %s\n", label, line)
+	}
 }

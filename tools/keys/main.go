@@ -2,15 +2,23 @@
 // rotation of the token encryption key (make secrets / rotate-key / reseal /
 // deploy):
 //
-//	keys store  -stage S   read the X consumer secret on stdin, store it; create the
-//	                       encryption key and the unsubscribe link key if the stage
-//	                       lacks them (never replace either)
+//	keys prompts -stage S  print what make secrets asks for: one line per X app secret
+//	                       the stage's functions read (its protocol's own; the other
+//	                       protocol's while the stage names that protocol's key)
+//	keys store  -stage S   read those secrets on stdin, one line each in that order, and
+//	                       store them; create the encryption key and the unsubscribe link
+//	                       key if the stage lacks them (never replace either)
 //	keys rotate -stage S   make a new encryption key current, keeping the old ones
 //	                       (TOKEN_ENCRYPTION_OLD_KEYS) so every stored value still opens
 //	keys reseal -stage S   re-encrypt every user's tokens with the current key, after
 //	                       which the old keys can be dropped
 //	keys key-id -stage S   print the current encryption key's id (never the key), for
-//	                       make deploy's tokenEncryptionKeyId param
+//	                       make deploy's tokenEncryptionKeyId param; fail when the stage
+//	                       lacks a parameter its functions need at start
+//
+// Which X app secrets a stage needs comes from serverless.yml (its
+// signinProtocol, twitterConsumerKey and twitterClientId); -protocol
+// oauth2|oauth1 overrides the protocol, for a deploy that overrides it too.
 //
 // Secrets are read from standard input (the Makefile reads the terminal with
 // echo off), never from an argument that would land in the shell history, and
@@ -33,6 +41,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/keys/keyops"
 )
 
@@ -41,7 +50,7 @@ func main() {
 	var u usageError
 	switch {
 	case errors.As(err, &u):
-		fmt.Fprintln(os.Stderr, "usage: keys store|rotate|reseal|key-id -stage STAGE")
+		fmt.Fprintln(os.Stderr, "usage: keys prompts|store|rotate|reseal|key-id -stage STAGE [-protocol oauth2|oauth1]")
 		os.Exit(2)
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "keys:", err)
@@ -62,13 +71,21 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	stage := fs.String("stage", "", "stage (staging, production)")
-	if err := fs.Parse(args[1:]); err != nil || *stage == "" {
+	protocol := fs.String("protocol", "", "sign-in protocol (oauth2, oauth1); default: the stage's signinProtocol in serverless.yml")
+	if err := fs.Parse(args[1:]); err != nil || *stage == "" || fs.NArg() > 0 {
 		return usageError{}
 	}
 	switch cmd {
-	case "store", "rotate", "reseal", "key-id":
+	case "prompts", "store", "rotate", "reseal", "key-id":
 	default:
 		return usageError{}
+	}
+	secrets, err := appSecrets(*stage, *protocol)
+	if err != nil {
+		return err
+	}
+	if cmd == "prompts" { // no AWS call: the Makefile asks before anything is read
+		return keyops.Prompts(secrets, *stage, out)
 	}
 	// An operator's machine: profiles, SSO and the rest of the SDK's chain.
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
@@ -76,6 +93,7 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 		return err
 	}
 	s := keyops.ForStage(keyops.SSM{Client: ssm.NewFromConfig(awsCfg)}, *stage)
+	s.Secrets = secrets
 	switch cmd {
 	case "store":
 		return s.StoreSecrets(ctx, in, out)
@@ -91,4 +109,27 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 		_, err = fmt.Fprintln(out, id)
 		return err
 	}
+}
+
+// appSecrets reads the stage's X app from serverless.yml (the environment
+// its functions get) and lists the secrets they read; protocol, when not
+// empty, overrides the stage's.
+func appSecrets(stage, protocol string) ([]keyops.Secret, error) {
+	root, err := ddblocal.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	var app keyops.App
+	for _, v := range []struct {
+		name string
+		to   *string
+	}{{"SIGNIN_PROTOCOL", &app.Protocol}, {"TWITTER_CONSUMER_KEY", &app.ConsumerKey}, {"TWITTER_CLIENT_ID", &app.ClientID}} {
+		if err := ddblocal.Decode(root, stage, "provider.environment."+v.name, v.to); err != nil {
+			return nil, err
+		}
+	}
+	if protocol != "" {
+		app.Protocol = protocol
+	}
+	return app.Secrets()
 }

@@ -23,8 +23,9 @@ import (
 // The command as make runs it: the SDK's default configuration, pointed at
 // the SSM stand-in and DynamoDB Local by the SDK's own AWS_ENDPOINT_URL_SSM
 // and AWS_ENDPOINT_URL_DYNAMODB (which LoadDefaultConfig honours), through
-// store, key-id, rotate, key-id and reseal. Not parallel: it sets the
-// process's environment.
+// store, key-id, rotate, key-id and reseal. The stage is not in
+// serverless.yml's params, so it has the defaults: OAuth 2.0, no consumer
+// key. Not parallel: it sets the process's environment.
 func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 	ctx := context.Background()
 	stage := ddblocal.RandomStage()
@@ -47,11 +48,15 @@ func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	prefix := "/twitter-sessions/" + stage
+	const typed = "x-typed-secret-0123456789abcdefghijklmnopqrstuvwxyz01234567\n"
 	keys := func(args ...string) string {
 		t.Helper()
 		var out bytes.Buffer
-		if err := run(ctx, args, strings.NewReader("x-consumer-secret-0123456789abcdefghijklmnopqrstuvwxyz012345\n"), &out); err != nil {
+		if err := run(ctx, args, strings.NewReader(typed), &out); err != nil {
 			t.Fatalf("keys %v: %v", args, err)
+		}
+		if strings.Contains(out.String(), strings.TrimSpace(typed)) {
+			t.Fatalf("keys %v printed the secret", args)
 		}
 		return out.String()
 	}
@@ -65,11 +70,25 @@ func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 		return k
 	}
 
+	if got := keys("prompts", "-stage", stage); got != "X OAuth 2.0 Client Secret for "+stage+"\n" {
+		t.Fatalf("prompts printed %q, want the client secret alone (the stage's default protocol is oauth2)", got)
+	}
 	keys("store", "-stage", stage)
-	for _, p := range []string{"twitter-consumer-secret", "token-encryption-key", "link-signing-key"} {
+	for _, p := range []string{"twitter-client-secret", "token-encryption-key", "link-signing-key"} {
 		if _, ok := ssmSrv.Value(prefix + "/" + p); !ok {
 			t.Fatalf("store did not create %s", p)
 		}
+	}
+	if _, ok := ssmSrv.Value(prefix + "/twitter-consumer-secret"); ok {
+		t.Fatal("an OAuth 2.0 stage without a consumer key got a consumer secret")
+	}
+	// -protocol overrides the stage's protocol (a deploy with --param 'signinProtocol=oauth1').
+	if got := keys("prompts", "-stage", stage, "-protocol", "oauth1"); got != "X API Key Secret (OAuth 1.0a) for "+stage+"\n" {
+		t.Fatalf("prompts -protocol oauth1 printed %q", got)
+	}
+	keys("store", "-stage", stage, "-protocol", "oauth1")
+	if v, _ := ssmSrv.Value(prefix + "/twitter-consumer-secret"); v != strings.TrimSpace(typed) {
+		t.Fatal("store -protocol oauth1 did not store the consumer secret")
 	}
 	k1 := currentKey()
 	if got := keys("key-id", "-stage", stage); got != seal.KeyID(k1)+"\n" {
@@ -117,6 +136,7 @@ func TestUsage(t *testing.T) {
 		{"no stage", []string{"rotate"}},
 		{"an unknown command", []string{"drop", "-stage", "staging"}},
 		{"an unknown flag", []string{"rotate", "-stage", "staging", "-force"}},
+		{"an extra argument", []string{"prompts", "-stage", "staging", "oauth2"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,4 +146,40 @@ func TestUsage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// What make secrets asks for comes from the stage in serverless.yml; no
+// AWS call is made for it (the Makefile asks before anything else).
+func TestPromptsFollowTheStagesProtocol(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a stage with the defaults (oauth2, no consumer key) asks for the client secret",
+			[]string{"prompts", "-stage", "keys-defaults"}, "X OAuth 2.0 Client Secret for keys-defaults\n"},
+		{"the local stage names both apps: its consumer secret is kept for OAuth 1.0a users",
+			[]string{"prompts", "-stage", "local"},
+			"X OAuth 2.0 Client Secret for local\nX API Key Secret (OAuth 1.0a) for local, kept for the users who signed in with it (Enter keeps the stored one)\n"},
+		{"-protocol oauth1 on the local stage asks for the consumer secret first",
+			[]string{"prompts", "-stage", "local", "-protocol", "oauth1"},
+			"X API Key Secret (OAuth 1.0a) for local\nX OAuth 2.0 Client Secret for local, kept for the users who signed in with it (Enter keeps the stored one)\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := run(context.Background(), tc.args, strings.NewReader(""), &out); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tc.want {
+				t.Errorf("printed %q, want %q", out.String(), tc.want)
+			}
+		})
+	}
+	t.Run("an unknown protocol is refused", func(t *testing.T) {
+		err := run(context.Background(), []string{"prompts", "-stage", "keys-defaults", "-protocol", "oauth3"}, strings.NewReader(""), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "oauth3") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }

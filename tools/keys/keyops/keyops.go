@@ -8,7 +8,6 @@
 package keyops
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -18,24 +17,19 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
-
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 )
 
-// The stage's parameters, under /twitter-sessions/<stage>/ (serverless.yml's
-// custom.ssmPrefix).
+// The stage's keys, under /twitter-sessions/<stage>/ (serverless.yml's
+// custom.ssmPrefix), beside the X app's secrets (secrets.go).
 const (
-	ConsumerSecret = "twitter-consumer-secret"
-	EncryptionKey  = "token-encryption-key"
-	EncryptionOld  = "token-encryption-old-keys"
-	LinkKey        = "link-signing-key"
-	LinkOld        = "link-signing-old-keys"
+	EncryptionKey = "token-encryption-key"
+	EncryptionOld = "token-encryption-old-keys"
+	LinkKey       = "link-signing-key"
+	LinkOld       = "link-signing-old-keys"
 )
 
 // Store is the part of SSM Parameter Store the commands use.
@@ -50,11 +44,16 @@ type Store interface {
 type Stage struct {
 	Store  Store
 	Prefix string // /twitter-sessions/<stage>
+	// Secrets are the X app's secrets the stage's functions read (App.Secrets):
+	// what StoreSecrets asks for, and what KeyID checks before a deploy.
+	Secrets []Secret
 }
 
-// ForStage returns the parameters of stage in store.
+// ForStage returns the parameters of stage in store, with the X app's
+// secrets of an OAuth 1.0a stage (the consumer secret alone). The keys
+// command sets Secrets from the stage's configuration (App.Secrets).
 func ForStage(store Store, stage string) Stage {
-	return Stage{Store: store, Prefix: "/twitter-sessions/" + stage}
+	return Stage{Store: store, Prefix: "/twitter-sessions/" + stage, Secrets: []Secret{consumerSecret}}
 }
 
 // Name is the full name of one of the stage's parameters.
@@ -69,10 +68,10 @@ func NewKey() (string, error) {
 	return base64.StdEncoding.EncodeToString(b), nil
 }
 
-// StoreSecrets is make secrets: it stores the X consumer secret read from
-// in, creates the token encryption key and the unsubscribe link key when the
-// stage has none (never replacing either), and says what it did on out, one
-// line each.
+// StoreSecrets is make secrets: it stores the X app's secrets read from in
+// (one line each, in the order of s.Secrets), creates the token encryption
+// key and the unsubscribe link key when the stage has none (never replacing
+// either), and says what it did on out, one line each.
 //
 // Creating the link key also keeps the links already sent working: before it
 // existed, links were signed with a key derived from the token encryption
@@ -80,15 +79,9 @@ func NewKey() (string, error) {
 // (verify only), so the links outlive the encryption keys once an operator
 // drops them after a rotation.
 func (s Stage) StoreSecrets(ctx context.Context, in io.Reader, out io.Writer) error {
-	secret, _ := bufio.NewReader(in).ReadString('\n')
-	secret = strings.TrimSpace(secret)
-	if len(secret) < 20 {
-		return errors.New("the consumer secret read from stdin is empty or too short (X's API key secrets are 50 characters)")
-	}
-	if err := s.put(ctx, ConsumerSecret, secret); err != nil {
+	if err := s.storeAppSecrets(ctx, in, out); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "stored %s\n", s.Name(ConsumerSecret))
 
 	// The encryption keys stored before this run: those that may have signed
 	// links (a key created below never did).
@@ -177,7 +170,9 @@ func (s Stage) Rotate(ctx context.Context, out io.Writer) error {
 }
 
 // KeyID is the id of the stage's current token encryption key (what make
-// deploy passes as the tokenEncryptionKeyId param).
+// deploy passes as the tokenEncryptionKeyId param). It fails, before any
+// deploy, when the stage lacks a parameter its functions need at start: the
+// link key or one of s.Secrets.
 func (s Stage) KeyID(ctx context.Context) (string, error) {
 	keys, err := s.currentEncryptionKeys(ctx)
 	if err != nil {
@@ -190,6 +185,9 @@ func (s Stage) KeyID(ctx context.Context) (string, error) {
 		return "", err
 	} else if !ok {
 		return "", errors.New("the stage has no unsubscribe link key yet (this version signs links with a key of their own): run make secrets once; it keeps the existing keys and links already sent keep working")
+	}
+	if err := s.checkAppSecrets(ctx); err != nil {
+		return "", err
 	}
 	return seal.KeyID(keys[0]), nil
 }
@@ -292,35 +290,4 @@ func splitKeys(list string) []string {
 		}
 	}
 	return out
-}
-
-// SSMClient is the part of the SDK's ssm client that SSM uses.
-type SSMClient interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-	PutParameter(ctx context.Context, in *ssm.PutParameterInput, opts ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
-}
-
-// SSM is the Store on SSM Parameter Store: decrypted reads, SecureString
-// writes that overwrite.
-type SSM struct{ Client SSMClient }
-
-// Get implements Store.
-func (s SSM) Get(ctx context.Context, name string) (string, bool, error) {
-	out, err := s.Client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
-	var nf *types.ParameterNotFound
-	if errors.As(err, &nf) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, err
-	}
-	return aws.ToString(out.Parameter.Value), true, nil
-}
-
-// Put implements Store.
-func (s SSM) Put(ctx context.Context, name, value string) error {
-	_, err := s.Client.PutParameter(ctx, &ssm.PutParameterInput{
-		Name: aws.String(name), Value: aws.String(value), Type: types.ParameterTypeSecureString, Overwrite: aws.Bool(true),
-	})
-	return err
 }

@@ -265,7 +265,11 @@ func TestKeyIDNeedsTheLinkKey(t *testing.T) {
 		t.Fatalf("key-id without a link key: %v", err)
 	}
 	m.m[p.Name(LinkKey)] = key
+	if _, err := p.KeyID(context.Background()); err == nil || !strings.Contains(err.Error(), ConsumerSecret) {
+		t.Fatalf("key-id without the consumer secret: %v", err)
+	}
+	m.m[p.Name(ConsumerSecret)] = secret
 	if id, err := p.KeyID(context.Background()); err != nil || id == "" {
-		t.Fatalf("key-id with both keys: %q %v", id, err)
+		t.Fatalf("key-id with both keys and the secret: %q %v", id, err)
 	}
 }

@@ -1,0 +1,41 @@
+package keyops
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+)
+
+// SSMClient is the part of the SDK's ssm client that SSM uses.
+type SSMClient interface {
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	PutParameter(ctx context.Context, in *ssm.PutParameterInput, opts ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
+}
+
+// SSM is the Store on SSM Parameter Store: decrypted reads, SecureString
+// writes that overwrite.
+type SSM struct{ Client SSMClient }
+
+// Get implements Store.
+func (s SSM) Get(ctx context.Context, name string) (string, bool, error) {
+	out, err := s.Client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+	var nf *types.ParameterNotFound
+	if errors.As(err, &nf) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return aws.ToString(out.Parameter.Value), true, nil
+}
+
+// Put implements Store.
+func (s SSM) Put(ctx context.Context, name, value string) error {
+	_, err := s.Client.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String(name), Value: aws.String(value), Type: types.ParameterTypeSecureString, Overwrite: aws.Bool(true),
+	})
+	return err
+}
