@@ -90,7 +90,10 @@ smoke: ## After a deploy: start a sign-in on the deployed API (URL=<HttpApi URL>
 	  || { echo "smoke: FAILED (see the reason above and the function's log: npx serverless logs -f generate_session --stage ...)"; exit 1; }; \
 	  code=$$(curl -sS --max-time 15 -o /dev/null -w '%{http_code}' -H 'Accept: application/json' -H 'Origin: https://smoke-test.invalid' --data 'follow=false' "$(URL)/api/twitter-session"); \
 	  [[ "$$code" == 403 ]] || { echo "smoke: FAILED: a sign-in started from another origin answered $$code, want 403"; exit 1; }; \
-	  echo "smoke: ok (keys, secrets in SSM, callback URL and X all answered; another origin is refused with 403)"
+	  if [[ "$$out" == *'oauth2/authorize'* ]]; then \
+	    echo "smoke: ok (the function started with its secrets from SSM and wrote the session; another origin is refused with 403)"; \
+	    echo "  OAuth 2.0 starts without calling X: open the authorize_url above and sign in once to check the client id, secret and callback URL"; \
+	  else echo "smoke: ok (keys, secrets in SSM, callback URL and X all answered; another origin is refused with 403)"; fi
 
 # The sign-in protocol whose secrets make secrets asks for; empty: the stage's signinProtocol in serverless.yml.
 PROTOCOL ?=
