@@ -1,45 +1,19 @@
 package metrics
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/goconst"
 )
 
 // constantsOf returns the string constants of type typ declared in file.
 func constantsOf(t *testing.T, file, typ string) []string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	out, err := goconst.Strings(file, typ)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []string
-	for _, d := range f.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if !ok || gd.Tok != token.CONST {
-			continue
-		}
-		for _, spec := range gd.Specs {
-			vs := spec.(*ast.ValueSpec)
-			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != typ {
-				continue
-			}
-			for _, v := range vs.Values {
-				lit, ok := v.(*ast.BasicLit)
-				if !ok || lit.Kind != token.STRING {
-					t.Fatalf("%s: a %s constant that is not a string literal", file, typ)
-				}
-				s, _ := strconv.Unquote(lit.Value)
-				out = append(out, s)
-			}
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("%s declares no constant of type %s", file, typ)
 	}
 	return out
 }

@@ -31,3 +31,20 @@ func Valid(s string) bool {
 	_, err := Parse(s)
 	return err == nil
 }
+
+// ValidHandle reports whether s can be an X handle (screen name, username):
+// 1-15 letters, digits and underscores, though older accounts may be longer,
+// so up to 50 pass; never an odd byte (a handle goes into the success
+// redirect and the logs).
+func ValidHandle(s string) bool {
+	if s == "" || len(s) > 50 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,6 +1,9 @@
 package xid
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParse(t *testing.T) {
 	for in, ok := range map[string]bool{
@@ -18,6 +21,28 @@ func TestParse(t *testing.T) {
 		}
 		if Valid(in) != ok {
 			t.Errorf("Valid(%q) = %v", in, !ok)
+		}
+	}
+}
+
+func TestValidHandle(t *testing.T) {
+	for _, tc := range []struct {
+		handle string
+		want   bool
+	}{
+		{"alice", true},
+		{"Bob_42", true},
+		{"a", true},
+		{strings.Repeat("x", 50), true},
+		{"", false},
+		{strings.Repeat("x", 51), false},
+		{"ali ce", false},
+		{"alice<script>", false},
+		{"ålice", false},
+		{"alice\n", false},
+	} {
+		if got := ValidHandle(tc.handle); got != tc.want {
+			t.Errorf("ValidHandle(%q) = %v, want %v", tc.handle, got, tc.want)
 		}
 	}
 }

@@ -190,23 +190,8 @@ func (p *Protocol) accessToken(ctx context.Context, s signin.Session, cb signin.
 	if !xid.Valid(id.UserID) {
 		return signin.Identity{}, fmt.Errorf("%w: %s: user_id is not an X id", xapi.ErrMalformed, step)
 	}
-	if !validScreenName(id.ScreenName) {
+	if !xid.ValidHandle(id.ScreenName) {
 		return signin.Identity{}, fmt.Errorf("%w: %s: screen_name is not an X handle", xapi.ErrMalformed, step)
 	}
 	return id, nil
-}
-
-// validScreenName: X handles are 1-15 letters, digits and underscores (older
-// accounts may be longer; allow up to 50 to be lenient, never odd bytes).
-func validScreenName(s string) bool {
-	if s == "" || len(s) > 50 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
 }

@@ -48,24 +48,8 @@ func (p *Protocol) me(ctx context.Context, token string) (signin.Identity, error
 	if !xid.Valid(id.UserID) {
 		return signin.Identity{}, fmt.Errorf("%w: %s: data.id is not an X id", xapi.ErrMalformed, StepUsersMe)
 	}
-	if !validUsername(id.ScreenName) {
+	if !xid.ValidHandle(id.ScreenName) {
 		return signin.Identity{}, fmt.Errorf("%w: %s: data.username is not an X handle", xapi.ErrMalformed, StepUsersMe)
 	}
 	return id, nil
-}
-
-// validUsername: X handles are 1-15 letters, digits and underscores; older
-// accounts may be longer, so up to 50 pass, never an odd byte (the handle
-// goes into the success redirect and the logs).
-func validUsername(s string) bool {
-	if s == "" || len(s) > 50 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
