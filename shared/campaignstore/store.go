@@ -89,10 +89,11 @@ func (s *Store) Get(ctx context.Context, id string) (campaigns.Campaign, error) 
 	if out.Item == nil {
 		return campaigns.Campaign{}, campaigns.ErrNotFound
 	}
-	return read(out.Item), nil
+	return Decode(out.Item), nil
 }
 
-func read(it dynamo.Item) campaigns.Campaign {
+// Decode reads a campaign item (also for operator tools that scan the table).
+func Decode(it dynamo.Item) campaigns.Campaign {
 	c := campaigns.Campaign{
 		CreatedAt:   dynamo.GetTime(it, AttrCreatedAt),
 		UpdatedAt:   dynamo.GetTime(it, AttrUpdatedAt),
@@ -135,7 +136,7 @@ func (s *Store) Acquire(ctx context.Context, id, owner string, now, until time.T
 		}
 		return campaigns.Campaign{}, fmt.Errorf("%w: acquire %s: %w", campaigns.ErrStoreUnavailable, id, err)
 	}
-	return read(out.Attributes), nil
+	return Decode(out.Attributes), nil
 }
 
 // Save writes the run's progress (status, cursor, counts, resume time, last
@@ -194,7 +195,7 @@ func (s *Store) Unfinished(ctx context.Context) ([]campaigns.Campaign, error) {
 			return nil, fmt.Errorf("%w: scan: %w", campaigns.ErrStoreUnavailable, err)
 		}
 		for _, it := range page.Items {
-			out = append(out, read(it))
+			out = append(out, Decode(it))
 		}
 		if page.LastEvaluatedKey == nil {
 			return out, nil

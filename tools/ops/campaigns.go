@@ -77,7 +77,7 @@ func (t *Target) Campaigns(ctx context.Context, now time.Time) (CampaignReport, 
 	in := &dynamodb.ScanInput{ConsistentRead: aws.Bool(true)}
 	err = t.scan(ctx, t.CampaignsTable, in, 100, nil, func(items []dynamo.Item) error {
 		for _, it := range items {
-			v := CampaignView{Campaign: campaignOf(it), LeaseUntil: dynamo.GetTime(it, campaignstore.AttrLeaseUntil)}
+			v := CampaignView{Campaign: campaignstore.Decode(it), LeaseUntil: dynamo.GetTime(it, campaignstore.AttrLeaseUntil)}
 			v.Waiting = waitingFor(v, r.Brand, now)
 			r.Campaigns = append(r.Campaigns, v)
 		}
@@ -104,26 +104,6 @@ func (t *Target) brand(ctx context.Context) (Brand, error) {
 	b.Revoked, b.Reconnect = dynamo.GetBool(it, userstore.AttrRevoked), dynamo.GetBool(it, userstore.AttrReconnect)
 	b.Cred = rowOf(it).Cred
 	return b, nil
-}
-
-// campaignOf reads a campaign item (campaignstore's attributes).
-func campaignOf(it dynamo.Item) campaigns.Campaign {
-	c := campaigns.Campaign{
-		CreatedAt:   dynamo.GetTime(it, campaignstore.AttrCreatedAt),
-		UpdatedAt:   dynamo.GetTime(it, campaignstore.AttrUpdatedAt),
-		ResumeAfter: dynamo.GetTime(it, campaignstore.AttrResumeAfter),
-	}
-	c.ID, _ = dynamo.GetS(it, campaignstore.AttrID)
-	st, _ := dynamo.GetS(it, campaignstore.AttrStatus)
-	c.Status = campaigns.Status(st)
-	c.Cursor, _ = dynamo.GetN(it, campaignstore.AttrCursor)
-	c.Sent, _ = dynamo.GetInt(it, campaignstore.AttrSent)
-	c.Skipped, _ = dynamo.GetInt(it, campaignstore.AttrSkipped)
-	c.Failed, _ = dynamo.GetInt(it, campaignstore.AttrFailed)
-	c.Unknown, _ = dynamo.GetInt(it, campaignstore.AttrUnknown)
-	c.Runs, _ = dynamo.GetInt(it, campaignstore.AttrRuns)
-	c.LastError, _ = dynamo.GetS(it, campaignstore.AttrLastError)
-	return c
 }
 
 // waitingFor says what a campaign needs before it gets further.
