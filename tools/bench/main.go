@@ -8,7 +8,9 @@
 //     replay) against the X sandbox and DynamoDB Local (TestLoad, larger);
 //   - binary and zip size of each function as packaged;
 //   - go test -bench of sealing, signing and event parsing, with allocations;
-//   - the network round trips of a sign-in (TestSignInMakesTheFewestRoundTrips).
+//   - the network round trips of a sign-in under each protocol;
+//   - with -against REV: REV's cold starts interleaved with this tree's, and
+//     both zips, side by side (the figure to quote for "within N %").
 //
 // The cold starts run host-architecture builds (this machine is not arm64):
 // the ratio to hello-world is the figure that carries over.
@@ -51,6 +53,7 @@ func main() {
 	starts := flag.Int("cold-starts", 15, "cold starts per function")
 	signins := flag.Int("signins", 2000, "sign-ins in the warm load run")
 	conc := flag.Int("concurrency", 32, "concurrent sign-ins in the warm load run")
+	against := flag.String("against", "", "a git revision to compare cold starts and zips with, interleaved (e.g. HEAD~3, a tag)")
 	flag.Parse()
 	root, err := ddblocal.RepoRoot()
 	check(err)
@@ -94,6 +97,10 @@ func main() {
 		w("| %s | %.1f ms | %.1f..%.1f ms | %.2f | %+.1f ms | %.2f ms | %s |\n", p.name, med, colds[i][0], colds[i][len(colds[i])-1], med/hello, med-hello, inits[i][len(inits[i])/2], size(bins[i]))
 	}
 
+	if *against != "" {
+		compareAgainst(w, rie, *against, *starts)
+	}
+
 	w("\n## Deployed artifacts (linux/arm64, -trimpath -s -w, zipped)\n\n| function | bootstrap | zip |\n|---|---|---|\n")
 	for _, p := range probes[1:] {
 		w("| %s | %s | %s |\n", p.name, size(".build/"+p.name+"/bootstrap"), size(".build/"+p.name+".zip"))
@@ -113,9 +120,13 @@ func main() {
 
 	w("\n## Micro-benchmarks (go test -bench, -benchmem)\n\n```\n")
 	micro := goTest(nil, "-run", "^$", "-bench", ".", "-benchmem", "./shared/seal/", "./shared/xoauth1/", "./shared/xoauth2/", "./shared/web/", "./tools/xsandbox/")
+	pkg := ""
 	for _, line := range strings.Split(micro, "\n") {
+		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
+			pkg = p[strings.LastIndex(p, "/")+1:] + "."
+		}
 		if strings.HasPrefix(line, "Benchmark") {
-			w("%s\n", line)
+			w("%s%s\n", pkg, line)
 		}
 	}
 	w("```\n")
@@ -170,9 +181,14 @@ var initRe = regexp.MustCompile(`Init Duration: ([0-9.]+) ms`)
 // time from starting the emulator to the invocation's answer, and the Init
 // Duration the emulator reports, both in milliseconds.
 func coldStart(rie, bin string, env map[string]string, event string) (float64, float64) {
-	port := freePort()
+	// Two free ports, distinct: the kernel may hand the same one out twice
+	// once the first probe's listener is closed.
+	port, api := freePort(), freePort()
+	for api == port {
+		api = freePort()
+	}
 	cmd := exec.Command(rie, "--runtime-interface-emulator-address", "127.0.0.1:"+strconv.Itoa(port),
-		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(freePort()), bin)
+		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(api), bin)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_REGION=us-east-1",
 		"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench", "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9"}
 	for k, v := range env {
