@@ -26,13 +26,15 @@ type resource struct {
 
 var packaging sync.Once
 
-// load reads the template of stage, packaging first when it is missing (make
-// test packages before running the Go tests, so this is for `go test` alone).
+// load reads the template of stage, packaging first when it is missing or
+// older than serverless.yml (make test packages before running the Go tests,
+// so this is for `go test` alone: without it, an edit of serverless.yml
+// would be checked against the template packaged before it).
 func load(t *testing.T, stage string) template {
 	t.Helper()
 	path := filepath.Join("..", ".build", "sls-"+stage, "cloudformation-template-update-stack.json")
 	packaging.Do(func() {
-		if _, err := os.Stat(path); err != nil {
+		if stale(path, filepath.Join("..", "serverless.yml")) {
 			cmd := exec.Command("make", "--no-print-directory", "package-check")
 			cmd.Dir = ".."
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -49,6 +51,16 @@ func load(t *testing.T, stage string) template {
 		t.Fatal(err)
 	}
 	return tpl
+}
+
+// stale reports a packaged file that is missing or older than its source.
+func stale(packaged, source string) bool {
+	p, err := os.Stat(packaged)
+	if err != nil {
+		return true
+	}
+	src, err := os.Stat(source)
+	return err != nil || src.ModTime().After(p.ModTime())
 }
 
 func (tpl template) ofType(typ string) map[string]resource {
