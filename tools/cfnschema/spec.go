@@ -3,7 +3,11 @@
 // @aws-cdk/aws-service-spec carries them (its db.json.gz, pinned in
 // package.json): every resource type exists, every property is known and of
 // the right JSON type (recursively through the nested property types),
-// required properties are present, enums hold an allowed value, and
+// required properties are present, enums hold an allowed value where the
+// spec lists the values (it does not for some strings that CloudFormation
+// checks: Lambda Runtime and Architectures, DynamoDB BillingMode, an alarm's
+// Statistic and ComparisonOperator; deploy/'s own tests pin the values this
+// project uses there), and
 // the references of the template resolve (Ref, Fn::GetAtt with an attribute
 // that the type has, Fn::Sub, DependsOn, Condition, Fn::If, Fn::FindInMap).
 //
