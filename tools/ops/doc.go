@@ -4,9 +4,10 @@
 // with the operator's AWS credentials. cmd/ops is the command line.
 //
 //   - stage.go, secrets.go: which tables, on which DynamoDB (Resolve), and,
-//     for forget only, the keys that open a user's sealed tokens and the
-//     app's OAuth 2.0 client, from the environment (local) or SSM
-//     (deployed); errors.go says what went wrong in an operator's words.
+//     for forget only, the keys that open a user's sealed tokens, the
+//     app's OAuth 2.0 client and its OAuth 1.0a consumer, from the
+//     environment (local) or SSM (deployed); errors.go says what went wrong
+//     in an operator's words.
 //   - scan.go: the one paginated Scan every report reads the users table
 //     with, a page at a time, with a progress line on stderr.
 //   - subscribers.go, export.go: one row per user, never a token, secret or
@@ -16,8 +17,11 @@
 //     unsubscribes and revocations, as a text table or a self-contained
 //     HTML page.
 //   - campaigns.go: each campaign's counts, progress and what it waits for.
-//   - forget.go: erases one person: revokes their OAuth 2.0 grant at X,
-//     deletes their item, and says so without naming them.
+//   - forget.go, forget_revoke.go, forget_erase.go: erases one person:
+//     revokes their grant at X (an OAuth 2.0 grant, or an OAuth 1.0a token
+//     through invalidate_token), deletes their item only while it holds
+//     the credentials revoked (new ones, from a sign-in or a refresh
+//     meanwhile, are revoked in turn), and says so without naming them.
 //
 // It is local tooling: no Lambda imports it. It reads the tables directly
 // (the functions' stores are for the functions, whose IAM grants are

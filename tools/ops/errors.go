@@ -30,6 +30,7 @@ var (
 	ErrNoSuchUser     = errors.New("no such user")
 	ErrNotConfirmed   = errors.New("not confirmed: nothing erased")
 	ErrRevokeFailed   = errors.New("the token could not be revoked at X")
+	ErrTokensChanging = errors.New("the person's tokens changed")
 	ErrMissingSecrets = errors.New("the stage's keys are not available")
 )
 

@@ -6,15 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
-	"github.com/twitter-sessions/twitter-sessions/shared/signin"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
 
@@ -24,13 +18,22 @@ type Revoker interface {
 	Revoke(ctx context.Context, token, hint string) error
 }
 
+// Invalidator invalidates an OAuth 1.0a access token at X
+// (xoauth1.InvalidateToken with the app's consumer credentials); already
+// reports a token X held invalid before the call (code 89).
+type Invalidator interface {
+	Invalidate(ctx context.Context, token, secret string) (already bool, err error)
+}
+
 // Forget erases one person from a stage.
 type Forget struct {
 	Target *Target
 	Opener seal.Box // opens the person's sealed tokens
 	// Revoker is nil when the stage has no OAuth 2.0 client.
 	Revoker Revoker
-	RefKey  []byte // keys Ref
+	// Invalidator is nil when the stage has no OAuth 1.0a app.
+	Invalidator Invalidator
+	RefKey      []byte // keys Ref
 	// Confirm asks the operator, showing what is about to be erased; nil
 	// is a confirmation given beforehand (YES=1).
 	Confirm func(summary string) (bool, error)
@@ -62,85 +65,97 @@ func Ref(key []byte, uid string) string {
 	return hex.EncodeToString(m.Sum(nil))[:16]
 }
 
-// What X can do with each kind of credentials.
-const (
-	oauth1NoRevoke = "OAuth 1.0a token: the API this service uses has no revoke for it; the token is erased here and stays valid at X until the person removes the app (x.com, Settings, Connected apps)"
-	noToken        = "no token was stored"
-)
+// maxRounds bounds how many times Run revokes and tries the delete again
+// when the person's tokens change between its read and its delete.
+const maxRounds = 3
 
 // Run erases uid: it reads the item, asks for confirmation, revokes the
-// person's OAuth 2.0 grant at X (refresh token, then access token), then
-// deletes the item. When the revoke fails nothing is deleted (a later run
-// can still revoke: the token is only in the item), unless SkipRevoke.
+// person's grant at X (an OAuth 2.0 user's refresh and access tokens, an
+// OAuth 1.0a user's access token), then deletes the item. When the revoke
+// fails nothing is deleted (a later run can still revoke: the token is only
+// in the item), unless SkipRevoke.
+//
+// The delete holds only while the item keeps the credentials Run read and
+// revoked: a sign-in or a token refresh while the operator was reading the
+// confirmation brings tokens X has not revoked, and deleting them unrevoked
+// would leave a live grant that nothing here can reach any more. Then Run
+// reads the item again, revokes the new tokens and tries again, up to
+// maxRounds times, and its line says so.
 func (f *Forget) Run(ctx context.Context, uid string) (Forgotten, error) {
-	t := f.Target
 	if !xid.Valid(uid) {
 		return Forgotten{}, fmt.Errorf("UID must be an X id (decimal digits)")
 	}
-	out, err := t.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(t.UsersTable), Key: userstore.Key(uid), ConsistentRead: aws.Bool(true)})
+	it, err := f.read(ctx, uid)
 	if err != nil {
-		return Forgotten{}, t.explain(t.UsersTable, err)
+		return Forgotten{}, err
 	}
-	if out.Item == nil {
-		return Forgotten{}, fmt.Errorf("%w on stage %s: nothing erased (forgotten already, or a mistyped id)", ErrNoSuchUser, t.Stage)
+	if it == nil {
+		return Forgotten{}, fmt.Errorf("%w on stage %s: nothing erased (forgotten already, or a mistyped id)", ErrNoSuchUser, f.Target.Stage)
 	}
-	it := out.Item
 	res := Forgotten{Ref: Ref(f.RefKey, uid)}
-	if f.Confirm != nil {
-		ok, err := f.Confirm(summary(it, t.Stage))
+	if err := f.confirm(it); err != nil {
+		return res, err
+	}
+	for round := 1; ; round++ {
+		x, err := f.revokeOrSkip(ctx, uid, it, res.X)
 		if err != nil {
 			return res, err
 		}
-		if !ok {
-			return res, ErrNotConfirmed
+		res.X = joinRounds(res.X, x)
+		deleted, next, err := f.erase(ctx, uid, it)
+		switch {
+		case err != nil:
+			return res, err
+		case deleted:
+			return res, nil
+		case next == nil:
+			res.X += "; the item was gone when it was to be deleted (erased meanwhile)"
+			return res, nil
+		case round == maxRounds:
+			return res, fmt.Errorf("%w %d times between the read and the delete (is the person signing in right now?); X: %s; nothing erased: run it again",
+				ErrTokensChanging, maxRounds, res.X)
 		}
+		it = next
 	}
-	if res.X, err = f.revoke(ctx, uid, it); err != nil {
-		if !f.SkipRevoke {
-			return res, fmt.Errorf("%w: %w; nothing erased: run it again, or with SKIP_REVOKE=1 to erase anyway", ErrRevokeFailed, err)
-		}
-		res.X = "NOT revoked (" + err.Error() + "); erased anyway (SKIP_REVOKE=1): the person can remove the app at X"
-	}
-	if _, err := t.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(t.UsersTable), Key: userstore.Key(uid)}); err != nil {
-		return res, t.explain(t.UsersTable, err)
-	}
-	return res, nil
 }
 
-// revoke revokes the grant of an OAuth 2.0 user and says what happened;
-// for other credentials it says why nothing could be revoked.
-func (f *Forget) revoke(ctx context.Context, uid string, it dynamo.Item) (string, error) {
-	kind := rowOf(it).Cred
-	sealedTok, _ := dynamo.GetS(it, userstore.AttrToken)
-	sealedRefresh, _ := dynamo.GetS(it, userstore.AttrRefresh)
+func (f *Forget) confirm(it dynamo.Item) error {
+	if f.Confirm == nil {
+		return nil
+	}
+	ok, err := f.Confirm(summary(it, f.Target.Stage))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotConfirmed
+	}
+	return nil
+}
+
+// revokeOrSkip revokes what the item holds and says what happened; when X
+// does not confirm it fails, unless SkipRevoke. before is what the earlier
+// rounds did ("" in the first).
+func (f *Forget) revokeOrSkip(ctx context.Context, uid string, it dynamo.Item, before string) (string, error) {
+	x, err := f.revoke(ctx, uid, it)
 	switch {
-	case kind != string(signin.KindOAuth2) && sealedTok != "":
-		return oauth1NoRevoke, nil
-	case sealedTok == "" && sealedRefresh == "":
-		return noToken, nil
-	case f.Revoker == nil:
-		return "", fmt.Errorf("the stage has no OAuth 2.0 client (TWITTER_CLIENT_ID and its secret) to revoke with")
+	case err == nil:
+		return x, nil
+	case !f.SkipRevoke && before != "":
+		return "", fmt.Errorf("%w: %w; nothing erased: run it again, or with SKIP_REVOKE=1 to erase anyway (these tokens came while forget ran; X, for the ones before them: %s)",
+			ErrRevokeFailed, err, before)
+	case !f.SkipRevoke:
+		return "", fmt.Errorf("%w: %w; nothing erased: run it again, or with SKIP_REVOKE=1 to erase anyway", ErrRevokeFailed, err)
 	}
-	var done []string
-	for _, tk := range []struct{ sealed, context, hint string }{
-		// The refresh token first: it is the lasting part of the grant, and
-		// revoking it ends the grant's access tokens at X too (RFC 7009 2.1).
-		{sealedRefresh, userstore.RefreshContext(uid), "refresh_token"},
-		{sealedTok, userstore.TokenContext(uid), "access_token"},
-	} {
-		if tk.sealed == "" {
-			continue
-		}
-		plain, err := f.Opener.Open(tk.sealed, tk.context)
-		if err != nil {
-			return "", fmt.Errorf("the %s does not open with the stage's keys (%w)", tk.hint, seal.ErrOpen)
-		}
-		if err := f.Revoker.Revoke(ctx, plain, tk.hint); err != nil {
-			return "", fmt.Errorf("X did not revoke the %s: %w", tk.hint, err)
-		}
-		done = append(done, tk.hint)
+	return "NOT revoked (" + err.Error() + "); erased anyway (SKIP_REVOKE=1): the person can remove the app at X", nil
+}
+
+// joinRounds adds a round's word from X to what the earlier rounds said.
+func joinRounds(before, x string) string {
+	if before == "" {
+		return x
 	}
-	return "OAuth 2.0 grant revoked (" + strings.Join(done, " and ") + ")", nil
+	return before + "; then the tokens changed before the delete (a new sign-in or a token refresh): " + x
 }
 
 // summary is what the confirmation shows the operator, on the terminal

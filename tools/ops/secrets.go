@@ -9,21 +9,27 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
+	"github.com/twitter-sessions/twitter-sessions/shared/xoauth1"
 	"github.com/twitter-sessions/twitter-sessions/shared/xoauth2"
 )
 
 // Secrets are what forget needs beyond the tables: the keys that open a
 // user's sealed tokens, the key of the reference it prints instead of the
-// uid, and the app's OAuth 2.0 client (to revoke a grant). They never
-// print.
+// uid, and the app's OAuth 2.0 client and OAuth 1.0a consumer credentials
+// (to revoke a grant, to invalidate a token). They never print.
 type Secrets struct {
 	Opener seal.Box
 	RefKey []byte // the stage's link signing key (LINK_SIGNING_KEY)
 	// ClientID and ClientSecret are "" when the stage has no OAuth 2.0
-	// client: nothing can be revoked then.
+	// client: no OAuth 2.0 grant can be revoked then.
 	ClientID     string
 	ClientSecret string
-	APIBaseURL   *url.URL // X (TWITTER_API_BASE_URL)
+	// ConsumerKey and ConsumerSecret (TWITTER_CONSUMER_KEY and its secret)
+	// are "" when the stage has no OAuth 1.0a app: no OAuth 1.0a token can
+	// be invalidated then.
+	ConsumerKey    string
+	ConsumerSecret string
+	APIBaseURL     *url.URL // X (TWITTER_API_BASE_URL)
 }
 
 // String keeps the keys out of any print.
@@ -32,9 +38,10 @@ func (Secrets) String() string { return "ops.Secrets[redacted]" }
 // Secrets reads the stage's keys: from its variables on the local stage,
 // from SSM Parameter Store (one GetParameters call) on a deployed one, as
 // the functions read them at a cold start. The old keys' and the client
-// secret's parameters may be missing.
+// and consumer secrets' parameters may be missing.
 func (t *Target) Secrets(ctx context.Context) (Secrets, error) {
-	v, err := t.secretValues(ctx, "TOKEN_ENCRYPTION_KEY", "TOKEN_ENCRYPTION_OLD_KEYS", "LINK_SIGNING_KEY", "TWITTER_CLIENT_SECRET")
+	v, err := t.secretValues(ctx, "TOKEN_ENCRYPTION_KEY", "TOKEN_ENCRYPTION_OLD_KEYS", "LINK_SIGNING_KEY",
+		"TWITTER_CLIENT_SECRET", "TWITTER_CONSUMER_SECRET")
 	if err != nil {
 		return Secrets{}, err
 	}
@@ -55,6 +62,7 @@ func (t *Target) Secrets(ctx context.Context) (Secrets, error) {
 	}
 	s.RefKey = links[0]
 	s.ClientID, s.ClientSecret = strings.TrimSpace(t.Env["TWITTER_CLIENT_ID"]), v["TWITTER_CLIENT_SECRET"]
+	s.ConsumerKey, s.ConsumerSecret = strings.TrimSpace(t.Env["TWITTER_CONSUMER_KEY"]), v["TWITTER_CONSUMER_SECRET"]
 	if s.APIBaseURL, err = url.Parse(firstNonEmpty(t.Env["TWITTER_API_BASE_URL"], "https://api.x.com")); err != nil {
 		return s, fmt.Errorf("TWITTER_API_BASE_URL: %w", err)
 	}
@@ -120,4 +128,21 @@ func (s Secrets) Revoker() Revoker {
 	}
 	return xoauth2.NewClient(xoauth2.Options{ClientID: s.ClientID, ClientSecret: s.ClientSecret, BaseURL: s.APIBaseURL,
 		HTTPClient: xapi.NewHTTPClient(15 * time.Second)})
+}
+
+// Invalidator is the app's OAuth 1.0a consumer at X, or nil when the stage
+// has none (no consumer key or secret).
+func (s Secrets) Invalidator() Invalidator {
+	if s.ConsumerKey == "" || s.ConsumerSecret == "" {
+		return nil
+	}
+	return oauth1App{xoauth1.App{ConsumerKey: s.ConsumerKey, ConsumerSecret: s.ConsumerSecret, BaseURL: s.APIBaseURL,
+		HTTPClient: xapi.NewHTTPClient(15 * time.Second)}}
+}
+
+// oauth1App invalidates tokens with xoauth1.InvalidateToken.
+type oauth1App struct{ app xoauth1.App }
+
+func (a oauth1App) Invalidate(ctx context.Context, token, secret string) (bool, error) {
+	return xoauth1.InvalidateToken(ctx, a.app, token, secret)
 }

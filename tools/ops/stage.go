@@ -58,13 +58,15 @@ type Options struct {
 // (serverless.yml's provider.environment).
 var stageVars = []string{
 	"TWITTER_TABLE", "SESSION_TABLE", "CAMPAIGNS_TABLE", "FOLLOW_UID", "TWITTER_API_BASE_URL", "TWITTER_CLIENT_ID",
+	"TWITTER_CONSUMER_KEY",
 	"TOKEN_ENCRYPTION_KEY", "TOKEN_ENCRYPTION_KEY_SSM", "TOKEN_ENCRYPTION_OLD_KEYS", "TOKEN_ENCRYPTION_OLD_KEYS_SSM",
 	"LINK_SIGNING_KEY", "LINK_SIGNING_KEY_SSM", "TWITTER_CLIENT_SECRET", "TWITTER_CLIENT_SECRET_SSM",
+	"TWITTER_CONSUMER_SECRET", "TWITTER_CONSUMER_SECRET_SSM",
 }
 
 // deployOverrides are the stage settings a deploy may have been given with
 // --param rather than in serverless.yml: the operator's environment wins.
-var deployOverrides = []string{"FOLLOW_UID", "TWITTER_CLIENT_ID", "TWITTER_API_BASE_URL"}
+var deployOverrides = []string{"FOLLOW_UID", "TWITTER_CLIENT_ID", "TWITTER_CONSUMER_KEY", "TWITTER_API_BASE_URL"}
 
 // Resolve opens the stage: "local" is make dev's DynamoDB Local; a stage
 // that serverless.yml configures (staging, production) is AWS, reached with

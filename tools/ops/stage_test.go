@@ -107,10 +107,12 @@ func TestADeployedStageReadsItsTablesFromServerlessYmlAndItsKeysFromSSM(t *testi
 	ssm.Set(prefix+"/token-encryption-key", encKey)
 	ssm.Set(prefix+"/link-signing-key", linkKey)
 	ssm.Set(prefix+"/twitter-client-secret", "client-secret-from-ssm")
+	ssm.Set(prefix+"/twitter-consumer-secret", "consumer-secret-from-ssm")
 	root, _ := ddblocal.RepoRoot()
-	withClient := func(k string) string { // a client id given to the deploy with --param, not in serverless.yml
-		if k == "TWITTER_CLIENT_ID" {
-			return "client-id-from-param"
+	params := map[string]string{"TWITTER_CLIENT_ID": "client-id-from-param", "TWITTER_CONSUMER_KEY": "consumer-key-from-param"}
+	withClient := func(k string) string { // app ids given to the deploy with --param, not in serverless.yml
+		if v, ok := params[k]; ok {
+			return v
 		}
 		return getenv(k)
 	}
@@ -133,7 +135,60 @@ func TestADeployedStageReadsItsTablesFromServerlessYmlAndItsKeysFromSSM(t *testi
 		sec.ClientSecret != "client-secret-from-ssm" || sec.APIBaseURL.String() != "https://api.x.com" {
 		t.Errorf("secrets: ref key %v, opener %v, client %q, X %s", sec.RefKey != nil, sec.Opener != nil, sec.ClientID, sec.APIBaseURL)
 	}
+	assertConsumer(t, sec, "consumer-key-from-param", "consumer-secret-from-ssm")
 	if got := ssm.Count(ssmlocal.OpGetParameters); got != 1 {
 		t.Errorf("%d GetParameters calls, want 1", got)
+	}
+}
+
+// forget invalidates OAuth 1.0a tokens with the stage's consumer: the local
+// stage's is serverless.yml's (the sandbox's app); a stage without the key
+// or its secret has none, and forget then refuses to erase such a user.
+func TestTheOAuth1AppComesFromTheStage(t *testing.T) {
+	keys := map[string]string{"TOKEN_ENCRYPTION_KEY": teststack.NewKeyBase64(t), "LINK_SIGNING_KEY": teststack.NewKeyBase64(t)}
+	with := func(kv ...string) map[string]string {
+		env := map[string]string{}
+		for k, v := range keys {
+			env[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			env[kv[i]] = kv[i+1]
+		}
+		return env
+	}
+	local, err := Resolve(context.Background(), Options{Stage: "local", EnvFile: filepath.Join(t.TempDir(), "none"), Endpoint: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		target *Target
+		want   bool
+	}{
+		{"the local stage has the sandbox's app", local, true},
+		{"a key and its secret make an app", &Target{Env: with("TWITTER_CONSUMER_KEY", "ck", "TWITTER_CONSUMER_SECRET", "cs")}, true},
+		{"a stage without the key has none", &Target{Env: with("TWITTER_CONSUMER_SECRET", "cs")}, false},
+		{"a stage without the secret has none", &Target{Env: with("TWITTER_CONSUMER_KEY", "ck")}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sec, err := tt.target.Secrets(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sec.Invalidator() != nil; got != tt.want {
+				t.Errorf("an app: %v, want %v (consumer key %q)", got, tt.want, sec.ConsumerKey)
+			}
+		})
+	}
+	sec, _ := local.Secrets(context.Background())
+	assertConsumer(t, sec, "sandbox-consumer-key", "sandbox-consumer-secret")
+}
+
+// assertConsumer: the stage's OAuth 1.0a app is key, with secret.
+func assertConsumer(t *testing.T, sec Secrets, key, secret string) {
+	t.Helper()
+	if sec.Invalidator() == nil || sec.ConsumerKey != key || sec.ConsumerSecret != secret {
+		t.Errorf("secrets: consumer %q (want %q), its secret as expected: %v", sec.ConsumerKey, key, sec.ConsumerSecret == secret)
 	}
 }

@@ -21,11 +21,13 @@ const (
 	EndpointOAuth2Authorize = "oauth2_authorize" // GET and POST /i/oauth2/authorize and /2/oauth2/authorize
 	EndpointOAuth2Token     = "oauth2_token"     // POST /2/oauth2/token
 	EndpointOAuth2Revoke    = "oauth2_revoke"    // POST /2/oauth2/revoke
+
+	EndpointInvalidateToken = "invalidate_token" // POST /1.1/oauth/invalidate_token(.json): the app revokes an OAuth 1.0a access token
 )
 
 // Endpoints lists every endpoint name the sandbox answers.
 func Endpoints() []string {
-	return []string{EndpointRequestToken, EndpointAuthenticate, EndpointAccessToken,
+	return []string{EndpointRequestToken, EndpointAuthenticate, EndpointAccessToken, EndpointInvalidateToken,
 		EndpointUsersMe, EndpointFollow, EndpointDM, EndpointTweet,
 		EndpointOAuth2Authorize, EndpointOAuth2Token, EndpointOAuth2Revoke}
 }
@@ -186,6 +188,9 @@ func (s *Sandbox) routes() *http.ServeMux {
 	mux.Handle("GET /oauth/authorize", s.endpoint(EndpointAuthenticate, s.handleAuthorizePage))
 	mux.Handle("POST /oauth/authorize", s.endpoint(EndpointAuthenticate, s.handleAuthorizeDecision))
 	mux.Handle("POST /oauth/access_token", s.endpoint(EndpointAccessToken, s.handleAccessToken))
+	for _, p := range []string{"/1.1/oauth/invalidate_token", "/1.1/oauth/invalidate_token.json"} {
+		mux.Handle("POST "+p, s.endpoint(EndpointInvalidateToken, s.handleInvalidateToken))
+	}
 	mux.Handle("GET /2/users/me", s.endpoint(EndpointUsersMe, s.v2(EndpointUsersMe, s.handleUsersMe)))
 	mux.Handle("POST /2/users/{id}/following", s.endpoint(EndpointFollow, s.v2(EndpointFollow, s.handleFollow)))
 	mux.Handle("POST /2/dm_conversations/with/{participant_id}/messages", s.endpoint(EndpointDM, s.v2(EndpointDM, s.handleDM)))

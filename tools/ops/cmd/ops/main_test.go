@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/ops"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
+	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
 func TestUsage(t *testing.T) {
@@ -46,14 +48,19 @@ func TestTheCommandsOnAStage(t *testing.T) {
 	ctx := context.Background()
 	tb := teststack.NewTables(t)
 	key, link := teststack.NewKeyBase64(t), teststack.NewKeyBase64(t)
+	sb := xsandbox.New(xsandbox.Options{ConsumerKey: "cmd-key", ConsumerSecret: "cmd-consumer-secret"}) // X, for forget
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
 	tg := &ops.Target{Stage: tb.Stage, Local: true, Endpoint: tb.Endpoint, Where: "DynamoDB Local at " + tb.Endpoint, DB: tb.DB,
 		UsersTable: tb.Stage + "_twitter", SessionTable: tb.Stage + "_session", CampaignsTable: tb.Stage + "_campaigns", BrandUID: teststack.BrandUID,
-		Env: map[string]string{"TOKEN_ENCRYPTION_KEY": key, "LINK_SIGNING_KEY": link}}
+		Env: map[string]string{"TOKEN_ENCRYPTION_KEY": key, "LINK_SIGNING_KEY": link,
+			"TWITTER_CONSUMER_KEY": "cmd-key", "TWITTER_CONSUMER_SECRET": "cmd-consumer-secret", "TWITTER_API_BASE_URL": srv.URL}}
 	k, _ := seal.ParseKey(key)
 	sealer, _ := seal.New(k)
 	const uid = "1234567890123456789"
-	err := userstore.New(tb.DB, tg.UsersTable, sealer).SaveSignIn(ctx, signin.User{
-		Identity:   signin.Identity{UserID: uid, ScreenName: "alice", Credentials: signin.Credentials{Kind: signin.KindOAuth1, Token: "alice-token", Secret: "alice-secret"}},
+	token, secret := sb.IssueAccessToken(uid)
+	_, err := userstore.New(tb.DB, tg.UsersTable, sealer).SaveSignIn(ctx, signin.User{
+		Identity:   signin.Identity{UserID: uid, ScreenName: "alice", Credentials: signin.Credentials{Kind: signin.KindOAuth1, Token: token, Secret: secret}},
 		Choices:    signin.Choices{Follow: true, UTM: map[string]string{"utm_source": "newsletter"}},
 		SignedInAt: time.Now(), Actions: []signin.Action{signin.ActionWelcome},
 	})
@@ -88,7 +95,7 @@ func TestTheCommandsOnAStage(t *testing.T) {
 		{name: "stats writes a page", args: []string{"stats", "-format", "html", "-out", html}, log: []string{"stats: wrote " + html}},
 		{name: "campaigns lists none", args: []string{"campaigns"}, out: []string{"0 campaign(s); the brand (FOLLOW_UID 1900000000000000001): not connected"}},
 		{name: "forget asks, and no is no", stdin: "no\n", args: []string{"forget", "-uid", uid}, wantErr: ops.ErrNotConfirmed, log: []string{"about to erase stage " + tb.Stage + ": @alice"}},
-		{name: "forget asks, and yes erases", stdin: "yes\n", args: []string{"forget", "-uid", uid}, out: []string{"erased the user with ref " + ops.Ref(mustKey(t, link), uid), "OAuth 1.0a token"}},
+		{name: "forget asks, and yes erases", stdin: "yes\n", args: []string{"forget", "-uid", uid}, out: []string{"erased the user with ref " + ops.Ref(mustKey(t, link), uid), "X: OAuth 1.0a token invalidated"}},
 		{name: "forget of someone gone says so", args: []string{"forget", "-uid", uid, "-yes"}, wantErr: ops.ErrNoSuchUser},
 	}
 	for _, tt := range tests {
@@ -107,7 +114,7 @@ func TestTheCommandsOnAStage(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, log)
 				}
 			}
-			for _, secret := range []string{"alice-token", "alice-secret", key, link} {
+			for _, secret := range []string{token, secret, "cmd-consumer-secret", key, link} {
 				if strings.Contains(out+log, secret) {
 					t.Errorf("the output holds a secret")
 				}

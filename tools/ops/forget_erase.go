@@ -1,0 +1,74 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+)
+
+// grantAttrs are the attributes that hold a person's credentials, sealed:
+// a sign-in or a refresh rewrites at least one of them (and sealing is
+// randomized, so new values never equal old ones).
+var grantAttrs = []string{userstore.AttrToken, userstore.AttrSecret, userstore.AttrRefresh}
+
+// read is the item of uid as it is now (a consistent read), nil when there
+// is none.
+func (f *Forget) read(ctx context.Context, uid string) (dynamo.Item, error) {
+	t := f.Target
+	out, err := t.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(t.UsersTable), Key: userstore.Key(uid), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, t.explain(t.UsersTable, err)
+	}
+	return out.Item, nil
+}
+
+// erase deletes the item of uid only while it still holds the credentials
+// of it (the item as read and revoked). When they changed, it reads the
+// item again: next is that item, nil when the item is gone.
+func (f *Forget) erase(ctx context.Context, uid string, it dynamo.Item) (deleted bool, next dynamo.Item, err error) {
+	t := f.Target
+	cond, names, values := sameGrant(it)
+	_, err = t.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(t.UsersTable), Key: userstore.Key(uid),
+		ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	})
+	if err == nil {
+		return true, nil, nil
+	}
+	if _, changed := dynamo.ConditionFailed(err); !changed {
+		return false, nil, t.explain(t.UsersTable, err)
+	}
+	next, err = f.read(ctx, uid)
+	return false, next, err
+}
+
+// sameGrant is the condition that the item exists and its credential
+// attributes are those of it: each equal to its value there, or absent as
+// it is there (pairIs in shared/actionstore does the same for a refresh).
+func sameGrant(it dynamo.Item) (cond string, names map[string]string, values dynamo.Item) {
+	names = map[string]string{"#uid": userstore.AttrUID}
+	values = dynamo.Item{}
+	conds := []string{"attribute_exists(#uid)"}
+	for i, attr := range grantAttrs {
+		name := fmt.Sprintf("#g%d", i)
+		names[name] = attr
+		v, ok := it[attr]
+		if !ok {
+			conds = append(conds, "attribute_not_exists("+name+")")
+			continue
+		}
+		value := fmt.Sprintf(":g%d", i)
+		values[value] = v
+		conds = append(conds, name+" = "+value)
+	}
+	if len(values) == 0 { // DynamoDB refuses an empty map
+		values = nil
+	}
+	return strings.Join(conds, " AND "), names, values
+}
