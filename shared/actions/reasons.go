@@ -34,7 +34,7 @@ const (
 	ReasonDeadline           Reason = "deadline"              // the invocation's time ran out during the call
 	ReasonError              Reason = "error"                 // any other failure (the log line has it)
 	ReasonAlreadyMarked      Reason = "already_marked"        // campaign DM: marked by an earlier run (maybe sent): never again
-	ReasonNotEligibleAtMark  Reason = "not_eligible_at_mark"  // campaign DM: unsubscribed, revoked or marked since the scan
+	ReasonNotEligibleAtMark  Reason = "not_eligible_at_mark"  // campaign DM: unsubscribed, revoked, reconnect or marked since the scan
 	ReasonBrandRevoked       Reason = "brand_revoked"         // campaign: X answered 401 for the brand's token (its last_error)
 	ReasonReconnect          Reason = "reconnect"             // the user's OAuth 2.0 grant is lost (marked reconnect): they must sign in again
 	ReasonNoOAuth1App        Reason = "no_oauth1_app"         // OAuth 1.0a tokens on a stage without the OAuth 1.0a app (no consumer key)

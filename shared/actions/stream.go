@@ -88,7 +88,9 @@ var errRetryRecord = errors.New("actions: retry the record")
 // again, nothing of it having been claimed: the user could not be read or
 // claimed (DynamoDB failing), or credentials the actions need (the user's,
 // or the brand's for a welcome DM) are stored but cannot be opened. Failures
-// after the claim are recorded on the item, never retried.
+// after the claim are recorded on the item, never retried, except an OAuth
+// 2.0 token that cannot be made usable now: X did not act, and the action
+// goes back to pending (requeue).
 func (b *Batch) User(ctx context.Context, uid string) error {
 	s := b.s
 	u, err := s.Users.GetActionUser(ctx, uid)
@@ -123,6 +125,10 @@ func (b *Batch) User(ctx context.Context, uid string) error {
 	}
 	for _, a := range pending {
 		out := b.do(ctx, &u, a)
+		if out.state == StatePending { // X did not act; the token may work later
+			b.requeue(ctx, u.UID, a, out)
+			continue
+		}
 		b.record(ctx, u.UID, a, out)
 		if out.then != nil {
 			out.then(ctx)

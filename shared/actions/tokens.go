@@ -3,8 +3,10 @@ package actions
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
@@ -65,11 +67,13 @@ func laterFailure(err error) bool {
 // withToken makes one write to X with who's credentials, fresh (call). X
 // answering 401 to an OAuth 2.0 token that should be valid renews it once
 // (forced refresh) and makes the write once more: a 401 means X did not act.
-// A second 401 is returned for the caller to take the token for revoked.
+// A second 401 is returned for the caller to take the token for revoked, and
+// so is tokens.ErrRevoked (the renewal found the grant dead). A token that
+// cannot be made usable now (laterFailure) is errRequeue: X did not act.
 // It returns the number of requests that reached X.
 func (b *Batch) withToken(ctx context.Context, who *User, endpoint string, fn func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error)) (int, error) {
 	if err := b.fresh(ctx, who); err != nil {
-		return 0, err
+		return 0, retryLater(err)
 	}
 	call := func(ctx context.Context) (xapi.RateLimit, error) { return fn(ctx, who.x()) }
 	n, err := b.call(ctx, endpoint, who.UID, call)
@@ -80,10 +84,41 @@ func (b *Batch) withToken(ctx context.Context, who *User, endpoint string, fn fu
 	c, rerr := b.s.Tokens.Renew(ctx, b.log, who.UID, who.Credentials)
 	if rerr != nil {
 		b.remember(who, rerr)
-		return n, rerr
+		return n, retryLater(rerr)
 	}
 	b.log.Info().Str("uid", who.UID).Str("endpoint", endpoint).Msg("X answered 401 to an OAuth 2.0 token: renewed, the write is made once more")
 	who.Credentials = c
 	m, err := b.call(ctx, endpoint, who.UID, call)
 	return n + m, err
+}
+
+// errRequeue: after the claim, the token could not be made usable for now
+// (laterFailure), and X did not act (no request was made with it, or X
+// answered 401). The action goes back to pending (requeue) rather than
+// failing for good: a 401 is "not done", and a later delivery may succeed.
+var errRequeue = errors.New("actions: the token cannot be used now: the action goes back to pending")
+
+func retryLater(err error) error {
+	if laterFailure(err) {
+		return fmt.Errorf("%w: %w", errRequeue, err)
+	}
+	return err
+}
+
+// requeued is the outcome of an action that met errRequeue: pending again.
+func requeued(n int, err error) outcome { return fromX(StatePending, ReasonOf(err), n, err) }
+
+// requeue puts a claimed action back to pending (requeued), only while it
+// is still sending: the write's image holds a pending action, so the stream
+// delivers the user again; its claim, as any, makes one run the action.
+func (b *Batch) requeue(ctx context.Context, uid string, a signin.Action, o outcome) {
+	ok, err := b.s.Requeue.Requeue(ctx, uid, a, StateSending, b.s.now())
+	ev, msg := b.log.Warn(), "the token cannot be used now and X did not act: the action is pending again, for a later delivery"
+	switch {
+	case err != nil:
+		ev, msg = b.log.Error().AnErr("requeue_error", err), "putting the action back to pending failed: it stays sending, and the sweep marks it unknown"
+	case !ok:
+		msg = "the action is not sending any more: not put back to pending"
+	}
+	ev.AnErr("cause", o.err).Str("uid", uid).Str("action", string(a)).Str("reason", string(o.reason)).Int("x_calls", o.attempts).Msg(msg)
 }

@@ -36,17 +36,25 @@ func (b *Batch) call(ctx context.Context, endpoint, actor string, fn func(ctx co
 }
 
 // userCall makes a call with the user's own token (fresh, renewed once on
-// a 401 when it is an OAuth 2.0 token: withToken); a 401 that stands marks
-// the user revoked, which skips their remaining actions.
+// a 401 when it is an OAuth 2.0 token: withToken); a 401 that stands, or a
+// renewal after a 401 that found the grant dead, marks the user revoked,
+// which skips their remaining actions.
 func (b *Batch) userCall(ctx context.Context, u *User, endpoint string, fn func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error)) (int, error, bool) {
 	n, err := b.withToken(ctx, u, endpoint, fn)
-	var xe *xapi.Error
-	if errors.As(err, &xe) && xe.Revoked() {
+	if revokedBy(err) {
 		b.markRevoked(ctx, u.UID)
 		u.Revoked = true
 		return n, err, true
 	}
 	return n, err, false
+}
+
+// revokedBy reports an error that says the user revoked the app: X's 401 to
+// their token (or code 89), or X refusing the grant when the token was
+// renewed after a 401 (tokens.ErrRevoked).
+func revokedBy(err error) bool {
+	var xe *xapi.Error
+	return errors.Is(err, tokens.ErrRevoked) || (errors.As(err, &xe) && xe.Revoked())
 }
 
 func (b *Batch) markRevoked(ctx context.Context, uid string) {
@@ -84,6 +92,8 @@ func (b *Batch) follow(ctx context.Context, u *User) outcome {
 		return o
 	case revoked:
 		return fromX(StateFailed, ReasonRevoked, n, err)
+	case errors.Is(err, errRequeue):
+		return requeued(n, err)
 	case errors.As(err, &xe) && xe.Status == http.StatusForbidden:
 		// Following through the API left X's self-serve plans in 2026: a 403
 		// here is the plan, not this user, and is not retried.
@@ -119,6 +129,8 @@ func (b *Batch) tweet(ctx context.Context, u *User) outcome {
 		return outcome{state: StateDone, attempts: n, result: res.ID}
 	case revoked:
 		return fromX(StateFailed, ReasonRevoked, n, err)
+	case errors.Is(err, errRequeue):
+		return requeued(n, err)
 	}
 	return failure(n, err)
 }
@@ -149,25 +161,29 @@ func (b *Batch) welcome(ctx context.Context, u *User) outcome {
 	switch {
 	case err == nil:
 		return outcome{state: StateDone, attempts: n, result: res.EventID}
-	case errors.Is(err, tokens.ErrReconnect):
-		// The brand's grant is lost (marked reconnect): every welcome waits
-		// for the brand to sign in again, which releases them.
-		b.brand, b.brandMissing = nil, true
-		o := b.waitForBrand(u.UID)
-		o.attempts, o.err = n, err
-		return o
-	case errors.As(err, &xe) && xe.Revoked():
-		// The brand's token stopped working: every welcome waits for the
-		// brand to sign in again, which releases them.
-		b.markRevoked(ctx, brand.UID)
-		b.brand, b.brandMissing = nil, true
-		o := b.waitForBrand(u.UID)
-		o.attempts, o.err = n, err
-		return o
+	case revokedBy(err), errors.Is(err, tokens.ErrReconnect):
+		return b.brandLost(ctx, u.UID, n, err)
+	case errors.Is(err, errRequeue):
+		return requeued(n, err)
 	case errors.As(err, &xe) && xe.Status == http.StatusForbidden:
 		return fromX(StateFailed, ReasonRefusesDMs, n, err)
 	}
 	return failure(n, err)
+}
+
+// brandLost is the outcome of a welcome DM to uid once the brand's token
+// stopped working: revoked (X's 401 stands, or the renewal after it found
+// the grant dead: the brand is marked revoked) or its grant lost (marked
+// reconnect). Every welcome waits for the brand to sign in again, which
+// releases them.
+func (b *Batch) brandLost(ctx context.Context, uid string, n int, err error) outcome {
+	if revokedBy(err) {
+		b.markRevoked(ctx, b.brand.UID)
+	}
+	b.brand, b.brandMissing = nil, true
+	o := b.waitForBrand(uid)
+	o.attempts, o.err = n, err
+	return o
 }
 
 // waitForBrand is the outcome of a welcome DM while the brand is not

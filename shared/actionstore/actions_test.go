@@ -28,7 +28,7 @@ type store struct {
 	users *userstore.Store
 }
 
-func (s store) SaveSignIn(ctx context.Context, u signin.User) error {
+func (s store) SaveSignIn(ctx context.Context, u signin.User) (bool, error) {
 	return s.users.SaveSignIn(ctx, u)
 }
 
@@ -49,7 +49,7 @@ func newStore(t *testing.T) (store, *seal.Sealer) {
 
 func signIn(t *testing.T, s signin.UserStore, uid string, acts ...signin.Action) {
 	t.Helper()
-	err := s.SaveSignIn(context.Background(), signin.User{
+	_, err := s.SaveSignIn(context.Background(), signin.User{
 		Identity:   signin.Identity{UserID: uid, ScreenName: "u", Credentials: signin.Credentials{Token: "tok-" + uid, Secret: "sec-" + uid}},
 		SignedInAt: time.Now(),
 		Actions:    acts,
@@ -171,6 +171,18 @@ func TestCredentialsThatDoNotOpenAreReported(t *testing.T) {
 	})
 }
 
+// markReconnect marks uid reconnect on the pair it holds.
+func markReconnect(t *testing.T, s store, uid string) {
+	t.Helper()
+	st, err := s.ReadTokens(context.Background(), uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.MarkReconnect(context.Background(), uid, st.Version, time.Now()); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+}
+
 func TestCampaignMarksAndTheRecipientScan(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
@@ -188,12 +200,13 @@ func TestCampaignMarksAndTheRecipientScan(t *testing.T) {
 	if err := s.MarkRevoked(ctx, uids[2], now); err != nil {
 		t.Fatal(err)
 	}
+	markReconnect(t, s, uids[3])
 
-	t.Run("a user is marked once, and only while subscribed and not revoked", func(t *testing.T) {
+	t.Run("a user is marked once, and only while subscribed, not revoked and not reconnect", func(t *testing.T) {
 		for _, c := range []struct {
 			uid  string
 			want bool
-		}{{uids[0], true}, {uids[0], false}, {uids[1], false}, {uids[2], false}, {"42", false}} {
+		}{{uids[0], true}, {uids[0], false}, {uids[1], false}, {uids[2], false}, {uids[3], false}, {"42", false}} {
 			if ok, err := s.MarkCampaign(ctx, c.uid, "c1", now); ok != c.want || err != nil {
 				t.Fatalf("mark %s: %v %v", c.uid, ok, err)
 			}
@@ -231,6 +244,10 @@ func TestCampaignMarksAndTheRecipientScan(t *testing.T) {
 				case uids[2]:
 					if !r.Revoked {
 						t.Error("revoked user reads not revoked")
+					}
+				case uids[3]:
+					if !r.Reconnect || r.Revoked {
+						t.Error("a user marked reconnect reads otherwise")
 					}
 				}
 				after = r.UID

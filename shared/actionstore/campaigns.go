@@ -16,7 +16,8 @@ import (
 // the end. A campaign stores the cursor and resumes days later.
 func (s *Store) ScanRecipients(ctx context.Context, after string, limit int32) (rs []campaigns.Recipient, more bool, err error) {
 	var e dynamo.Expr
-	proj := strings.Join([]string{e.Name(userstore.AttrUID), e.Name(userstore.AttrSubscribed), e.Name(userstore.AttrRevoked), e.Name(userstore.AttrBrand), e.Name(userstore.AttrCampaignsSent)}, ", ")
+	proj := strings.Join([]string{e.Name(userstore.AttrUID), e.Name(userstore.AttrSubscribed), e.Name(userstore.AttrRevoked), e.Name(userstore.AttrReconnect),
+		e.Name(userstore.AttrBrand), e.Name(userstore.AttrCampaignsSent)}, ", ")
 	out, err := s.scanPage(ctx, e.Scan(s.Name, "", proj), after, limit, "recipients")
 	if err != nil {
 		return nil, false, err
@@ -25,6 +26,7 @@ func (s *Store) ScanRecipients(ctx context.Context, after string, limit int32) (
 		r := campaigns.Recipient{
 			Subscribed: dynamo.GetBool(it, userstore.AttrSubscribed),
 			Revoked:    dynamo.GetBool(it, userstore.AttrRevoked),
+			Reconnect:  dynamo.GetBool(it, userstore.AttrReconnect),
 			Brand:      dynamo.GetBool(it, userstore.AttrBrand),
 			Campaigns:  dynamo.GetStringSet(it, userstore.AttrCampaignsSent),
 		}
@@ -35,16 +37,17 @@ func (s *Store) ScanRecipients(ctx context.Context, after string, limit int32) (
 }
 
 // MarkCampaign adds campaign id to the user's campaigns_sent, only if it is
-// not there yet and the user is still subscribed and not revoked (checked in
-// the same write, so an unsubscribe that lands during a run is honoured).
-// False when the condition failed: already marked, unsubscribed, revoked, or
-// gone. The caller sends the DM only after a true: at most once per user.
+// not there yet and the user is still subscribed, not revoked and not marked
+// reconnect (checked in the same write, so an unsubscribe that lands during
+// a run is honoured). False when the condition failed: already marked,
+// unsubscribed, revoked, reconnect, or gone. The caller sends the DM only
+// after a true: at most once per user.
 func (s *Store) MarkCampaign(ctx context.Context, uid, id string, now time.Time) (bool, error) {
 	u := dynamo.NewUpdate()
 	u.Add(userstore.AttrCampaignsSent, dynamo.StringSet(id))
-	u.When(fmt.Sprintf("attribute_exists(%s) AND NOT contains(%s, %s) AND %s = %s AND (attribute_not_exists(%s) OR %s = %s)",
+	u.When(fmt.Sprintf("attribute_exists(%s) AND NOT contains(%s, %s) AND %s = %s AND %s AND %s",
 		u.Name(userstore.AttrUID), u.Name(userstore.AttrCampaignsSent), u.Value(dynamo.S(id)), u.Name(userstore.AttrSubscribed), u.Value(dynamo.Bool(true)),
-		u.Name(userstore.AttrRevoked), u.Name(userstore.AttrRevoked), u.Value(dynamo.Bool(false))))
+		notTrue(u, userstore.AttrRevoked), notTrue(u, userstore.AttrReconnect)))
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
 	return s.conditional(err, "mark campaign", uid)
 }
@@ -61,4 +64,9 @@ func (s *Store) UnmarkCampaign(ctx context.Context, uid, id string) error {
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
 	_, err = s.conditional(err, "unmark campaign", uid)
 	return err
+}
+
+// notTrue is the condition that the BOOL attr is absent or false.
+func notTrue(u *dynamo.Update, attr string) string {
+	return fmt.Sprintf("(attribute_not_exists(%s) OR %s = %s)", u.Name(attr), u.Name(attr), u.Value(dynamo.Bool(false)))
 }

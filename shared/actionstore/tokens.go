@@ -107,13 +107,31 @@ func (s *Store) ReleaseRefreshLease(ctx context.Context, uid, owner string) erro
 // a sign-in in between brought a new grant. Nothing is sent with the
 // user's credentials until their next sign-in, which clears the mark.
 func (s *Store) MarkReconnect(ctx context.Context, uid string, v tokens.Version, now time.Time) (bool, error) {
+	u := markReconnect(now)
+	u.When(pairIs(u, v))
+	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
+	return s.conditional(err, "mark reconnect", uid)
+}
+
+// MarkLeaseExpired is MarkReconnect for a lease l found expired (its holder
+// died mid-refresh), only while the pair is v and l, its owner and until
+// as read, is still the lease held: after a release, another invocation's
+// live lease on the same pair is not taken for l.
+func (s *Store) MarkLeaseExpired(ctx context.Context, uid string, v tokens.Version, l tokens.Lease, now time.Time) (bool, error) {
+	u := markReconnect(now)
+	u.When(pairIs(u, v) + " AND " + leaseHeldBy(u, l.Owner) + " AND " +
+		u.Name(userstore.AttrRefreshLease, leaseUntil) + " = " + u.Value(dynamo.Time(l.Until)))
+	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
+	return s.conditional(err, "mark reconnect (expired lease)", uid)
+}
+
+// markReconnect is the update of the reconnect mark, which ends any lease.
+func markReconnect(now time.Time) *dynamo.Update {
 	u := dynamo.NewUpdate()
 	u.Set(userstore.AttrReconnect, dynamo.Bool(true))
 	u.Set(userstore.AttrReconnectAt, dynamo.Time(now))
 	u.Remove(userstore.AttrRefreshLease)
-	u.When(pairIs(u, v))
-	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
-	return s.conditional(err, "mark reconnect", uid)
+	return u
 }
 
 // pairIs is the condition that the stored pair is v (as sealed: sealing is

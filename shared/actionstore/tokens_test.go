@@ -16,7 +16,7 @@ import (
 
 func signInWith(t *testing.T, s store, uid string, c signin.Credentials) {
 	t.Helper()
-	err := s.SaveSignIn(context.Background(), signin.User{
+	_, err := s.SaveSignIn(context.Background(), signin.User{
 		Identity: signin.Identity{UserID: uid, ScreenName: "u", Credentials: c}, SignedInAt: time.Now(),
 		Actions: []signin.Action{signin.ActionTweet},
 	})
@@ -162,4 +162,48 @@ func TestCredentialsOfEitherKindAreRead(t *testing.T) {
 			t.Fatalf("%+v %v", u, err)
 		}
 	})
+}
+
+// TestAnExpiredLeaseIsMarkedOnlyWhileItIsTheLeaseHeld: the reconnect mark
+// of a lease found expired lands only on that lease, its owner and until
+// as read: not on a live lease another invocation took after a release.
+func TestAnExpiredLeaseIsMarkedOnlyWhileItIsTheLeaseHeld(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	signInWith(t, s, alice, signin.Credentials{Kind: signin.KindOAuth2, Token: "at", Refresh: "rt", ExpiresAt: now})
+	read := func() tokens.Stored {
+		t.Helper()
+		st, err := s.ReadTokens(ctx, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	v := read().Version
+	expired := tokens.Lease{Owner: "died", Until: now.Add(-time.Second)}
+	live := tokens.Lease{Owner: "live", Until: now.Add(time.Minute)}
+	steps := []struct {
+		name string
+		do   func() (bool, error)
+		want bool
+	}{
+		{"a lease is taken (and its holder dies)", func() (bool, error) { return s.TakeRefreshLease(ctx, alice, v, expired) }, true},
+		{"it is released (X answered 429)", func() (bool, error) { return true, s.ReleaseRefreshLease(ctx, alice, expired.Owner) }, true},
+		{"another invocation takes a live one", func() (bool, error) { return s.TakeRefreshLease(ctx, alice, v, live) }, true},
+		{"the expired lease as read marks nothing", func() (bool, error) { return s.MarkLeaseExpired(ctx, alice, v, expired, now) }, false},
+		{"nor does the live lease's owner with another until", func() (bool, error) {
+			return s.MarkLeaseExpired(ctx, alice, v, tokens.Lease{Owner: live.Owner, Until: expired.Until}, now)
+		}, false},
+		{"the lease held, as read, is marked", func() (bool, error) { return s.MarkLeaseExpired(ctx, alice, v, read().Lease, now) }, true},
+	}
+	for _, step := range steps {
+		if ok, err := step.do(); ok != step.want || err != nil {
+			t.Fatalf("%s: %v %v, want %v", step.name, ok, err, step.want)
+		}
+	}
+	if st := read(); !st.Reconnect || st.Lease.Owner != "" {
+		t.Fatalf("%+v", st)
+	}
 }

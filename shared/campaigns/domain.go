@@ -88,6 +88,7 @@ type Recipient struct {
 	UID        string
 	Subscribed bool
 	Revoked    bool
+	Reconnect  bool // the user's OAuth 2.0 grant is lost: skipped like a revoked user
 	Brand      bool
 	Campaigns  []string // the campaigns the user is marked for (campaigns_sent)
 }
@@ -96,7 +97,7 @@ type Recipient struct {
 func (r Recipient) HasCampaign(id string) bool { return slices.Contains(r.Campaigns, id) }
 
 // The interfaces a campaign run needs of the tables (shared/campaignstore
-// and shared/userstore implement them).
+// and shared/actionstore implement them).
 type (
 	// Catalog creates and reads campaigns. Create returns the existing
 	// campaign (created false) for a known id with the same text, and
@@ -121,6 +122,13 @@ type (
 		ScanRecipients(ctx context.Context, after string, limit int32) (rs []Recipient, more bool, err error)
 		MarkCampaign(ctx context.Context, uid, id string, now time.Time) (bool, error)
 		UnmarkCampaign(ctx context.Context, uid, id string) error
+	}
+	// UserCount estimates how many users the users table holds without
+	// reading them: DynamoDB's approximate item count (DescribeTable's
+	// ItemCount, refreshed about every six hours; the brand and the
+	// unsubscribed included).
+	UserCount interface {
+		ApproxUsers(ctx context.Context) (int64, error)
 	}
 	// DMSender sends one DM with one request.
 	DMSender interface {

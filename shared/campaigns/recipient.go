@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
+	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
@@ -41,7 +42,7 @@ func (r *run) one(ctx context.Context, rc Recipient) Stop {
 			r.log.Error().Err(err).Str("uid", rc.UID).Msg("marking the recipient failed")
 			return StopStoreUnavailable
 		}
-		if !marked { // unsubscribed, revoked or marked since the scan
+		if !marked { // unsubscribed, revoked, reconnect or marked since the scan
 			r.skip(rc.UID, actions.ReasonNotEligibleAtMark)
 			return ""
 		}
@@ -61,6 +62,10 @@ func (r *run) ineligible(rc Recipient) actions.Reason {
 		return actions.ReasonUnsubscribed
 	case rc.Revoked:
 		return actions.ReasonRevoked
+	case rc.Reconnect:
+		// Their OAuth 2.0 grant is lost (a refresh whose answer never came,
+		// or X refused it): they may have revoked the app.
+		return actions.ReasonReconnect
 	case rc.HasCampaign(r.c.ID):
 		// Marked by a run that died before saving its cursor: X may or may
 		// not have the DM; it is never sent again.
@@ -80,9 +85,13 @@ func (r *run) answered(ctx context.Context, uid string, res xapi.DMResult, err e
 		r.count(&r.c.Sent, &r.run.Sent)
 		r.log.Info().Str("uid", uid).Str("outcome", "sent").Str("dm_event_id", res.EventID).Msg("campaign DM")
 		return "", false
+	case errors.As(err, &te) && errors.Is(te.err, tokens.ErrRevoked):
+		// X answered 401 to the DM, and then refused the brand's refresh
+		// token: the brand revoked the app.
+		return r.brandRevoked(ctx, uid), false
 	case errors.As(err, &te):
 		// X answered 401 to the DM, so it was not sent; the brand's token
-		// could not be renewed.
+		// could not be renewed (now, or ever: tokenStop says which).
 		r.unmark(ctx, uid)
 		return r.tokenStop(te.err), false
 	case errors.Is(err, xapi.ErrNoOAuth1App):
@@ -109,19 +118,26 @@ func (r *run) answered(ctx context.Context, uid string, res xapi.DMResult, err e
 	case xe.Status == http.StatusTooManyRequests:
 		return r.rateLimited(ctx, uid, n429)
 	case xe.Revoked():
-		r.unmark(ctx, uid)
-		if merr := r.s.Revoker.MarkRevoked(ctx, r.brand.UID, r.s.now()); merr != nil {
-			r.log.Error().Err(merr).Msg("marking the brand revoked failed")
-		}
-		r.c.LastError = string(actions.ReasonBrandRevoked)
-		r.log.Error().Msg("the brand's token is revoked: campaign stopped until the brand signs in again")
-		return StopBrandMissing, false
+		return r.brandRevoked(ctx, uid), false
 	}
 	// Refused (403: the recipient does not accept DMs) or malformed. The
 	// mark stays: the campaign does not come back to the user.
 	r.count(&r.c.Failed, &r.run.Failed)
 	r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "failed").Str("reason", string(actions.ReasonOf(err))).Msg("campaign DM")
 	return "", false
+}
+
+// brandRevoked stops the run once X refused the brand's token for good (a
+// 401 to the DM that stands, or a renewal after it that found the grant
+// dead): the DM to uid was not sent, and the brand is marked revoked.
+func (r *run) brandRevoked(ctx context.Context, uid string) Stop {
+	r.unmark(ctx, uid)
+	if merr := r.s.Revoker.MarkRevoked(ctx, r.brand.UID, r.s.now()); merr != nil {
+		r.log.Error().Err(merr).Msg("marking the brand revoked failed")
+	}
+	r.c.LastError = string(actions.ReasonBrandRevoked)
+	r.log.Error().Msg("the brand's token is revoked: campaign stopped until the brand signs in again")
+	return StopBrandMissing
 }
 
 // rateLimited handles a 429 (the n429th for uid): not sent, as X refused

@@ -13,15 +13,20 @@
 //     only while the stored pair is the one read and no lease is held. The
 //     others poll the item for a short, bounded time (Wait) and take the new
 //     token, or give up with ErrBusy for their caller to retry later.
-//  2. One request to X's token endpoint, bounded by the lease.
+//  2. One request to X's token endpoint, ending WriteTimeout before the
+//     lease does (what is left of it after the lease's write), so that the
+//     save lands inside the lease.
 //  3. The new pair is saved, conditional on the pair it replaces and on the
 //     lease still being ours and live, BEFORE the new access token is used.
 //  4. Lost: when the answer may have been lost (a 5xx, a timeout, a dropped
 //     connection, an answer that does not parse), the save failed, X refused
 //     the grant (invalid_grant), or a lease is found expired with the pair
-//     unchanged (its holder died mid-refresh), the refresh token may be
-//     spent: it is never presented again. The user is marked reconnect
-//     (ErrReconnect), which only their next sign-in clears.
+//     and the lease unchanged (its holder died mid-refresh), the refresh
+//     token may be spent: it is never presented again. The user is marked
+//     reconnect (ErrReconnect), which only their next sign-in clears. X
+//     refusing the grant after it answered 401 to the token (Renew) means
+//     the user revoked the app: ErrRevoked, for the caller to mark them
+//     revoked too.
 //  5. Not consumed: a 401 (X refused our app's client credentials) or a 429
 //     is answered before X looks at the token. The lease is released; a 429
 //     is waited for under the retry policy and tried again, then returned.

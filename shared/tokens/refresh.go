@@ -81,9 +81,11 @@ func (s *Service) decide(ctx context.Context, log zerolog.Logger, uid string, st
 }
 
 // expiredLease marks the user reconnect, as a lease found expired with the
-// pair unchanged means; errAgain when the pair changed since it was read.
+// pair unchanged means; errAgain when the pair or the lease changed since
+// they were read (the expired lease was released and another invocation
+// holds a live one, say).
 func (s *Service) expiredLease(ctx context.Context, log zerolog.Logger, uid string, st Stored) error {
-	ok, err := s.Store.MarkReconnect(ctx, uid, st.Version, s.now())
+	ok, err := s.Store.MarkLeaseExpired(ctx, uid, st.Version, st.Lease, s.now())
 	switch {
 	case err != nil:
 		return err // the lease stays expired: the next reader marks it
@@ -106,14 +108,23 @@ func (s *Service) refresh(ctx context.Context, log zerolog.Logger, uid string, s
 	ok, err := s.Store.TakeRefreshLease(ctx, uid, st.Version, lease)
 	switch {
 	case err != nil:
-		return signin.Credentials{}, err // nothing was presented
+		// The write may have landed: a lease left behind would make the next
+		// reader take the user for lost. Nothing was presented.
+		s.release(ctx, log, uid, lease.Owner)
+		return signin.Credentials{}, err
 	case !ok:
 		return signin.Credentials{}, errAgain // another invocation was first, or a sign-in
 	}
-	// No request outlives the lease, keeping the save's time inside it (a
-	// save after the lease would be refused). Deadlines are on the wall
-	// clock, whatever Now says.
-	cctx, cancel := context.WithTimeout(ctx, max(s.Lease-s.WriteTimeout, s.Lease/2))
+	// The request ends WriteTimeout before the lease does, so that the save
+	// lands inside it: a reader finding the lease expired takes the user for
+	// lost. What is left of the lease after a slow write is measured on the
+	// clock it was set on (Now); the request's deadline is on the wall clock.
+	left := lease.Until.Sub(s.now()) - s.WriteTimeout
+	if left <= 0 {
+		s.release(ctx, log, uid, lease.Owner)
+		return signin.Credentials{}, fmt.Errorf("tokens: taking the refresh lease used up its time: %w", context.DeadlineExceeded)
+	}
+	cctx, cancel := context.WithTimeout(ctx, left)
 	c, err := s.X.Refresh(cctx, st.Credentials.Refresh)
 	cancel()
 	// The writes after X's answer must land even when the invocation's
@@ -149,11 +160,7 @@ func (s *Service) refused(ctx context.Context, log zerolog.Logger, uid string, v
 		}
 		return s.lost(ctx, log, uid, v, why, err)
 	}
-	if rerr := s.Store.ReleaseRefreshLease(ctx, uid, owner); rerr != nil {
-		// The lease expires with the pair unchanged: the next reader takes
-		// the user for lost. Nothing better is safe.
-		log.Error().Err(rerr).Str("uid", uid).Msg("releasing the refresh lease failed: the user will be asked to sign in again")
-	}
+	s.release(ctx, log, uid, owner)
 	if xe.Status == http.StatusUnauthorized {
 		log.Error().Err(err).Str("uid", uid).Str("reason", xe.Reason()).Str("hint", xe.OperatorHint()).
 			Msg("X refused the app's OAuth 2.0 client credentials on a token refresh: the token is not consumed; fix the app's credentials")
@@ -161,14 +168,30 @@ func (s *Service) refused(ctx context.Context, log zerolog.Logger, uid string, v
 	return fmt.Errorf("tokens: refresh for %s: %w", uid, err)
 }
 
+// release ends owner's lease when nothing was presented to X, or X refused
+// before looking at the token. The write has WriteTimeout of its own: a
+// lease left behind costs the user their grant.
+func (s *Service) release(ctx context.Context, log zerolog.Logger, uid, owner string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.WriteTimeout)
+	defer cancel()
+	if err := s.Store.ReleaseRefreshLease(ctx, uid, owner); err != nil {
+		// The lease expires with the pair unchanged: the next reader takes
+		// the user for lost. Nothing better is safe.
+		log.Error().Err(err).Str("uid", uid).Msg("releasing the refresh lease failed: the user will be asked to sign in again")
+	}
+}
+
 // lost marks the user reconnect: the refresh token may be spent at X and
 // must never be presented again. errAgain when the pair changed meanwhile
-// (a sign-in, or the save went through after all).
+// (a sign-in, or the save went through after all); errGrantRefused when X
+// refused the refresh token itself.
 func (s *Service) lost(ctx context.Context, log zerolog.Logger, uid string, v Version, why string, cause error) error {
 	ok, err := s.Store.MarkReconnect(ctx, uid, v, s.now())
 	if err == nil && !ok {
 		return errAgain
 	}
+	var xe *xapi.Error
+	refused := errors.As(cause, &xe) && xe.GrantInvalid()
 	ev := log.Warn()
 	if err != nil {
 		ev = log.Error().AnErr("mark_error", err)
@@ -178,6 +201,9 @@ func (s *Service) lost(ctx context.Context, log zerolog.Logger, uid string, v Ve
 	}
 	ev.Str("uid", uid).Str("why", why).
 		Msg("the user's OAuth 2.0 refresh token may be spent: it is not presented again; the user must sign in again (marked reconnect)")
+	if refused {
+		return errGrantRefused
+	}
 	return ErrReconnect
 }
 

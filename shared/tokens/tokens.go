@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -57,6 +58,10 @@ type Store interface {
 	// MarkReconnect marks the user reconnect and ends any lease, only while
 	// the pair is v.
 	MarkReconnect(ctx context.Context, uid string, v Version, now time.Time) (bool, error)
+	// MarkLeaseExpired is MarkReconnect for a lease found expired: only
+	// while the pair is v and l (its owner and until) is still the lease
+	// held.
+	MarkLeaseExpired(ctx context.Context, uid string, v Version, l Lease, now time.Time) (bool, error)
 }
 
 // X is X's OAuth 2.0 token endpoint (shared/xoauth2): one request with
@@ -71,12 +76,21 @@ var (
 	// ErrReconnect: the user's grant is lost (marked on the item): nothing
 	// can be sent with their credentials until they sign in again.
 	ErrReconnect = errors.New("tokens: the OAuth 2.0 grant is lost: the user must sign in again")
+	// ErrRevoked (Renew only, wraps ErrReconnect): X answered 401 to the
+	// token and then refused its refresh token (invalid_grant): the user
+	// revoked the app. The user is marked reconnect; the caller marks them
+	// revoked, as it does for a token X answered 401 to twice.
+	ErrRevoked = fmt.Errorf("%w (X refused the refresh token after a 401: the user revoked the app)", ErrReconnect)
 	// ErrBusy: another invocation holds the refresh lease beyond the wait.
 	ErrBusy = errors.New("tokens: another invocation is refreshing the token")
 	// ErrNoClient: a token needs a refresh and the stage has no OAuth 2.0
 	// client (TWITTER_CLIENT_ID).
 	ErrNoClient = errors.New("tokens: no OAuth 2.0 client configured (TWITTER_CLIENT_ID) to refresh the token")
 )
+
+// errGrantRefused (wraps ErrReconnect): X refused the refresh token itself
+// (invalid_grant); Renew makes it ErrRevoked.
+var errGrantRefused = fmt.Errorf("%w (X refused the refresh token)", ErrReconnect)
 
 // Service refreshes OAuth 2.0 tokens under the protocol of the package
 // doc. Build it once per cold start; it is safe for concurrent use.
@@ -132,11 +146,16 @@ func (s *Service) Fresh(ctx context.Context, log zerolog.Logger, uid string, c s
 
 // Renew refreshes the OAuth 2.0 token X answered 401 to (used), unless the
 // item already holds another one that does not expire within Early (a
-// sign-in, another invocation's refresh).
+// sign-in, another invocation's refresh). ErrRevoked when X refused the
+// refresh token: after the 401, the user revoked the app.
 func (s *Service) Renew(ctx context.Context, log zerolog.Logger, uid string, used signin.Credentials) (signin.Credentials, error) {
-	return s.renew(ctx, log, uid, func(st Stored) bool {
+	c, err := s.renew(ctx, log, uid, func(st Stored) bool {
 		return st.Credentials.Token == used.Token || Expiring(st.Credentials, s.now())
 	})
+	if errors.Is(err, errGrantRefused) {
+		return signin.Credentials{}, ErrRevoked
+	}
+	return c, err
 }
 
 // renew settles the token under the retry policy: X's 429 is waited for

@@ -68,7 +68,7 @@ func (h *harness) signIn(expiresIn time.Duration) signin.Credentials {
 	h.t.Helper()
 	access, refresh := h.sb.IssueOAuth2Token(alice, "tweet.read", "tweet.write", "users.read", "offline.access")
 	c := signin.Credentials{Kind: signin.KindOAuth2, Token: access, Refresh: refresh, ExpiresAt: time.Now().Add(expiresIn).UTC().Truncate(time.Millisecond)}
-	if err := h.users.SaveSignIn(context.Background(), signin.User{Identity: signin.Identity{UserID: alice, ScreenName: "alice", Credentials: c}, SignedInAt: time.Now()}); err != nil {
+	if _, err := h.users.SaveSignIn(context.Background(), signin.User{Identity: signin.Identity{UserID: alice, ScreenName: "alice", Credentials: c}, SignedInAt: time.Now()}); err != nil {
 		h.t.Fatal(err)
 	}
 	return c

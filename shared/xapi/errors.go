@@ -80,11 +80,12 @@ func OutcomeUnknown(err error) bool {
 }
 
 // Revoked reports that the user's token no longer works (the user revoked the
-// app): 401 on a user-context call, or v1 code 89. A 401 of the OAuth 2.0
-// token endpoints is about the app's client authentication, not a user's
-// token (GrantInvalid is the user's grant).
+// app): 401 on a user-context call, or v1 code 89. An OAuth 2.0 error is
+// never one: the token and revoke endpoints answer about the app's client
+// authentication or the grant (GrantInvalid), and their client gives every
+// refusal of theirs an OAuth 2.0 code (OAuth2TokenError).
 func (e *Error) Revoked() bool {
-	return e.Code == 89 || (e.Status == http.StatusUnauthorized && e.Code == 0 && e.OAuth2 == "")
+	return e.OAuth2 == "" && (e.Code == 89 || (e.Status == http.StatusUnauthorized && e.Code == 0))
 }
 
 // Reason is the short machine-readable reason (a Reason) a visitor's

@@ -26,6 +26,25 @@ func OAuth2Error(step, code, description string) *Error {
 	return &Error{Step: step, OAuth2: oauth2Code(code), Message: description}
 }
 
+// ParseOAuth2Error builds the Error of a non-success answer of X's OAuth 2.0
+// token or revoke endpoint. Every 4xx there refuses the app's client or the
+// grant, never a user's token (Revoked is false for it): an answer without
+// an OAuth 2.0 code (a problem document, plain text, an HTML page) gets the
+// code its status means, invalid_client for a 401 (RFC 6749 5.2: client
+// authentication failed) and invalid_request for the others. A 429 and a
+// 5xx keep their own meaning.
+func ParseOAuth2Error(step string, status int, header http.Header, body []byte) *Error {
+	e := ParseError(step, status, header, body)
+	if e.OAuth2 != "" || status < 400 || status > 499 || status == http.StatusTooManyRequests {
+		return e
+	}
+	e.OAuth2 = "invalid_request"
+	if status == http.StatusUnauthorized {
+		e.OAuth2 = "invalid_client"
+	}
+	return e
+}
+
 // GrantInvalid reports that X refused the authorization code or refresh
 // token itself (reason x_oauth2_invalid_grant): it is used, expired or
 // revoked, or its PKCE verifier does not match. Presenting it again cannot
@@ -75,7 +94,7 @@ func oauth2Hint(r Reason) string {
 	case ReasonOAuth2InvalidClient:
 		return "X refused the app's OAuth 2.0 client authentication: check TWITTER_CLIENT_ID and the client secret against the OAuth 2.0 Client ID and Client Secret on the app's Keys and tokens page (not the API key), and that the app's type in User authentication settings is Web App (a confidential client)"
 	case ReasonOAuth2InvalidRequest:
-		return "X refused the OAuth 2.0 request as invalid (the description names the parameter): most often the redirect_uri, which must equal TWITTER_CALLBACK_URL exactly and be listed under Callback URI / Redirect URL in the app's User authentication settings"
+		return "X refused an OAuth 2.0 request as malformed (the description names the parameter), or its token endpoint refused one without saying why: check the description and the function's version; a callback URL the app does not list never shows here (X answers it with its own error page and the visitor never comes back)"
 	case ReasonOAuth2UnauthorizedClient:
 		return "the X app may not use OAuth 2.0 Authorization Code with PKCE: turn on OAuth 2.0 in the app's User authentication settings with the type Web App"
 	case ReasonOAuth2InvalidGrant:

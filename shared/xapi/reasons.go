@@ -28,7 +28,7 @@ const (
 // X's OAuth 2.0 refusals (the token endpoint's error codes, and the
 // authorize step's error redirect), each with an OperatorHint.
 const (
-	ReasonOAuth2InvalidRequest     Reason = "x_oauth2_invalid_request"     // a malformed request: most often a redirect_uri the app does not list
+	ReasonOAuth2InvalidRequest     Reason = "x_oauth2_invalid_request"     // a malformed request (the description names the parameter)
 	ReasonOAuth2InvalidGrant       Reason = "x_oauth2_invalid_grant"       // the code or refresh token is used, expired or revoked, or the verifier does not match
 	ReasonOAuth2InvalidClient      Reason = "x_oauth2_invalid_client"      // client authentication failed: the client id or secret, or not a Web App
 	ReasonOAuth2UnauthorizedClient Reason = "x_oauth2_unauthorized_client" // the app may not use the flow: OAuth 2.0 is off for it

@@ -127,7 +127,9 @@ func (c *Client) post(ctx context.Context, step, endpoint string, form url.Value
 		return nil, xapi.Classify(step, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, xapi.ParseError(step, resp.StatusCode, resp.Header, body)
+		// Never a revoked user token, whatever the body: the client or the
+		// grant was refused.
+		return nil, xapi.ParseOAuth2Error(step, resp.StatusCode, resp.Header, body)
 	}
 	return body, nil
 }

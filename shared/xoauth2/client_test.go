@@ -244,3 +244,46 @@ func TestRevoke(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryRefusalOfTheTokenEndpointsIsAnOAuth2Error: whatever body X's
+// token or revoke endpoint sends with a 4xx, the error says the app's
+// client or the grant was refused, never that a user revoked the app.
+func TestEveryRefusalOfTheTokenEndpointsIsAnOAuth2Error(t *testing.T) {
+	t.Parallel()
+	problem := `{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}`
+	tests := []struct {
+		name     string
+		endpoint string
+		fault    xsandbox.Fault
+		reason   string
+	}{
+		{"a 401 problem document on a refresh is invalid_client", xsandbox.EndpointOAuth2Token, xsandbox.Fault{Status: 401, Body: problem}, "x_oauth2_invalid_client"},
+		{"a 401 in plain text on a refresh is invalid_client", xsandbox.EndpointOAuth2Token, xsandbox.Fault{Status: 401, Body: "Unauthorized"}, "x_oauth2_invalid_client"},
+		{"a 401 with X's code 89 on a refresh is invalid_client", xsandbox.EndpointOAuth2Token, xsandbox.Fault{Status: 401, XCode: 89}, "x_oauth2_invalid_client"},
+		{"a 403 problem document on a refresh is invalid_request", xsandbox.EndpointOAuth2Token, xsandbox.Fault{Status: 403, Body: `{"title":"Forbidden","detail":"Forbidden"}`}, "x_oauth2_invalid_request"},
+		{"a 401 problem document on a revoke is invalid_client", xsandbox.EndpointOAuth2Revoke, xsandbox.Fault{Status: 401, Body: problem}, "x_oauth2_invalid_client"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sb, base := sandbox(t)
+			c := xoauth2.NewClient(options(base, 2*time.Second))
+			_, refresh := sb.IssueOAuth2Token(alice, allScopes...)
+			tt.fault.Endpoint = tt.endpoint
+			sb.InjectFault(tt.fault)
+			var err error
+			if tt.endpoint == xsandbox.EndpointOAuth2Revoke {
+				err = c.Revoke(context.Background(), refresh, "refresh_token")
+			} else {
+				_, err = c.Refresh(context.Background(), refresh)
+			}
+			var xe *xapi.Error
+			if !errors.As(err, &xe) || xe.Revoked() || xe.Reason() != tt.reason || xe.GrantInvalid() || xapi.OutcomeUnknown(err) {
+				t.Fatalf("err = %v, want an OAuth 2.0 refusal with reason %s and no revoked user", err, tt.reason)
+			}
+			if tt.reason == "x_oauth2_invalid_client" && !strings.Contains(xe.OperatorHint(), "TWITTER_CLIENT_ID") {
+				t.Fatalf("hint %q", xe.OperatorHint())
+			}
+		})
+	}
+}

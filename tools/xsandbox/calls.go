@@ -66,7 +66,8 @@ func (s *Sandbox) endpoint(name string, h handlerFunc) http.Handler {
 		}
 
 		var extraHeaders map[string]string
-		if f, ok := s.takeFault(name); ok {
+		f, faulted := s.takeFault(name)
+		if faulted {
 			if done := s.applyFault(w, r, name, f, &call); done {
 				return
 			}
@@ -77,6 +78,9 @@ func (s *Sandbox) endpoint(name string, h handlerFunc) http.Handler {
 		rep := h(&inbound{r: r, body: body, now: s.opts.Now()})
 		s.mu.Unlock()
 
+		if faulted && s.lostAnswer(w, name, f, rep, &call) {
+			return
+		}
 		rep.write(w, extraHeaders)
 		call.Status, call.UserID, call.Error = rep.status, rep.userID, rep.reason
 	})

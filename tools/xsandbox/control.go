@@ -52,6 +52,7 @@ type FaultJSON struct {
 	Body        string            `json:"body,omitempty"`
 	Times       int               `json:"times,omitempty"`
 	CloseConn   bool              `json:"close_conn,omitempty"`
+	After       bool              `json:"after,omitempty"` // answer only after handling the request
 }
 
 // Fault converts the JSON form to a Fault.
@@ -59,7 +60,7 @@ func (f FaultJSON) Fault() Fault {
 	return Fault{
 		Endpoint: f.Endpoint, Status: f.Status, XCode: f.XCode, ProblemType: f.ProblemType,
 		Delay: time.Duration(f.DelayMS) * time.Millisecond, Headers: f.Headers, Body: f.Body,
-		ResetIn: time.Duration(f.ResetInMS) * time.Millisecond, Times: f.Times, CloseConn: f.CloseConn,
+		ResetIn: time.Duration(f.ResetInMS) * time.Millisecond, Times: f.Times, CloseConn: f.CloseConn, After: f.After,
 	}
 }
 
@@ -94,6 +95,10 @@ func (s *Sandbox) controlInjectFault(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.DelayMS < 0 || f.ResetInMS < 0 || f.Times < 0 || (f.Status != 0 && (f.Status < 100 || f.Status > 599)) {
 		writeJSON(w, http.StatusBadRequest, controlError{"delay_ms, reset_in_ms and times must not be negative, status must be 100-599"})
+		return
+	}
+	if f.After && !f.Fault().answers() {
+		writeJSON(w, http.StatusBadRequest, controlError{"after needs the answer that replaces X's: close_conn, body, status, x_code or problem_type"})
 		return
 	}
 	s.InjectFault(f.Fault())

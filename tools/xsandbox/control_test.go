@@ -72,6 +72,13 @@ func TestControlAPIInjectsAndClearsFaults(t *testing.T) {
 	if _, err := h.try(alice, request{method: "POST", path: "/2/tweets", json: `{"text":"x"}`}); err == nil {
 		t.Error("close_conn did not drop the connection")
 	}
+	if len(h.sb.Tweets()) != 0 {
+		t.Error("close_conn let the post through")
+	}
+	h.control("POST", "/_sandbox/faults", `{"endpoint":"tweet","close_conn":true,"after":true}`)
+	if _, err := h.try(alice, request{method: "POST", path: "/2/tweets", json: `{"text":"y"}`}); err == nil || len(h.sb.Tweets()) != 1 {
+		t.Errorf("after: the post was not made, or its answer not dropped (%v)", err)
+	}
 }
 
 func TestControlAPIRefusesBadRequests(t *testing.T) {
@@ -84,6 +91,7 @@ func TestControlAPIRefusesBadRequests(t *testing.T) {
 		{"a fault with a negative delay is refused", "POST", "/_sandbox/faults", `{"endpoint":"dm","delay_ms":-1}`, 400},
 		{"a fault with a negative reset is refused", "POST", "/_sandbox/faults", `{"endpoint":"dm","status":429,"reset_in_ms":-1}`, 400},
 		{"a fault with an impossible status is refused", "POST", "/_sandbox/faults", `{"endpoint":"dm","status":1000}`, 400},
+		{"a fault after the handling without an answer to replace X's is refused", "POST", "/_sandbox/faults", `{"endpoint":"dm","after":true}`, 400},
 		{"a body that is not JSON is refused", "POST", "/_sandbox/ratelimits", `endpoint=dm`, 400},
 		{"a rate limit for an unknown endpoint is refused", "POST", "/_sandbox/ratelimits", `{"endpoint":"dms","limit":1}`, 400},
 		{"a revoke without a user is refused", "POST", "/_sandbox/revoke", `{}`, 400},

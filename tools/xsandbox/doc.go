@@ -6,7 +6,9 @@
 //
 //   - the OAuth 1.0a three-legged flow (RFC 5849 section 2):
 //     POST /oauth/request_token, the authorize page a person can click at
-//     GET /oauth/authenticate and /oauth/authorize, POST /oauth/access_token;
+//     GET /oauth/authenticate and /oauth/authorize, POST /oauth/access_token,
+//     and POST /1.1/oauth/invalidate_token, with which the app revokes an
+//     access token (signed with that token; 401 code 89 once it is invalid);
 //   - an independent check of every request's HMAC-SHA1 signature (RFC 5849
 //     section 3.4), timestamp and nonce (section 3.3), answering X's v1
 //     errors (32, 89, 135, 215, 415, 417);
@@ -31,8 +33,11 @@
 //   - what X would have done (follows, DMs, posts) and every request it saw,
 //     for tests to assert on and for a person to watch at /_sandbox/;
 //   - misbehaviour on demand: injected faults (errors, delays, dropped
-//     connections, malformed bodies), rate limits and revoked tokens,
-//     from Go or over the HTTP control API under /_sandbox/.
+//     connections, malformed bodies), answered instead of X's or, with
+//     After ("after" over HTTP), once X has handled the request (a
+//     refresh that rotated the tokens, a DM that was sent, whose answer is
+//     lost), rate limits and revoked tokens, from Go or over the HTTP
+//     control API under /_sandbox/.
 //
 // A Sandbox is an http.Handler: mount it on an httptest.Server in tests, or run
 // cmd/xsandbox for the dev stack and point TWITTER_API_BASE_URL at it.

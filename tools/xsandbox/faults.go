@@ -16,6 +16,10 @@ import (
 // text; Status (or an XCode or ProblemType alone) answers an error. A fault
 // with only Delay and/or Headers lets the request through normally, slowed
 // down and/or with those headers added.
+//
+// With After, the request is first handled normally (X acts: a refresh
+// rotates the tokens, a DM is sent), and then the fault's answer replaces
+// X's: the answer to a request that took effect is lost.
 type Fault struct {
 	Endpoint string // an Endpoint* name
 	Status   int    // HTTP status; when 0, derived from XCode (e.g. 415 -> 403), 429 for a ProblemType, 200 for a Body
@@ -33,6 +37,12 @@ type Fault struct {
 	Body      string // raw body override, e.g. malformed JSON
 	Times     int    // how many requests it applies to; 0 means 1
 	CloseConn bool   // hijack and close the connection without answering
+	After     bool   // answer (CloseConn, Body, Status) only after handling the request
+}
+
+// answers reports whether f replaces X's answer.
+func (f Fault) answers() bool {
+	return f.CloseConn || f.Body != "" || f.Status != 0 || f.XCode != 0 || f.ProblemType != ""
 }
 
 type queuedFault struct {
@@ -95,7 +105,30 @@ func (s *Sandbox) applyFault(w http.ResponseWriter, r *http.Request, endpoint st
 		case <-timer.C:
 		}
 	}
+	if f.After {
+		return false // lostAnswer, once the request is handled
+	}
+	return s.answerFault(w, endpoint, f, call)
+}
 
+// lostAnswer carries out an After fault once the request was handled (X's
+// answer was rep) and reports whether it replaced the answer.
+func (s *Sandbox) lostAnswer(w http.ResponseWriter, endpoint string, f Fault, rep reply, call *Call) bool {
+	if !f.After || !f.answers() {
+		return false
+	}
+	call.UserID = rep.userID
+	handled := fmt.Sprintf("after X handled the request (its answer was %d)", rep.status)
+	if rep.reason != "" {
+		handled += ": " + rep.reason
+	}
+	defer func() { call.Error += "; " + handled }() // on the abort panic of CloseConn too
+	return s.answerFault(w, endpoint, f, call)
+}
+
+// answerFault answers (or drops) the request as f says, and reports whether
+// f did.
+func (s *Sandbox) answerFault(w http.ResponseWriter, endpoint string, f Fault, call *Call) bool {
 	switch {
 	case f.CloseConn:
 		call.Error = "injected fault: connection closed without an answer"

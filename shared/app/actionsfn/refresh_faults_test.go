@@ -19,12 +19,14 @@ import (
 
 // TestRefreshFaultMatrix fails the refresh of an expired OAuth 2.0 token
 // (alice's, for her opt-in post) in every way it can fail. A refresh whose
-// answer may have been lost, or that X refused for the grant, or whose new
-// pair could not be saved, or whose holder died, may have spent the refresh
-// token: the user is marked reconnect and the token is never presented
-// again. A 401 (our client credentials) or a 429 is answered before X looks
-// at the token: the lease is released and the user is not marked. In no
-// row does a refresh token reach X twice.
+// answer may have been lost (X may even have rotated the tokens before it
+// was), or that X refused for the grant, or whose new pair could not be
+// saved, or whose holder died, may have spent the refresh token: the user
+// is marked reconnect and the token is never presented again, so X never
+// revokes the family. A 401 (our client credentials, whatever its body
+// says) or a 429 is answered before X looks at the token: the lease is
+// released and the user is not marked. In no row does a refresh token reach
+// X twice, nor is anyone marked revoked.
 func TestRefreshFaultMatrix(t *testing.T) {
 	t.Parallel()
 	later := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
@@ -50,7 +52,11 @@ func TestRefreshFaultMatrix(t *testing.T) {
 		{"X refuses the grant (invalid_grant: the user revoked the app)", revokeGrant, reconnect, "reconnect", 1, nil},
 		{"the new pair cannot be saved", failTheSave, reconnect, "reconnect", 1, nil},
 		{"a holder died mid-refresh (its lease expired)", deadHolder, reconnect, "reconnect", 0, nil},
+		{"X refreshes, then the connection drops (the answer is lost)", tokenFault(xsandbox.Fault{CloseConn: true, After: true}), reconnect, "reconnect", 1, nil},
+		{"X refreshes, then answers 503", tokenFault(xsandbox.Fault{Status: 503, After: true}), reconnect, "reconnect", 1, nil},
 		{"X refuses our client credentials (401 invalid_client)", wrongClientSecret, failed, "x_oauth2_invalid_client", 0, rightClientSecret},
+		{"X answers 401 without an OAuth 2.0 error code (a problem document)", tokenFault(xsandbox.Fault{Status: 401,
+			Body: `{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}`}), failed, "x_oauth2_invalid_client", 0, requeueThePost},
 		{"X answers 429 beyond the invocation's time", tokenFault(xsandbox.Fault{Status: 429, Headers: map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": later}}), handedBack, "", 0, nil},
 		{"another invocation holds a live lease beyond the wait", liveHolder, handedBack, "", 0, holderGivesUp},
 		{"too little time is left to finish a refresh", longLease, handedBack, "", 0, usualLease},
@@ -82,6 +88,9 @@ func TestRefreshFaultMatrix(t *testing.T) {
 			}
 			if got := s.reconnect(aliceUID); got != (tt.want == reconnect) {
 				t.Fatalf("alice marked reconnect: %v", got)
+			}
+			if s.revoked(aliceUID) {
+				t.Fatal("a refresh's failure marked alice revoked: no write reached X with her token")
 			}
 			if s.leased(aliceUID) != (tt.name == "another invocation holds a live lease beyond the wait") {
 				t.Fatalf("a refresh lease on alice's item: %v", s.leased(aliceUID))
@@ -193,6 +202,11 @@ func wrongClientSecret(s *stack, _ string) {
 // consumed, is refreshed once for her next post.
 func rightClientSecret(s *stack) {
 	s.tokens().X = tokenClient(s, teststack.ClientSecret)
+	requeueThePost(s)
+}
+
+// requeueThePost: the operator sets alice's failed post back to pending.
+func requeueThePost(s *stack) {
 	if _, err := s.users.Requeue(context.Background(), aliceUID, signin.ActionTweet, actions.StateFailed, time.Now()); err != nil {
 		s.t.Fatal(err)
 	}
