@@ -23,8 +23,9 @@ import (
 
 // flows are real runs of the functions' handlers, built as the Lambdas
 // build them, on the harness's stack (tools/teststack: tables in DynamoDB
-// Local, the X sandbox over HTTP): sign-ins that succeed, fail, are denied
-// and refused; the actions the stream then runs; two campaigns. What they
+// Local, the X sandbox over HTTP): first sign-ins (the brand's too), a
+// returning user's, sign-ins that fail, are denied and refused; the actions
+// the stream then runs; two campaigns, one done and one stopped halfway. What they
 // log is what CloudWatch would get: the dashboard and the saved queries are
 // checked against it.
 type flows struct {
@@ -61,6 +62,7 @@ func newFlows(t *testing.T) *flows {
 	r.signIn(teststack.BrandUID, "follow=false")
 	aliceQuery, aliceCookie := r.signIn(aliceUID, "follow=true&tweet=true&utm_source=newsletter&utm_campaign=spring_sale")
 	r.signIn(carolUID, "follow=false")
+	r.signIn(carolUID, "follow=false")                        // a returning user: no sign-up
 	r.wantResult(r.callback(aliceQuery, aliceCookie), "fail") // replayed: session_not_found
 	r.wantResult(r.callback(""), "fail")                      // bad_callback
 	token, cookie := r.start("follow=false")

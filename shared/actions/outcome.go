@@ -44,6 +44,15 @@ func (b *Batch) record(ctx context.Context, uid string, a signin.Action, o outco
 	}
 	ev = ev.Str("uid", uid).Str("action", string(a)).Str("state", string(o.state)).
 		Str("reason", string(o.reason)).Str("result", o.result).Int("x_calls", o.attempts)
+	if werr != nil {
+		// Counted only once recorded. The table still says sending (or a
+		// sweep marked it unknown meanwhile): the sweep's line counts it as
+		// unknown, and counting this outcome too would count one action
+		// twice, once with an outcome the table never held. (A write whose
+		// answer was lost may have landed: then neither line counts it.)
+		ev.Msg("action outcome")
+		return
+	}
 	b.s.Metrics.ActionOutcome(ev, string(a), string(o.state), string(o.reason)).Msg("action outcome")
 }
 

@@ -4,8 +4,10 @@
 // recording their outcomes, requeueing the welcome DMs that waited for the
 // brand, scanning for actions stuck in sending and marking them unknown,
 // marking users revoked, the campaigns' scan of subscribers with their
-// per-user marks (campaigns_sent), and the writes of an OAuth 2.0 token
-// refresh (tokens.go: the refresh lease, the new pair, the reconnect mark,
-// each conditional on the stored pair). It implements the interfaces
-// shared/actions, shared/campaigns and shared/tokens declare.
+// per-user marks (campaigns_sent) and the table's approximate item count
+// (count.go: one DescribeTable, for a campaign run's estimate of what is
+// left), and the writes of an OAuth 2.0 token refresh (tokens.go: the
+// refresh lease, the new pair, the reconnect mark, each conditional on the
+// stored pair). It implements the interfaces shared/actions,
+// shared/campaigns and shared/tokens declare.
 package actionstore

@@ -35,6 +35,10 @@ type run struct {
 	start time.Time
 	dirty int       // outcomes not yet saved
 	saved time.Time // last save
+	// left estimates the users still to go after the run, when known
+	// (leftKnown): see estimateLeft.
+	left      int64
+	leftKnown bool
 }
 
 func newOwner() string {
@@ -189,7 +193,30 @@ func (r *run) finish(ctx context.Context, stopped Stop) Result {
 			stopped = r.saveErr(err)
 		}
 	}
+	r.estimateLeft(sctx)
 	return r.report(r.c, stopped)
+}
+
+// estimateLeft sets what the campaign has still to go: nothing once it is
+// done, else the users table's approximate item count less the users the
+// campaign handled so far. One DescribeTable per run, at its end, never a
+// Scan: the count is DynamoDB's, refreshed about every six hours, and counts
+// the brand and the unsubscribed too, so this is an estimate. Without the
+// count the run's line goes without it; the run itself is not affected.
+func (r *run) estimateLeft(ctx context.Context) {
+	switch {
+	case r.c.Status == StatusDone:
+		r.left, r.leftKnown = 0, true
+		return
+	case r.s.Count == nil:
+		return
+	}
+	n, err := r.s.Count.ApproxUsers(ctx)
+	if err != nil {
+		r.log.Warn().Err(err).Msg("the users table's item count is unknown: this run publishes no CampaignRemaining")
+		return
+	}
+	r.left, r.leftKnown = max(0, n-r.c.Handled()), true
 }
 
 func (r *run) report(c Campaign, stopped Stop) Result {
@@ -201,6 +228,7 @@ func (r *run) report(c Campaign, stopped Stop) Result {
 		Int64("x_calls", r.run.XCalls).Int64("x_429s", r.run.RateLimited).Dur("waited", r.run.Waited).Dur("elapsed", r.run.Elapsed).
 		Str("cursor", c.Cursor)
 	r.s.Metrics.CampaignRun(ev, metrics.CampaignRun{Stopped: string(stopped), Sent: r.run.Sent, Skipped: r.run.Skipped,
-		Failed: r.run.Failed, Unknown: r.run.Unknown, Unfinished: c.Status != StatusDone}).Msg("campaign run")
+		Failed: r.run.Failed, Unknown: r.run.Unknown, Unfinished: c.Status != StatusDone,
+		Remaining: r.left, RemainingKnown: r.leftKnown}).Msg("campaign run")
 	return out
 }

@@ -32,8 +32,12 @@ type Service struct {
 	// before it, to save the cursor and the counts.
 	Margin   time.Duration
 	PageSize int32 // users per Scan page
-	// Metrics go on each run's line (CampaignRuns, CampaignDMs*); nil: none.
+	// Metrics go on each run's line (CampaignRuns, CampaignDMs*,
+	// CampaignRemaining); nil: none.
 	Metrics *metrics.Emitter
+	// Count estimates the audience for CampaignRemaining, once per run;
+	// nil: a run that is not done publishes no CampaignRemaining.
+	Count UserCount
 
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error

@@ -29,6 +29,7 @@ const (
 const (
 	SignInsStarted      = "SignInsStarted"      // 1 per answered POST /api/twitter-session
 	SignInsCompleted    = "SignInsCompleted"    // 1 per answered GET /api/twitter-callback
+	SignUps             = "SignUps"             // 1 per first sign-in of a user other than the brand
 	ActionOutcomes      = "ActionOutcomes"      // 1 per recorded follow, welcome DM, opt-in post, release
 	CampaignRuns        = "CampaignRuns"        // 1 per campaign run
 	CampaignDMsSent     = "CampaignDMsSent"     // DMs X accepted in the run
@@ -36,6 +37,7 @@ const (
 	CampaignDMsFailed   = "CampaignDMsFailed"   // DMs X refused (the recipient accepts no DMs, ...)
 	CampaignDMsUnknown  = "CampaignDMsUnknown"  // DMs X answered 5xx or not at all: maybe delivered, never sent again
 	CampaignsUnfinished = "CampaignsUnfinished" // 1 when the campaign has subscribers to go after the run, else 0
+	CampaignRemaining   = "CampaignRemaining"   // an estimate of the users the campaign has still to go through
 )
 
 // Metric is one metric of a directive.
@@ -67,11 +69,20 @@ var (
 		Metrics:    []Metric{{SignInsStarted, Count}},
 	}
 	// SignInFinish is on every outcome line of Callback (success, denied,
-	// fail): the success line is a sign-up.
+	// fail). A success is any completed sign-in: a returning user's and the
+	// brand's too.
 	SignInFinish = Directive{
 		Function: "twitter_callback", Line: "web.Handlers.Callback: signed in / sign-in failed / cancelled",
 		Dimensions: [][]string{{DimResult}, {DimResult, DimReason}},
 		Metrics:    []Metric{{SignInsCompleted, Count}},
+	}
+	// SignUp is also on the "signed in" line of a first sign-in (the write
+	// created the user; new_user true), the brand's excepted: what make
+	// stats counts as a sign-up (created_at), as it happens.
+	SignUp = Directive{
+		Function: "twitter_callback", Line: "web.Handlers.Callback: signed in (new_user, not the brand)",
+		Dimensions: [][]string{{}},
+		Metrics:    []Metric{{SignUps, Count}},
 	}
 	// ActionOutcome is on the "action outcome" line of each action a run
 	// recorded, and on the sweep's line of a stuck action marked unknown.
@@ -96,7 +107,15 @@ var (
 		Dimensions: [][]string{{DimStopped}},
 		Metrics:    []Metric{{CampaignRuns, Count}},
 	}
+	// CampaignLeft is on the "campaign run" line when the run knows the
+	// users table's approximate item count (a DescribeTable at its end):
+	// the campaign's estimate of users still to go, 0 once it is done.
+	CampaignLeft = Directive{
+		Function: "twitter_actions", Line: "campaign run (the users table's item count known)",
+		Dimensions: [][]string{{}},
+		Metrics:    []Metric{{CampaignRemaining, Count}},
+	}
 )
 
 // Catalogue is every directive the functions emit.
-var Catalogue = []Directive{SignInStart, SignInFinish, ActionOutcome, CampaignProgress, CampaignStop}
+var Catalogue = []Directive{SignInStart, SignInFinish, SignUp, ActionOutcome, CampaignProgress, CampaignStop, CampaignLeft}

@@ -14,16 +14,23 @@ type line int
 const (
 	lineSignInStart line = iota
 	lineSignInFinish
+	lineSignUp // a success line that is also a sign-up
 	lineAction
 	lineCampaignRun
+	lineCampaignRunLeft // a campaign run that knows what is left
 	lineKinds
 )
 
+// A line's directives name only metrics it carries: a directive naming a
+// member that the line lacks is invalid EMF. Hence a kind of line per set
+// of metrics rather than optional members.
 var lineDirectives = [lineKinds][]Directive{
-	lineSignInStart:  {SignInStart},
-	lineSignInFinish: {SignInFinish},
-	lineAction:       {ActionOutcome},
-	lineCampaignRun:  {CampaignProgress, CampaignStop},
+	lineSignInStart:     {SignInStart},
+	lineSignInFinish:    {SignInFinish},
+	lineSignUp:          {SignInFinish, SignUp},
+	lineAction:          {ActionOutcome},
+	lineCampaignRun:     {CampaignProgress, CampaignStop},
+	lineCampaignRunLeft: {CampaignProgress, CampaignStop, CampaignLeft},
 }
 
 // Emitter adds the metrics of one stage to outcome lines (EMF). A nil
@@ -37,7 +44,7 @@ type Emitter struct {
 }
 
 // New returns the Emitter of stage's functions. now gives the metrics'
-// timestamp (nil: time.Now). It only encodes four small arrays: no I/O, no
+// timestamp (nil: time.Now). It only encodes six small arrays: no I/O, no
 // client, nothing that a cold start would notice.
 func New(stage string, now func() time.Time) *Emitter {
 	if now == nil {
@@ -99,6 +106,16 @@ func (e *Emitter) SignInCompleted(ev *zerolog.Event, r Result, reason string) *z
 	return e.signIn(ev, lineSignInFinish, SignInsCompleted, r, reason)
 }
 
+// SignUp adds SignInsCompleted (Result success) and SignUps to the line of
+// a sign-in that created its user: a first sign-in, the brand's excepted
+// (the caller decides both).
+func (e *Emitter) SignUp(ev *zerolog.Event) *zerolog.Event {
+	if e.off(ev) {
+		return ev
+	}
+	return e.signIn(ev, lineSignUp, SignInsCompleted, ResultSuccess, "").Int(SignUps, 1)
+}
+
 func (e *Emitter) signIn(ev *zerolog.Event, l line, name string, r Result, why string) *zerolog.Event {
 	if e.off(ev) {
 		return ev
@@ -122,9 +139,13 @@ type CampaignRun struct {
 	Stopped                        string // why the run ended (a campaigns.Stop)
 	Sent, Skipped, Failed, Unknown int64  // this run's DMs by outcome
 	// Unfinished: the campaign has subscribers to go after this run (it
-	// is not done). All a run knows of what remains without counting the
-	// audience, which would cost a Scan.
+	// is not done).
 	Unfinished bool
+	// Remaining estimates the users still to go (CampaignRemaining),
+	// published only when RemainingKnown: the run could read the users
+	// table's approximate item count (counting exactly would cost a Scan).
+	Remaining      int64
+	RemainingKnown bool
 }
 
 // CampaignRun adds a campaign run's metrics to its line.
@@ -136,7 +157,15 @@ func (e *Emitter) CampaignRun(ev *zerolog.Event, r CampaignRun) *zerolog.Event {
 	if r.Unfinished {
 		unfinished = 1
 	}
-	return e.aws(ev, lineCampaignRun).Str(DimStopped, bounded(r.Stopped, stops)).Int(CampaignRuns, 1).
+	l := lineCampaignRun
+	if r.RemainingKnown {
+		l = lineCampaignRunLeft
+	}
+	ev = e.aws(ev, l).Str(DimStopped, bounded(r.Stopped, stops)).Int(CampaignRuns, 1).
 		Int64(CampaignDMsSent, r.Sent).Int64(CampaignDMsSkipped, r.Skipped).Int64(CampaignDMsFailed, r.Failed).
 		Int64(CampaignDMsUnknown, r.Unknown).Int(CampaignsUnfinished, unfinished)
+	if r.RemainingKnown {
+		ev = ev.Int64(CampaignRemaining, max(0, r.Remaining))
+	}
+	return ev
 }

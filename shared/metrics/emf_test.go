@@ -46,6 +46,11 @@ var emissions = []struct {
 	}, map[string]float64{
 		"SignInsCompleted Result=success": 1, "SignInsCompleted Reason=none,Result=success": 1,
 	}},
+	{"a sign-up (a first sign-in)", func(e *Emitter, ev *zerolog.Event) *zerolog.Event {
+		return e.SignUp(ev)
+	}, map[string]float64{
+		"SignInsCompleted Result=success": 1, "SignInsCompleted Reason=none,Result=success": 1, "SignUps ": 1,
+	}},
 	{"a sign-in failed at X", func(e *Emitter, ev *zerolog.Event) *zerolog.Event {
 		return e.SignInCompleted(ev, ResultFail, "x_unavailable")
 	}, map[string]float64{
@@ -66,6 +71,28 @@ var emissions = []struct {
 		"CampaignDMsFailed ":                2,
 		"CampaignDMsUnknown ":               1,
 		"CampaignsUnfinished ":              1,
+	}},
+	{"a campaign run that knows what is left", func(e *Emitter, ev *zerolog.Event) *zerolog.Event {
+		return e.CampaignRun(ev, CampaignRun{Stopped: "deadline", Sent: 3, Unfinished: true, Remaining: 1200, RemainingKnown: true})
+	}, map[string]float64{
+		"CampaignRuns Stopped=deadline": 1,
+		"CampaignDMsSent ":              3,
+		"CampaignDMsSkipped ":           0,
+		"CampaignDMsFailed ":            0,
+		"CampaignDMsUnknown ":           0,
+		"CampaignsUnfinished ":          1,
+		"CampaignRemaining ":            1200,
+	}},
+	{"a campaign run whose estimate came out below zero", func(e *Emitter, ev *zerolog.Event) *zerolog.Event {
+		return e.CampaignRun(ev, CampaignRun{Stopped: "done", Remaining: -5, RemainingKnown: true})
+	}, map[string]float64{
+		"CampaignRuns Stopped=done": 1,
+		"CampaignDMsSent ":          0,
+		"CampaignDMsSkipped ":       0,
+		"CampaignDMsFailed ":        0,
+		"CampaignDMsUnknown ":       0,
+		"CampaignsUnfinished ":      0,
+		"CampaignRemaining ":        0,
 	}},
 }
 
@@ -115,7 +142,9 @@ func TestEachOutcomeLinePublishesItsMetricsAsValidEMF(t *testing.T) {
 // namespace, its dimension sets ([] for none) and its metrics with units.
 func TestTheMetadataObjectIsTheCatalogues(t *testing.T) {
 	e := New("production", func() time.Time { return at })
-	l := logged(t, e, emissions[len(emissions)-1].emit)
+	l := logged(t, e, func(e *Emitter, ev *zerolog.Event) *zerolog.Event {
+		return e.CampaignRun(ev, CampaignRun{Stopped: "done", Remaining: 0, RemainingKnown: true})
+	})
 	var line struct {
 		AWS struct {
 			Timestamp         int64
@@ -131,6 +160,7 @@ func TestTheMetadataObjectIsTheCatalogues(t *testing.T) {
 	want := []directive{
 		{"twitter-sessions/production", CampaignProgress.Dimensions, CampaignProgress.Metrics},
 		{"twitter-sessions/production", CampaignStop.Dimensions, CampaignStop.Metrics},
+		{"twitter-sessions/production", CampaignLeft.Dimensions, CampaignLeft.Metrics},
 	}
 	if !reflect.DeepEqual(line.AWS.CloudWatchMetrics, want) {
 		t.Errorf("CloudWatchMetrics %+v, want %+v", line.AWS.CloudWatchMetrics, want)
@@ -195,6 +225,17 @@ func TestADimensionNeverCarriesFreeText(t *testing.T) {
 			}
 		}
 	}
+	t.Run("a campaign run that does not know what is left publishes no CampaignRemaining", func(t *testing.T) {
+		l := logged(t, e, func(e *Emitter, ev *zerolog.Event) *zerolog.Event {
+			return e.CampaignRun(ev, CampaignRun{Stopped: "deadline", Unfinished: true, Remaining: 99})
+		})
+		if strings.Contains(l, CampaignRemaining) {
+			t.Errorf("CampaignRemaining on the line: %s", l)
+		}
+		if _, err := ReadLine([]byte(l)); err != nil {
+			t.Errorf("%v: %s", err, l)
+		}
+	})
 	t.Run("no reason is published as none", func(t *testing.T) {
 		ps, _ := Read(logged(t, e, func(e *Emitter, ev *zerolog.Event) *zerolog.Event { return e.ActionOutcome(ev, "follow", "done", "") }))
 		if got := ps[1].Dimensions[DimReason]; got != None {
@@ -226,9 +267,10 @@ func TestNoEmitterOrADroppedLineAddsNothing(t *testing.T) {
 	t.Run("a nil emitter leaves the line as it was", func(t *testing.T) {
 		var e *Emitter
 		l := logged(t, e, func(e *Emitter, ev *zerolog.Event) *zerolog.Event {
-			return e.CampaignRun(e.ActionOutcome(e.SignInCompleted(ev, ResultSuccess, ""), "follow", "done", ""), CampaignRun{})
+			return e.CampaignRun(e.ActionOutcome(e.SignUp(e.SignInCompleted(ev, ResultSuccess, "")), "follow", "done", ""),
+				CampaignRun{RemainingKnown: true})
 		})
-		if strings.Contains(l, "_aws") || strings.Contains(l, "Result") {
+		if strings.Contains(l, "_aws") || strings.Contains(l, "Result") || strings.Contains(l, SignUps) || strings.Contains(l, CampaignRemaining) {
 			t.Errorf("metrics on the line: %s", l)
 		}
 	})

@@ -15,7 +15,7 @@ type Result string
 // The results.
 const (
 	ResultStarted Result = "started" // the browser went to X
-	ResultSuccess Result = "success" // signed in: a sign-up
+	ResultSuccess Result = "success" // signed in (a sign-up or a returning user)
 	ResultDenied  Result = "denied"  // the visitor cancelled at X
 	ResultFail    Result = "fail"    // Reason says why (a sign-in or an X reason)
 	ResultRefused Result = "refused" // a 4xx before any use case ran (a refusal reason)

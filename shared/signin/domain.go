@@ -128,5 +128,7 @@ type SessionStore interface {
 type UserStore interface {
 	// SaveSignIn creates or updates the user in one write: new credentials
 	// replace old ones; actions already requested are not requested again.
-	SaveSignIn(ctx context.Context, u User) error
+	// created reports that the write created the user (their first
+	// sign-in), learnt from that same write.
+	SaveSignIn(ctx context.Context, u User) (created bool, err error)
 }

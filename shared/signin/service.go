@@ -69,6 +69,9 @@ func (s *Service) Start(ctx context.Context, c Choices) (Started, error) {
 type Finished struct {
 	Denied bool
 	User   User // set when the sign-in succeeded
+	// New: the sign-in created the user (their first sign-in; what make
+	// stats counts as a sign-up). False for a returning user.
+	New bool
 }
 
 // Finish completes a sign-in from the callback's query and the browser's
@@ -104,10 +107,11 @@ func (s *Service) Finish(ctx context.Context, q url.Values, binding string) (Fin
 		Brand:      id.UserID == s.BrandUID,
 	}
 	u.Actions = s.actionsFor(u)
-	if err := s.Users.SaveSignIn(ctx, u); err != nil {
+	created, err := s.Users.SaveSignIn(ctx, u)
+	if err != nil {
 		return Finished{}, err
 	}
-	return Finished{User: u}, nil
+	return Finished{User: u, New: created}, nil
 }
 
 // actionsFor decides which actions a sign-in requests. The brand account

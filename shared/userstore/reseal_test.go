@@ -38,7 +38,7 @@ func TestResealAfterAKeyRotation(t *testing.T) {
 			Identity:   signin.Identity{UserID: fmt.Sprint(1_234_567_890_123_456_000 + i), ScreenName: "u", Credentials: creds},
 			SignedInAt: time.Now(),
 		}
-		if err := store.SaveSignIn(ctx, u); err != nil {
+		if _, err := store.SaveSignIn(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
@@ -16,13 +18,19 @@ import (
 // attribution and the subscription choice are kept; an action is requested
 // only if it never was, except the brand's release, which every brand
 // sign-in requests again.
-func (s *Store) SaveSignIn(ctx context.Context, u signin.User) error {
+//
+// created reports that the write created the item: the same UpdateItem
+// returns the old values of what it updated (UPDATED_OLD), and an item
+// without logins before it is a first sign-in. Asking the write itself
+// costs no round trip and no read, and two racing first sign-ins of one
+// user cannot both see it: the writes are applied one after the other.
+func (s *Store) SaveSignIn(ctx context.Context, u signin.User) (created bool, err error) {
 	if _, err := xid.Parse(u.UserID); err != nil {
-		return fmt.Errorf("userstore: %w", err)
+		return false, fmt.Errorf("userstore: %w", err)
 	}
 	ub := dynamo.NewUpdate()
 	if err := s.setCredentials(ub, u.UserID, u.Credentials); err != nil {
-		return err
+		return false, err
 	}
 	ub.Set(AttrScreenName, dynamo.S(u.ScreenName))
 	ub.Set(AttrFollow, dynamo.Bool(u.Follow))
@@ -53,10 +61,14 @@ func (s *Store) SaveSignIn(ctx context.Context, u signin.User) error {
 	}
 
 	in := ub.Input(s.Name, Key(u.UserID))
-	if _, err := s.DB.UpdateItem(ctx, in); err != nil {
-		return fmt.Errorf("%w: userstore: save sign-in: %w", signin.ErrStoreUnavailable, err)
+	in.ReturnValues = types.ReturnValueUpdatedOld
+	out, err := s.DB.UpdateItem(ctx, in)
+	if err != nil {
+		return false, fmt.Errorf("%w: userstore: save sign-in: %w", signin.ErrStoreUnavailable, err)
 	}
-	return nil
+	// The old values include the sealed credentials: read only logins.
+	_, existed := out.Attributes[AttrLogins]
+	return !existed, nil
 }
 
 // setCredentials writes the sign-in's credentials, sealed, in place of

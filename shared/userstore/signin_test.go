@@ -70,7 +70,7 @@ func TestSaveSignInSwitchesTheKindOfCredentials(t *testing.T) {
 	// First sign-in with OAuth 1.0a; then what the actions and campaigns
 	// write (a record, a campaign mark, an unsubscribe) and what a lost
 	// OAuth 2.0 grant would leave (reconnect, a refresh lease).
-	if err := store.SaveSignIn(ctx, user(begin, signin.Credentials{Kind: signin.KindOAuth1, Token: "t1", Secret: "s1"})); err != nil {
+	if _, err := store.SaveSignIn(ctx, user(begin, signin.Credentials{Kind: signin.KindOAuth1, Token: "t1", Secret: "s1"})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -89,7 +89,7 @@ func TestSaveSignInSwitchesTheKindOfCredentials(t *testing.T) {
 	}
 
 	t.Run("a switch to OAuth 2.0 stores the tokens and expiry and drops the secret and the lost grant", func(t *testing.T) {
-		if err := store.SaveSignIn(ctx, user(begin.Add(time.Hour), signin.Credentials{Kind: signin.KindOAuth2, Token: "a2", Refresh: "r2", ExpiresAt: expires})); err != nil {
+		if _, err := store.SaveSignIn(ctx, user(begin.Add(time.Hour), signin.Credentials{Kind: signin.KindOAuth2, Token: "a2", Refresh: "r2", ExpiresAt: expires})); err != nil {
 			t.Fatal(err)
 		}
 		it := item()
@@ -109,7 +109,7 @@ func TestSaveSignInSwitchesTheKindOfCredentials(t *testing.T) {
 		kept(t, it, begin)
 	})
 	t.Run("a switch back to OAuth 1.0a drops the refresh token and the expiry", func(t *testing.T) {
-		if err := store.SaveSignIn(ctx, user(begin.Add(2*time.Hour), signin.Credentials{Token: "t3", Secret: "s3"})); err != nil {
+		if _, err := store.SaveSignIn(ctx, user(begin.Add(2*time.Hour), signin.Credentials{Token: "t3", Secret: "s3"})); err != nil {
 			t.Fatal(err)
 		}
 		it := item()
@@ -120,7 +120,7 @@ func TestSaveSignInSwitchesTheKindOfCredentials(t *testing.T) {
 		kept(t, it, begin)
 	})
 	t.Run("an OAuth 2.0 grant without a refresh token stores none", func(t *testing.T) {
-		if err := store.SaveSignIn(ctx, user(begin.Add(3*time.Hour), signin.Credentials{Kind: signin.KindOAuth2, Token: "a4", ExpiresAt: expires})); err != nil {
+		if _, err := store.SaveSignIn(ctx, user(begin.Add(3*time.Hour), signin.Credentials{Kind: signin.KindOAuth2, Token: "a4", ExpiresAt: expires})); err != nil {
 			t.Fatal(err)
 		}
 		it := item()

@@ -185,9 +185,18 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 			dest = r
 		}
 	}
-	ev := log.Info().Str("outcome", "success").Str("uid", u.UserID).Bool("brand", u.Brand).Bool("follow", u.Follow).
-		Bool("tweet", u.Tweet).Int("actions", len(u.Actions)).Dur("took", h.now().Sub(began))
-	h.Metrics.SignInCompleted(withUTM(ev, u.UTM), metrics.ResultSuccess, "").Msg("signed in")
+	ev := log.Info().Str("outcome", "success").Str("uid", u.UserID).Bool("new_user", done.New).Bool("brand", u.Brand).
+		Bool("follow", u.Follow).Bool("tweet", u.Tweet).Int("actions", len(u.Actions)).Dur("took", h.now().Sub(began))
+	ev = withUTM(ev, u.UTM)
+	// A sign-up is a first sign-in, as make stats counts them: a returning
+	// user completes a sign-in but does not sign up again, and the brand's
+	// own item is nobody's sign-up.
+	if done.New && !u.Brand {
+		ev = h.Metrics.SignUp(ev)
+	} else {
+		ev = h.Metrics.SignInCompleted(ev, metrics.ResultSuccess, "")
+	}
+	ev.Msg("signed in")
 	return Redirect(http.StatusFound, ResultURL(dest, params), clear), nil
 }
 

@@ -98,7 +98,7 @@ func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 	s1, _ := seal.New(k1)
 	const uid = "1234567890123456789"
 	table := stage + "_twitter"
-	err := userstore.New(db, table, s1).SaveSignIn(ctx, signin.User{
+	_, err := userstore.New(db, table, s1).SaveSignIn(ctx, signin.User{
 		Identity:   signin.Identity{UserID: uid, ScreenName: "alice", Credentials: signin.Credentials{Token: "tok", Secret: "sec"}},
 		SignedInAt: time.Now(),
 	})

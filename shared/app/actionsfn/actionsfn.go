@@ -91,7 +91,7 @@ func New(d *boot.Deps, t boot.Timing) *dispatch.Handler {
 	if c.CampaignsTable != "" {
 		store := campaignstore.New(d.DB, c.CampaignsTable)
 		h.Campaigns = &campaigns.Service{
-			Catalog: store, Leases: store, Audience: users, Users: users, Revoker: users,
+			Catalog: store, Leases: store, Audience: users, Users: users, Revoker: users, Count: users,
 			X: x, Tokens: toks, Gate: gate, Links: links, BrandUID: c.FollowUID,
 			Margin:   t.Margin,
 			PageSize: pageSize,

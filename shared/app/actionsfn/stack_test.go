@@ -52,7 +52,7 @@ func newStore(db dynamo.Client, table string, sealer seal.Box) store {
 	return store{actionstore.New(db, table, sealer), userstore.New(db, table, sealer)}
 }
 
-func (s store) SaveSignIn(ctx context.Context, u signin.User) error {
+func (s store) SaveSignIn(ctx context.Context, u signin.User) (bool, error) {
 	return s.users.SaveSignIn(ctx, u)
 }
 
@@ -167,7 +167,7 @@ func (s *stack) saveSignIn(store signin.UserStore, uid string, follow, tweet boo
 			u.Actions = append(u.Actions, signin.ActionTweet)
 		}
 	}
-	if err := store.SaveSignIn(context.Background(), u); err != nil {
+	if _, err := store.SaveSignIn(context.Background(), u); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -198,7 +198,7 @@ func (s *stack) subscriber(uid string) {
 		SignedInAt: time.Now(),
 		Brand:      uid == brandUID,
 	}
-	if err := s.users.SaveSignIn(context.Background(), u); err != nil {
+	if _, err := s.users.SaveSignIn(context.Background(), u); err != nil {
 		s.t.Fatal(err)
 	}
 }
