@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/url"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 )
 
 // SessionTTL is how long a started sign-in may take: long enough to read X's
@@ -131,12 +133,7 @@ func (s *Service) actionsFor(u User) []Action {
 	return acts
 }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (s *Service) now() time.Time { return clock.Now(s.Now) }
 
 func (s *Service) newBinding() (string, error) {
 	r := s.Rand

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
@@ -114,18 +115,10 @@ type Service struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (s *Service) now() time.Time { return clock.Now(s.Now) }
 
 func (s *Service) sleep(ctx context.Context, d time.Duration) error {
-	if s.Sleep != nil {
-		return s.Sleep(ctx, d)
-	}
-	return xapi.Sleep(ctx, d)
+	return clock.Sleep(ctx, s.Sleep, d)
 }
 
 // Expiring reports an OAuth 2.0 token that expires within Early of now (or

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 )
 
 // Retry is the one policy for calls to X, with every option explicit (each
@@ -33,13 +35,8 @@ type Retry struct {
 // fn must build and sign a fresh request each time: a signed OAuth request
 // carries a nonce that X refuses to see twice.
 func (r Retry) Do(ctx context.Context, fn func(ctx context.Context) error) error {
-	now, sleep := r.Now, r.Sleep
-	if now == nil {
-		now = time.Now
-	}
-	if sleep == nil {
-		sleep = Sleep
-	}
+	now := func() time.Time { return clock.Now(r.Now) }
+	sleep := func(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, r.Sleep, d) }
 	backoff := r.Backoff
 	var err error
 	for attempt := 1; ; attempt++ {
@@ -87,16 +84,4 @@ func (r Retry) wait(err error, backoff time.Duration, now time.Time) (time.Durat
 		backoff = r.MaxWait
 	}
 	return backoff, true
-}
-
-// Sleep waits for d or until ctx ends, whichever comes first.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
