@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,36 +10,6 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
-
-// TestOAuth2SignInMakesTheFewestRoundTrips: starting an OAuth 2.0 sign-in is
-// one write and no call to X; finishing it is one conditional delete, the
-// code exchange, users/me (the token answer does not name the user) and one
-// write.
-func TestOAuth2SignInMakesTheFewestRoundTrips(t *testing.T) {
-	t.Parallel()
-	s := newOAuth2Stack(t, teststack.ViaProxy())
-
-	st := s.mustStartOAuth2("follow=true&tweet=true")
-	startDB, startX := s.proxy.Counts(), len(s.sandbox.Calls())
-	if want := map[string]int{"PutItem": 1}; !maps.Equal(startDB, want) || startX != 0 {
-		t.Errorf("starting: DynamoDB calls %v and %d calls to X, want %v and none", startDB, startX, want)
-	}
-
-	query := s.approveOAuth2(st, aliceUID)
-	s.proxy.Reset()
-	s.sandbox.ResetCalls()
-	if q := result(t, s.callback(query, st.cookie)); q.Get("result") != "success" {
-		t.Fatalf("result %v", q)
-	}
-	finishDB, finishX := s.proxy.Counts(), len(s.sandbox.Calls())
-	if want := map[string]int{"DeleteItem": 1, "UpdateItem": 1}; !maps.Equal(finishDB, want) {
-		t.Errorf("finishing: DynamoDB calls %v, want %v", finishDB, want)
-	}
-	if finishX != 2 || s.calls("oauth2_token") != 1 || s.calls("users_me") != 1 {
-		t.Errorf("finishing: %d calls to X, want the token exchange and users/me", finishX)
-	}
-	t.Logf("round trips: start = %d X + DynamoDB %v; finish = %d X + DynamoDB %v", startX, startDB, finishX, finishDB)
-}
 
 // TestOAuth2TokenEndpointFailuresEndInAClearRedirect is the token endpoint's
 // fault matrix at sign-in. The code is single-use: an exchange that may have
