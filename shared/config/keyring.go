@@ -37,17 +37,11 @@ func ReadKeys(ctx context.Context, src SecretSource, p KeyParams) (Keys, error) 
 	if p.Old == "" {
 		return keys, nil
 	}
-	for i, s := range strings.Split(values[p.Old], ",") {
-		if strings.TrimSpace(s) == "" {
-			continue
-		}
-		k, err := seal.ParseKey(s)
-		if err != nil {
-			return nil, fmt.Errorf("config: SSM parameter %s entry %d %w", p.Old, i+1, err)
-		}
-		keys = append(keys, k)
+	old, err := seal.ParseKeyList(values[p.Old])
+	if err != nil {
+		return nil, fmt.Errorf("config: SSM parameter %s %w", p.Old, err)
 	}
-	return keys, nil
+	return append(keys, old...), nil
 }
 
 // KeyReload returns how a warm function re-reads its token encryption keys

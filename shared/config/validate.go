@@ -101,17 +101,9 @@ func (p *problems) keyList(env Env, name string, one bool) Keys {
 		}
 		return Keys{k}
 	}
-	var keys Keys
-	for i, s := range strings.Split(raw, ",") {
-		if strings.TrimSpace(s) == "" {
-			continue
-		}
-		k, err := seal.ParseKey(s)
-		if err != nil {
-			p.add("%s entry %d %s", name, i+1, err)
-			continue
-		}
-		keys = append(keys, k)
+	keys, err := seal.ParseKeyList(raw)
+	if err != nil {
+		p.add("%s %s", name, err)
 	}
 	return keys
 }

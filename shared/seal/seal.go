@@ -143,3 +143,21 @@ func KeyIDOf(sealed string) (string, bool) {
 	}
 	return parts[1], true
 }
+
+// ParseKeyList decodes a comma-separated list of keys (ParseKey each; blank
+// entries are skipped, so an empty list is no keys). An error names the
+// entry by its position, never its material.
+func ParseKeyList(list string) ([][]byte, error) {
+	var keys [][]byte
+	for i, s := range strings.Split(list, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		k, err := ParseKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d %w", i+1, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}

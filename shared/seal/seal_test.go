@@ -2,6 +2,7 @@ package seal
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -162,5 +163,20 @@ func BenchmarkOpen(b *testing.B) {
 		if _, err := s.Open(v, "token:1"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestParseKeyList(t *testing.T) {
+	a, b := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, KeySize)), base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{2}, KeySize))
+	keys, err := ParseKeyList(" " + a + ",, " + b + " ,")
+	if err != nil || len(keys) != 2 || keys[0][0] != 1 || keys[1][0] != 2 {
+		t.Fatalf("ParseKeyList = %d keys, %v; want 2", len(keys), err)
+	}
+	if keys, err := ParseKeyList(""); err != nil || len(keys) != 0 {
+		t.Fatalf("an empty list: %d keys, %v", len(keys), err)
+	}
+	_, err = ParseKeyList(a + ",not-a-key!")
+	if err == nil || err.Error() != "entry 2 is not valid base64" || strings.Contains(err.Error(), a) {
+		t.Fatalf("a bad entry: %v", err)
 	}
 }

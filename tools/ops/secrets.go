@@ -103,16 +103,9 @@ func (t *Target) secretValues(ctx context.Context, names ...string) (map[string]
 // parseKeys parses a comma-separated list of base64 keys, naming the
 // variable (never a key) in errors.
 func parseKeys(name, list string) ([][]byte, error) {
-	var keys [][]byte
-	for i, k := range strings.Split(list, ",") {
-		if strings.TrimSpace(k) == "" {
-			continue
-		}
-		b, err := seal.ParseKey(k)
-		if err != nil {
-			return nil, fmt.Errorf("%s entry %d %w", name, i+1, err)
-		}
-		keys = append(keys, b)
+	keys, err := seal.ParseKeyList(list)
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", name, err)
 	}
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("%w: %s is empty", ErrMissingSecrets, name)
