@@ -56,6 +56,13 @@ type User struct {
 	// CredentialsUnopenable tells the two apart).
 	Credentials    signin.Credentials
 	CredentialsErr error
+	// SealedToken is the access token as stored (sealed; "" when none):
+	// the removal of a visitor's credentials is conditional on it, so that
+	// a sign-in meanwhile keeps its new tokens.
+	SealedToken string
+	// CredentialsAt is when the credentials were stored (zero for items
+	// written before it was kept: older than any limit).
+	CredentialsAt time.Time
 	Follow         bool
 	Tweet          bool // the latest sign-in ticked the opt-in post
 	Subscribed     bool
@@ -82,6 +89,21 @@ func (u User) inState(s State) []signin.Action {
 		}
 	}
 	return out
+}
+
+// ownWork are the actions made with the user's own token.
+var ownWork = []signin.Action{signin.ActionFollow, signin.ActionTweet}
+
+// OwnWorkFinished reports that no action made with the user's own token is
+// waiting to run or running (none requested, or each done, skipped, failed,
+// unavailable or unknown): their token has nothing left to do.
+func (u User) OwnWorkFinished() bool {
+	for _, a := range ownWork {
+		if r, ok := u.Actions[a]; ok && (r.State == StatePending || r.State == StateSending) {
+			return false
+		}
+	}
+	return true
 }
 
 // HasCredentials reports whether calls can be made on the user's behalf.
@@ -118,6 +140,13 @@ type SendingPage struct {
 	Actions []Sending
 	Scanned int    // items the page read, matching or not: what the scan costs
 	Next    string // the uid to continue after; "" when the scan is over
+}
+
+// TokenPage is one page of a scan for visitors holding credentials.
+type TokenPage struct {
+	Users   []User // opened as GetActionUser does
+	Scanned int
+	Next    string // "" when the scan is over
 }
 
 // Errors the stores return (wrapped) and the use cases act on.
@@ -161,6 +190,16 @@ type (
 	Requeuer interface {
 		WaitingForBrand(ctx context.Context, after string, limit int32) (uids []string, next string, err error)
 		Requeue(ctx context.Context, uid string, act signin.Action, from State, now time.Time) (bool, error)
+	}
+	// CredentialRemover finds the visitors whose items hold credentials,
+	// and removes every credential attribute of one (userstore
+	// .CredentialAttrs), only while the item holds the access token
+	// sealedToken, is not the brand's, and, when finished is set, has no
+	// action of its own token pending or sending. False when that
+	// condition failed.
+	CredentialRemover interface {
+		ScanVisitorTokens(ctx context.Context, after string, limit int32) (TokenPage, error)
+		RemoveCredentials(ctx context.Context, uid, sealedToken string, finished bool) (bool, error)
 	}
 	// SendingMarker finds the actions in sending and marks one unknown, only
 	// under the claim it read (false otherwise).

@@ -26,7 +26,8 @@ const (
 	ReasonFollowModeOff      Reason = "follow_mode_off"       // a follow requested while FOLLOW_MODE is off
 	ReasonNotTheBrand        Reason = "not_the_brand"         // a release on an item that is not FOLLOW_UID
 	ReasonBrandAccount       Reason = "brand_account"         // no welcome or campaign DM to the brand itself
-	ReasonOptInWithdrawn     Reason = "opt_in_withdrawn"      // the latest sign-in did not tick the post box
+	ReasonOptInWithdrawn     Reason = "opt_in_withdrawn"      // the latest sign-in did not tick the box (post, or follow)
+	ReasonTokenExpired       Reason = "token_expired"         // the visitor's token expired before its work ran (X was down for hours): no refresh, no retry
 	ReasonStuckSending       Reason = "stuck_sending"         // claimed, and no run recorded X's answer (the sweep found it)
 	ReasonBrandNotConnected  Reason = "brand_not_connected"   // a welcome DM waits: the brand never signed in, or revoked the app
 	ReasonStoreUnavailable   Reason = "store_unavailable"     // DynamoDB failed: a release stopped, or a token refresh could not be read or written

@@ -24,6 +24,11 @@ type Service struct {
 	Revoker  Revoker
 	Requeue  Requeuer
 	Sending  SendingMarker
+	// Tokens removes a visitor's credentials once their work is done, and
+	// Grants revokes them at X (nil: the stage's apps cannot, and the
+	// token is only removed).
+	Credentials CredentialRemover
+	Grants      signin.Revoker
 	X        X
 	Tokens   Tokens     // keeps OAuth 2.0 tokens usable; nil: none is ever refreshed
 	Gate     *xapi.Gate // X's windows, shared with the campaigns
@@ -44,8 +49,11 @@ type Service struct {
 	// Stale is how long an action may sit in sending before the sweep (or a
 	// record of its user) marks it unknown: a run died between the claim and
 	// the record. The function's timeout: no live run is older.
-	Stale    time.Duration
-	PageSize int32 // users per Scan page (release, sweep)
+	Stale time.Duration
+	// TokenMaxAge is the longest a visitor's token is kept, work finished
+	// or not (the sweep removes older ones); DefaultTokenMaxAge when zero.
+	TokenMaxAge time.Duration
+	PageSize    int32 // users per Scan page (release, sweep)
 	// Metrics go on each outcome's line (ActionOutcomes); nil: none.
 	Metrics *metrics.Emitter
 
@@ -102,7 +110,8 @@ func (b *Batch) User(ctx context.Context, uid string) error {
 	defer b.markStuck(ctx, s.stuck(u))
 	pending := u.Pending()
 	if len(pending) == 0 {
-		return nil // a redelivery, or another run was first
+		b.dropVisitorToken(ctx, u) // a redelivery, or another run was first
+		return nil
 	}
 	if err := b.ready(ctx, &u, pending); err != nil {
 		return err
@@ -126,10 +135,12 @@ func (b *Batch) User(ctx context.Context, uid string) error {
 			continue
 		}
 		b.record(ctx, u.UID, a, out)
+		u.Actions[a] = Record{State: out.state}
 		if out.then != nil {
 			out.then(ctx)
 		}
 	}
+	b.dropVisitorToken(ctx, u)
 	return nil
 }
 
@@ -163,7 +174,7 @@ func (b *Batch) ready(ctx context.Context, u *User, pending []signin.Action) err
 // (a revoked user's actions, or a reconnect user's, are skipped without a
 // call).
 func (b *Batch) needsOwnToken(u User, a signin.Action) bool {
-	return !u.Revoked && !u.Reconnect && ((a == signin.ActionFollow && b.s.FollowByAPI) || (a == signin.ActionTweet && u.Tweet))
+	return !u.Revoked && !u.Reconnect && ((a == signin.ActionFollow && b.s.FollowByAPI && u.Follow) || (a == signin.ActionTweet && u.Tweet))
 }
 
 // loadBrand reads the brand account into b once per batch: b.brand (its

@@ -23,6 +23,14 @@ type SweepCounts struct {
 	// Complete: the scan reached the end of the table. False when the
 	// invocation's time ran out or DynamoDB failed; the next sweep starts over.
 	Complete bool `json:"complete"`
+	// Tokens: visitors found holding credentials. Removed: of those, the
+	// ones whose work was finished or whose token was older than
+	// TokenMaxAge, removed (RevokeFailed of them not confirmed revoked by
+	// X). TokensComplete: that scan reached the end of the table.
+	Tokens         int  `json:"visitor_tokens"`
+	Removed        int  `json:"tokens_removed"`
+	RevokeFailed   int  `json:"revoke_failed"`
+	TokensComplete bool `json:"tokens_complete"`
 }
 
 // Sweep finds the actions left in sending by a run that died between X's
@@ -35,16 +43,66 @@ type SweepCounts struct {
 func (s *Service) Sweep(ctx context.Context, log zerolog.Logger) (SweepReport, error) {
 	var c SweepCounts
 	err := s.sweep(ctx, log, &c)
+	if err == nil && s.Credentials != nil {
+		err = s.sweepTokens(ctx, log, &c)
+	}
 	ev := log.Info()
 	switch {
 	case err != nil:
 		ev = log.Error().Err(err)
-	case !c.Complete:
+	case !c.Complete || (s.Credentials != nil && !c.TokensComplete):
 		ev = log.Warn().Dur("left", TimeLeft(ctx))
 	}
 	ev.Int("scanned", c.Scanned).Int("sending", c.Sending).Int("stuck", c.Stuck).Int("marked", c.Marked).
-		Bool("complete", c.Complete).Msg("sweep")
+		Bool("complete", c.Complete).Int("visitor_tokens", c.Tokens).Int("tokens_removed", c.Removed).
+		Int("revoke_failed", c.RevokeFailed).Bool("tokens_complete", c.TokensComplete).Msg("sweep")
 	return SweepReport{Sweep: c}, err
+}
+
+// sweepTokens removes, and revokes at X, the visitor credentials a lost
+// record left behind: those whose work is finished, and any older than
+// TokenMaxAge (or stored before their age was kept: the tokens of earlier
+// versions, which kept every visitor's grant). It counts, and never logs a
+// value.
+func (s *Service) sweepTokens(ctx context.Context, log zerolog.Logger, c *SweepCounts) error {
+	after := ""
+	for {
+		if TimeLeft(ctx) < s.Margin {
+			return nil
+		}
+		page, err := s.Credentials.ScanVisitorTokens(ctx, after, s.PageSize)
+		if err != nil {
+			return err
+		}
+		for _, u := range page.Users {
+			if TimeLeft(ctx) < s.Margin {
+				return nil
+			}
+			if !s.visitor(u) || u.SealedToken == "" {
+				continue
+			}
+			c.Tokens++
+			finished := u.OwnWorkFinished()
+			if !finished && s.now().Sub(u.CredentialsAt) <= s.tokenMaxAge() {
+				continue // its work may still run
+			}
+			d, err := s.dropToken(ctx, log, u, finished)
+			if err != nil {
+				return err
+			}
+			if d != NotDropped {
+				c.Removed++
+			}
+			if d == DroppedNotRevoked {
+				c.RevokeFailed++
+			}
+		}
+		if page.Next == "" {
+			c.TokensComplete = true
+			return nil
+		}
+		after = page.Next
+	}
 }
 
 func (s *Service) sweep(ctx context.Context, log zerolog.Logger, c *SweepCounts) error {

@@ -19,7 +19,7 @@ func (b *Batch) fresh(ctx context.Context, who *User) error {
 	if err := b.tokenErr[who.UID]; err != nil {
 		return err
 	}
-	if b.s.Tokens == nil || !who.Credentials.OAuth2() {
+	if !b.refreshable(who.Credentials) {
 		return nil
 	}
 	c, err := b.s.Tokens.Fresh(ctx, b.log, who.UID, who.Credentials)
@@ -29,6 +29,14 @@ func (b *Batch) fresh(ctx context.Context, who *User) error {
 	}
 	who.Credentials = c
 	return nil
+}
+
+// refreshable reports credentials this batch can refresh: OAuth 2.0 with a
+// refresh token (the brand's, granted offline access). A visitor's token
+// has none: it is used as it is, and once expired its work fails
+// (token_expired).
+func (b *Batch) refreshable(c signin.Credentials) bool {
+	return b.s.Tokens != nil && c.OAuth2() && c.Refresh != ""
 }
 
 func (b *Batch) remember(who *User, err error) {
@@ -78,7 +86,7 @@ func (b *Batch) withToken(ctx context.Context, who *User, endpoint string, fn fu
 	call := func(ctx context.Context) (xapi.RateLimit, error) { return fn(ctx, who.x()) }
 	n, err := b.call(ctx, endpoint, who.UID, call)
 	var xe *xapi.Error
-	if b.s.Tokens == nil || !who.Credentials.OAuth2() || !errors.As(err, &xe) || !xe.Revoked() {
+	if !b.refreshable(who.Credentials) || !errors.As(err, &xe) || !xe.Revoked() {
 		return n, err
 	}
 	c, rerr := b.s.Tokens.Renew(ctx, b.log, who.UID, who.Credentials)

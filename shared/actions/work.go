@@ -65,16 +65,36 @@ func (b *Batch) markRevoked(ctx context.Context, uid string) {
 	b.log.Info().Str("uid", uid).Msg("user revoked the app: marked, no further calls with their token")
 }
 
-func (b *Batch) follow(ctx context.Context, u *User) outcome {
-	s := b.s
-	if !s.FollowByAPI {
-		return skipped(followModeReason(s.FollowMode))
-	}
+// ownToken is the outcome of an action that needs the user's own token
+// when it cannot have one: none stored (a plain sign-up, or removed once
+// the work was done), a lost grant, or a visitor's token that expired
+// before its work ran (it has no refresh token: the visitor granted no
+// offline access). ok: the token can be used.
+func (b *Batch) ownToken(u *User) (o outcome, ok bool) {
+	c := u.Credentials
 	switch {
 	case !u.HasCredentials():
-		return skipped(ReasonNoCredentials)
+		return skipped(ReasonNoCredentials), false
 	case u.Reconnect:
-		return skipped(ReasonReconnect)
+		return skipped(ReasonReconnect), false
+	case c.OAuth2() && c.Refresh == "" && !c.ExpiresAt.After(b.s.now()):
+		return outcome{state: StateFailed, reason: ReasonTokenExpired}, false
+	}
+	return outcome{}, true
+}
+
+func (b *Batch) follow(ctx context.Context, u *User) outcome {
+	s := b.s
+	switch {
+	case !s.FollowByAPI:
+		return skipped(followModeReason(s.FollowMode))
+	case !u.Follow:
+		// Requested by an earlier sign-in; the latest one did not tick the
+		// box: a follow is only made for a sign-in that asked for it.
+		return skipped(ReasonOptInWithdrawn)
+	}
+	if o, ok := b.ownToken(u); !ok {
+		return o
 	}
 	var res xapi.FollowResult
 	n, err, revoked := b.userCall(ctx, u, xapi.StepFollow, func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error) {
@@ -113,10 +133,9 @@ func (b *Batch) tweet(ctx context.Context, u *User) outcome {
 		// Requested by an earlier sign-in; the latest one did not tick the
 		// box, and a post is only made for a sign-in that asked for it.
 		return skipped(ReasonOptInWithdrawn)
-	case !u.HasCredentials():
-		return skipped(ReasonNoCredentials)
-	case u.Reconnect:
-		return skipped(ReasonReconnect)
+	}
+	if o, ok := b.ownToken(u); !ok {
+		return o
 	}
 	var res xapi.TweetResult
 	n, err, revoked := b.userCall(ctx, u, xapi.StepTweet, func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error) {

@@ -53,6 +53,8 @@ func (s *Store) actionUser(item dynamo.Item) actions.User {
 		}
 	}
 	u.Credentials, u.CredentialsErr = s.credentials(item, u.UID)
+	u.SealedToken, _ = dynamo.GetS(item, userstore.AttrToken)
+	u.CredentialsAt = dynamo.GetTime(item, userstore.AttrCredentialsAt)
 	return u
 }
 

@@ -3,6 +3,7 @@ package actionstore
 import (
 	"context"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"strings"
 	"time"
 
@@ -66,7 +67,15 @@ func (s *Store) UnmarkCampaign(ctx context.Context, uid, id string) error {
 	return err
 }
 
-// notTrue is the condition that the BOOL attr is absent or false.
-func notTrue(u *dynamo.Update, attr string) string {
-	return fmt.Sprintf("(attribute_not_exists(%s) OR %s = %s)", u.Name(attr), u.Name(attr), u.Value(dynamo.Bool(false)))
+// notTrue is the condition that the BOOL attr is absent or false, written
+// with e's placeholders (an Update's or a Scan's).
+func notTrue(e placeholders, attr string) string {
+	return fmt.Sprintf("(attribute_not_exists(%s) OR %s = %s)", e.Name(attr), e.Name(attr), e.Value(dynamo.Bool(false)))
+}
+
+// placeholders are an expression's names and values (dynamo.Expr, or the
+// Update that embeds one).
+type placeholders interface {
+	Name(attr string, members ...string) string
+	Value(v types.AttributeValue) string
 }

@@ -76,12 +76,12 @@ type Config struct {
 	ConsumerKey    string
 	ConsumerSecret Secret
 	// OAuth 2.0: the app's client id and secret (TWITTER_CLIENT_ID,
-	// TWITTER_CLIENT_SECRET or _SSM), the consent page (TWITTER_AUTHORIZE_URL)
-	// and the scopes the stage asks for (derived from what it does).
+	// TWITTER_CLIENT_SECRET or _SSM) and the consent page
+	// (TWITTER_AUTHORIZE_URL). The scopes are each sign-in's own
+	// (xoauth2.Scopes).
 	ClientID     string
 	ClientSecret Secret
 	AuthorizeURL *url.URL
-	Scopes       []string
 	APIBaseURL   *url.URL // both /oauth/* and /2/* live under it
 	CallbackURL  *url.URL // our twitter_callback route, registered with the X app
 	SiteURL      *url.URL // where the browser lands after sign-in

@@ -33,22 +33,3 @@ func (p *problems) app(env Env, required bool, idName, secretName string) (strin
 	}
 	return p.required(env, idName), Secret(p.required(env, secretName))
 }
-
-// scopes are the OAuth 2.0 scopes a sign-in asks for: only what the stage
-// uses. users.read and tweet.read name the user (GET /2/users/me);
-// offline.access gets the refresh token that keeps the grant past the
-// access token's two hours; dm.read and dm.write send the welcome DM and the
-// campaigns (always on: the brand signs in through the same flow);
-// follows.write when the actions follow (FOLLOW_MODE=api); tweet.write when
-// the opt-in post has a text (OPT_IN_TWEET_TEXT, which has a default: the
-// visitor still opts in on the form).
-func scopes(mode FollowMode, optInTweetText string) []string {
-	s := []string{"users.read", "tweet.read", "offline.access", "dm.read", "dm.write"}
-	if mode == FollowAPI {
-		s = append(s, "follows.write")
-	}
-	if strings.TrimSpace(optInTweetText) != "" {
-		s = append(s, "tweet.write")
-	}
-	return s
-}

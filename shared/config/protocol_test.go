@@ -2,7 +2,6 @@ package config
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -94,36 +93,6 @@ func TestSignInProtocol(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestScopesAskOnlyForWhatTheStageDoes(t *testing.T) {
-	base := []string{"users.read", "tweet.read", "offline.access", "dm.read", "dm.write"}
-	tests := []struct {
-		name  string
-		mode  FollowMode
-		tweet string
-		want  []string
-	}{
-		{"a follow button and an opt-in post", FollowIntent, "I just signed up!", append(slices.Clone(base), "tweet.write")},
-		{"following through the API asks for follows.write", FollowAPI, "I just signed up!", append(slices.Clone(base), "follows.write", "tweet.write")},
-		{"no follow and no post text asks for neither write", FollowOff, "", base},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := scopes(tt.mode, tt.tweet); !slices.Equal(got, tt.want) {
-				t.Fatalf("scopes %v, want %v", got, tt.want)
-			}
-		})
-	}
-	t.Run("Load fills them from FOLLOW_MODE and the opt-in post's text, which has a default", func(t *testing.T) {
-		c, err := Load(context.Background(), env(with(map[string]string{"FOLLOW_MODE": "api"})), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := append(slices.Clone(base), "follows.write", "tweet.write"); !slices.Equal(c.Scopes, want) {
-			t.Fatalf("Scopes %v, want %v", c.Scopes, want)
-		}
-	})
 }
 
 func TestTheClientSecretComesFromSSM(t *testing.T) {

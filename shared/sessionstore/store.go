@@ -21,6 +21,7 @@ const (
 	attrBinding   = "binding"
 	attrFollow    = "follow"
 	attrTweet     = "tweet"
+	attrBrand     = "brand" // the brand's own start (absent: a visitor's)
 	attrUTM       = "utm"
 	attrReturnTo  = "return_to"
 	attrCreatedAt = "created_at"
@@ -60,6 +61,9 @@ func (s *Store) Put(ctx context.Context, sess signin.Session) error {
 	}
 	if sess.ReturnTo != "" {
 		item[attrReturnTo] = dynamo.S(sess.ReturnTo)
+	}
+	if sess.Brand {
+		item[attrBrand] = dynamo.Bool(true)
 	}
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(s.Name),
@@ -127,6 +131,7 @@ func (s *Store) decode(item dynamo.Item) (signin.Session, error) {
 	sess.BindingHash, _ = dynamo.GetS(item, attrBinding)
 	sess.Follow = dynamo.GetBool(item, attrFollow)
 	sess.Tweet = dynamo.GetBool(item, attrTweet)
+	sess.Brand = dynamo.GetBool(item, attrBrand)
 	sess.ReturnTo, _ = dynamo.GetS(item, attrReturnTo)
 	sess.CreatedAt = dynamo.GetTime(item, attrCreatedAt)
 	sess.UTM = dynamo.GetStringMap(item, attrUTM)

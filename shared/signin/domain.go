@@ -9,8 +9,11 @@ import (
 // Choices are what the visitor asked for on the form, plus the attribution
 // worth keeping. They travel from the session to the user.
 type Choices struct {
-	Follow   bool
-	Tweet    bool
+	Follow bool
+	Tweet  bool
+	// Brand is the brand's own start (form field brand=true): it asks X for
+	// the grant that sends DMs, and is kept only for the FOLLOW_UID account.
+	Brand    bool
 	UTM      map[string]string // utm_source, utm_medium, ... (validated, bounded)
 	ReturnTo string            // a URL under the site's origin, or ""
 }
@@ -32,11 +35,34 @@ type Authorization struct {
 	Secret string
 }
 
+// Access is what a sign-in asks X to grant: the least its sign-up uses. A
+// protocol says it in its own terms (OAuth 2.0 scopes, OAuth 1.0a
+// x_auth_access_type).
+type Access struct {
+	// Brand: the brand's own start. It asks for what sending DMs needs,
+	// for as long as the brand keeps the app (OAuth 2.0 offline.access).
+	Brand bool
+	// Follow: the visitor's token follows the brand (follow ticked, and
+	// the stage follows through the API).
+	Follow bool
+	// Post: the visitor's token posts the opt-in (ticked, and the stage has
+	// a text to post).
+	Post bool
+}
+
+// OwnWork reports a visitor's sign-up that acts with the visitor's own
+// token: only then is the token kept, and only until that work is done.
+func (a Access) OwnWork() bool { return !a.Brand && (a.Follow || a.Post) }
+
 // Callback is the protocol's reading of the callback's query.
 type Callback struct {
 	Key      string // matches Session.Key
 	Verifier string // OAuth 1.0a oauth_verifier, or OAuth 2.0 code
 	Denied   bool   // the visitor cancelled at X
+	// Refused is X's refusal of the authorize request (OAuth 2.0 error=
+	// other than access_denied). It is believed only once Key matches a
+	// live session started by this browser: anyone can forge the query.
+	Refused error
 }
 
 // Kind is which protocol a user's credentials belong to.
@@ -94,23 +120,34 @@ const (
 
 // User is what is stored for a signed-in visitor.
 type User struct {
+	// Identity's Credentials are zero when nothing is kept: a sign-up with
+	// no work to do with the visitor's own token stores none.
 	Identity
 	Choices
 	SignedInAt time.Time
-	Brand      bool     // this is the brand account (FOLLOW_UID)
-	Actions    []Action // to request, unless already requested before
+	// Brand: the brand account (FOLLOW_UID) connected through its own
+	// start; its credentials are the sender's. The brand account signing in
+	// as a visitor is not Brand, and leaves the sender's credentials alone.
+	Brand   bool
+	Actions []Action // to request, unless already requested before
 }
 
 // Protocol is the sign-in protocol with X. OAuth 1.0a implements it today;
 // OAuth 2.0 with PKCE can sit beside it without touching handlers or stores.
 type Protocol interface {
-	// Start asks X for the state of a new sign-in and the URL to send the
-	// browser to.
-	Start(ctx context.Context) (Authorization, error)
+	// Start asks X for the state of a new sign-in that grants a, and the
+	// URL to send the browser to.
+	Start(ctx context.Context, a Access) (Authorization, error)
 	// ParseCallback reads the callback's query parameters.
 	ParseCallback(q url.Values) (Callback, error)
 	// Finish exchanges the callback for the user's identity and credentials.
 	Finish(ctx context.Context, s Session, cb Callback) (Identity, error)
+}
+
+// Revoker ends at X a grant the service will not keep (an account other
+// than the brand's on the brand's start).
+type Revoker interface {
+	Revoke(ctx context.Context, c Credentials) error
 }
 
 // SessionStore keeps sessions between Start and Finish.
@@ -127,7 +164,8 @@ type SessionStore interface {
 // UserStore keeps signed-in users.
 type UserStore interface {
 	// SaveSignIn creates or updates the user in one write: new credentials
-	// replace old ones; actions already requested are not requested again.
+	// replace old ones (zero credentials leave the stored ones as they
+	// are); actions already requested are not requested again.
 	// created reports that the write created the user (their first
 	// sign-in), learnt from that same write.
 	SaveSignIn(ctx context.Context, u User) (created bool, err error)

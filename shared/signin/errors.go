@@ -19,6 +19,9 @@ var (
 	ErrSessionMismatch  = errors.New("signin: session was started by another browser")
 	ErrStoreUnavailable = errors.New("signin: store unavailable")
 	ErrCorrupt          = errors.New("signin: stored session cannot be opened")
+	// ErrNotTheBrand: an account other than FOLLOW_UID came back from the
+	// brand's start; its grant is revoked, nothing is stored.
+	ErrNotTheBrand = errors.New("signin: the brand's start was used by another account")
 )
 
 // ReasonOf returns the reason of a failed sign-in ("" for nil): the one place
@@ -41,6 +44,7 @@ func ReasonOf(err error) Reason {
 		{ErrSessionMismatch, ReasonSessionMismatch},
 		{ErrStoreUnavailable, ReasonStoreUnavailable},
 		{ErrCorrupt, ReasonSessionCorrupt},
+		{ErrNotTheBrand, ReasonNotTheBrand},
 		{context.DeadlineExceeded, ReasonTimeout},
 	} {
 		if errors.Is(err, m.err) {

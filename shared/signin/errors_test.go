@@ -36,26 +36,40 @@ func TestReason(t *testing.T) {
 	}
 }
 
-func TestActionsFor(t *testing.T) {
-	s := &Service{BrandUID: "1", FollowByAPI: true}
+// TestEachSignInAsksForWhatItsSignUpUses: the access a sign-in asks X for,
+// and the actions it requests, follow from the visitor's choices and what
+// the stage does; the brand's start asks for the sender's grant.
+func TestEachSignInAsksForWhatItsSignUpUses(t *testing.T) {
 	tests := []struct {
-		name string
-		u    User
-		want []Action
+		name        string
+		followByAPI bool
+		postsOptIn  bool
+		c           Choices
+		want        Access
+		ownWork     bool
+		actions     []Action
 	}{
-		{"a visitor who ticked everything gets all three", User{Choices: Choices{Follow: true, Tweet: true}}, []Action{ActionFollow, ActionWelcome, ActionTweet}},
-		{"a visitor who ticked nothing still gets the welcome DM", User{}, []Action{ActionWelcome}},
-		{"the brand releases waiting DMs instead", User{Brand: true, Choices: Choices{Follow: true}}, []Action{ActionRelease}},
+		{"a plain sign-up only names the visitor", true, true, Choices{}, Access{}, false, []Action{ActionWelcome}},
+		{"follow ticked, the stage follows through the API", true, true, Choices{Follow: true}, Access{Follow: true}, true, []Action{ActionFollow, ActionWelcome}},
+		{"follow ticked, the stage shows a follow button", false, true, Choices{Follow: true}, Access{}, false, []Action{ActionWelcome}},
+		{"post ticked, the stage has a text", true, true, Choices{Tweet: true}, Access{Post: true}, true, []Action{ActionWelcome, ActionTweet}},
+		{"post ticked, the stage has no text", true, false, Choices{Tweet: true}, Access{}, false, []Action{ActionWelcome}},
+		{"everything ticked", true, true, Choices{Follow: true, Tweet: true}, Access{Follow: true, Post: true}, true, []Action{ActionFollow, ActionWelcome, ActionTweet}},
+		{"the brand's start asks for the sender's grant, whatever is ticked", true, true, Choices{Brand: true, Follow: true, Tweet: true}, Access{Brand: true}, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := s.actionsFor(tt.u); fmt.Sprint(got) != fmt.Sprint(tt.want) {
-				t.Fatalf("%v, want %v", got, tt.want)
+			s := &Service{BrandUID: "1", FollowByAPI: tt.followByAPI, PostsOptIn: tt.postsOptIn}
+			got := s.Access(tt.c)
+			if got != tt.want || got.OwnWork() != tt.ownWork {
+				t.Fatalf("Access = %+v (own work %v), want %+v (own work %v)", got, got.OwnWork(), tt.want, tt.ownWork)
+			}
+			if tt.c.Brand {
+				return
+			}
+			if acts := actionsFor(got); fmt.Sprint(acts) != fmt.Sprint(tt.actions) {
+				t.Fatalf("actions %v, want %v", acts, tt.actions)
 			}
 		})
-	}
-	s.FollowByAPI = false
-	if got := s.actionsFor(User{Choices: Choices{Follow: true}}); fmt.Sprint(got) != fmt.Sprint([]Action{ActionWelcome}) {
-		t.Fatalf("intent/off mode requested a follow: %v", got)
 	}
 }

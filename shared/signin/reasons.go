@@ -14,6 +14,7 @@ const (
 	ReasonSessionCorrupt   Reason = "session_corrupt"   // the stored session does not open (its key is gone)
 	ReasonBadCallback      Reason = "bad_callback"      // the callback lacks X's parameters
 	ReasonStoreUnavailable Reason = "store_unavailable" // DynamoDB failed
+	ReasonNotTheBrand      Reason = "not_the_brand"     // the brand's start, signed in as another account: nothing kept
 	ReasonTimeout          Reason = "timeout"           // the function's time ran out
 	ReasonInternal         Reason = "internal"          // anything else (a bug): the log line has the error
 )

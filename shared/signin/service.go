@@ -26,8 +26,15 @@ type Service struct {
 	Sessions SessionStore
 	Users    UserStore
 
+	// Revoker ends the grant of an account that is not the brand's, back
+	// from the brand's start; nil: it is left to expire.
+	Revoker Revoker
+
 	BrandUID    string // FOLLOW_UID
 	FollowByAPI bool   // FOLLOW_MODE=api: a follow action is requested when the visitor asks
+	// PostsOptIn: the stage has an opt-in post text (OPT_IN_TWEET_TEXT),
+	// so a visitor who ticks the box is asked to let us post it.
+	PostsOptIn bool
 
 	Now  func() time.Time // default time.Now
 	Rand io.Reader        // default crypto/rand
@@ -48,7 +55,7 @@ func (s *Service) Start(ctx context.Context, c Choices) (Started, error) {
 	if err != nil {
 		return Started{}, err
 	}
-	auth, err := s.Protocol.Start(ctx)
+	auth, err := s.Protocol.Start(ctx, s.Access(c))
 	if err != nil {
 		return Started{}, err
 	}
@@ -92,23 +99,36 @@ func (s *Service) Finish(ctx context.Context, q url.Values, binding string) (Fin
 		return Finished{Denied: true}, nil
 	}
 	if binding == "" {
+		if cb.Refused != nil {
+			return Finished{}, fmt.Errorf("%w: an error from X without a binding cookie", ErrBadCallback)
+		}
 		return Finished{}, fmt.Errorf("%w: no binding cookie", ErrSessionMismatch)
 	}
 	sess, err := s.Sessions.Consume(ctx, cb.Key, HashBinding(binding), now)
-	if err != nil {
+	switch {
+	case err != nil && cb.Refused != nil:
+		// A refusal that no live session of this browser vouches for is
+		// anybody's text: not X's word, nothing for the operator to fix.
+		return Finished{}, fmt.Errorf("%w: an error from X without a live session of this browser", ErrBadCallback)
+	case err != nil:
 		return Finished{}, err
+	case cb.Refused != nil:
+		return Finished{}, cb.Refused
 	}
 	id, err := s.Protocol.Finish(ctx, sess, cb)
 	if err != nil {
 		return Finished{}, err
 	}
-	u := User{
-		Identity:   id,
-		Choices:    sess.Choices,
-		SignedInAt: s.now(),
-		Brand:      id.UserID == s.BrandUID,
+	u, err := s.user(ctx, sess, id)
+	if err != nil {
+		return Finished{}, err
 	}
-	u.Actions = s.actionsFor(u)
+	if !u.Brand && u.UserID == s.BrandUID {
+		// The brand account signing in as a visitor (the operator trying
+		// the page): nothing of the sender's item changes, and its grant
+		// is not kept; it expires at X by itself.
+		return Finished{User: u}, nil
+	}
 	created, err := s.Users.SaveSignIn(ctx, u)
 	if err != nil {
 		return Finished{}, err
@@ -116,18 +136,66 @@ func (s *Service) Finish(ctx context.Context, q url.Values, binding string) (Fin
 	return Finished{User: u, New: created}, nil
 }
 
-// actionsFor decides which actions a sign-in requests. The brand account
-// gets none of a visitor's actions: its sign-in releases waiting DMs instead.
-func (s *Service) actionsFor(u User) []Action {
-	if u.Brand {
-		return []Action{ActionRelease}
+// Access is what a sign-in with choices c asks X for: a visitor, only what
+// their sign-up does with their own token (users/me always, to name them);
+// the brand's start, what sending the DMs needs.
+func (s *Service) Access(c Choices) Access {
+	if c.Brand {
+		return Access{Brand: true}
 	}
+	return Access{Follow: c.Follow && s.FollowByAPI, Post: c.Tweet && s.PostsOptIn}
+}
+
+// user is what a finished sign-in stores. The brand's start keeps its grant
+// only for the brand account: any other account's is revoked, and nothing
+// of it is stored. A visitor's token is kept only when their sign-up has
+// work to do with it (Access.OwnWork), and never when the visitor is the
+// brand account itself: a visitor's sign-in must not replace, narrow or
+// remove the sender's credentials.
+func (s *Service) user(ctx context.Context, sess Session, id Identity) (User, error) {
+	u := User{Identity: id, Choices: sess.Choices, SignedInAt: s.now()}
+	access := s.Access(sess.Choices)
+	switch {
+	case sess.Brand && id.UserID != s.BrandUID:
+		return User{}, s.refuse(ctx, id.Credentials)
+	case sess.Brand:
+		u.Brand = true
+		u.Actions = []Action{ActionRelease}
+		return u, nil
+	case id.UserID == s.BrandUID:
+		u.Credentials = Credentials{}
+		return u, nil
+	}
+	if !access.OwnWork() {
+		u.Credentials = Credentials{}
+	}
+	u.Actions = actionsFor(access)
+	return u, nil
+}
+
+// refuse revokes the grant of an account that is not the brand's and says
+// why the sign-in failed. A revocation that fails is in the error's text
+// (never a token); the grant then expires at X by itself.
+func (s *Service) refuse(ctx context.Context, c Credentials) error {
+	if s.Revoker == nil {
+		return ErrNotTheBrand
+	}
+	if err := s.Revoker.Revoke(ctx, c); err != nil {
+		return fmt.Errorf("%w (revoking its grant at X failed: %v)", ErrNotTheBrand, err)
+	}
+	return ErrNotTheBrand
+}
+
+// actionsFor decides which actions a visitor's sign-in requests: the
+// welcome DM (sent with the brand's grant), and what access lets their own
+// token do.
+func actionsFor(a Access) []Action {
 	acts := make([]Action, 0, 3)
-	if u.Follow && s.FollowByAPI {
+	if a.Follow {
 		acts = append(acts, ActionFollow)
 	}
 	acts = append(acts, ActionWelcome)
-	if u.Tweet {
+	if a.Post {
 		acts = append(acts, ActionTweet)
 	}
 	return acts

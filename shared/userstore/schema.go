@@ -14,6 +14,11 @@ const (
 	// AttrTokenExpiresAt when the OAuth 2.0 access token expires.
 	AttrRefresh        = "refresh"
 	AttrTokenExpiresAt = "token_expires_at"
+	// AttrCredentialsAt is when the credentials were stored: a visitor's
+	// are removed (and revoked at X) once their work is finished, and by
+	// the sweep a day after this at the latest. Items stored before it
+	// existed lack it, and count as older than a day.
+	AttrCredentialsAt = "cred_at"
 	// AttrRefreshLease is held (a map: owner, until) by the one invocation
 	// refreshing the user's OAuth 2.0 token; see the tokens package.
 	AttrRefreshLease = "refresh_lease"
@@ -40,6 +45,13 @@ const (
 	// answered.
 	AttrCampaignsSent = "campaigns_sent"
 )
+
+// CredentialAttrs are every attribute that holds or describes a user's
+// credentials: what a visitor's item loses once their work is done.
+var CredentialAttrs = []string{
+	AttrToken, AttrSecret, AttrKind, AttrRefresh, AttrTokenExpiresAt, AttrCredentialsAt,
+	AttrRefreshLease, AttrReconnect, AttrReconnectAt,
+}
 
 // ActionAttr is the attribute holding an action's record, such as a_follow.
 func ActionAttr(action string) string { return "a_" + action }

@@ -14,7 +14,10 @@ import (
 
 // SaveSignIn creates or updates the user in a single UpdateItem, so a sign-in
 // either is stored whole or not at all. New credentials replace old ones of
-// either kind (a returning user's old token may be revoked); created_at, the first
+// either kind (a returning user's old token may be revoked); a sign-in that
+// keeps none (u.Credentials zero: nothing to do with the visitor's token)
+// leaves what the item holds as it is, for the work of an earlier sign-in
+// that is not finished yet (the actions function removes it once it is); created_at, the first
 // attribution and the subscription choice are kept; an action is requested
 // only if it never was, except the brand's release, which every brand
 // sign-in requests again.
@@ -29,8 +32,10 @@ func (s *Store) SaveSignIn(ctx context.Context, u signin.User) (created bool, er
 		return false, fmt.Errorf("userstore: %w", err)
 	}
 	ub := dynamo.NewUpdate()
-	if err := s.setCredentials(ub, u.UserID, u.Credentials); err != nil {
-		return false, err
+	if u.Credentials != (signin.Credentials{}) {
+		if err := s.setCredentials(ub, u.UserID, u.Credentials, u.SignedInAt); err != nil {
+			return false, err
+		}
 	}
 	ub.Set(AttrScreenName, dynamo.S(u.ScreenName))
 	ub.Set(AttrFollow, dynamo.Bool(u.Follow))
@@ -77,12 +82,13 @@ func (s *Store) SaveSignIn(ctx context.Context, u signin.User) (created bool, er
 // OAuth 2.0 token, a refresh token of a grant the new sign-in replaced). A
 // sign-in is a fresh grant: it ends a lost one (reconnect) and any refresh
 // lease on the old one.
-func (s *Store) setCredentials(ub *dynamo.Update, uid string, c signin.Credentials) error {
+func (s *Store) setCredentials(ub *dynamo.Update, uid string, c signin.Credentials, at time.Time) error {
 	tok, err := s.seal(c.Token, TokenContext(uid))
 	if err != nil {
 		return err
 	}
 	ub.Set(AttrToken, dynamo.S(tok))
+	ub.Set(AttrCredentialsAt, dynamo.Time(at))
 	ub.Remove(AttrReconnect)
 	ub.Remove(AttrReconnectAt)
 	ub.Remove(AttrRefreshLease)

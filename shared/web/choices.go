@@ -26,7 +26,8 @@ var utmFields = [...]struct {
 const maxUTM = 200
 
 // ParseChoices reads the sign-up form: follow and tweet (true/false, on, 1/0;
-// absent is false, as an unticked checkbox sends nothing), the utm_* fields,
+// absent is false, as an unticked checkbox sends nothing), brand (the
+// brand's own start: brand=true connects the sender account), the utm_* fields,
 // and return_to, which is honoured only when it points under the site's
 // origin (anything else is dropped, never followed). Unknown fields are
 // ignored so that a page can carry its own.
@@ -37,6 +38,9 @@ func ParseChoices(form url.Values, site *url.URL) (signin.Choices, *Problem) {
 		return c, p
 	}
 	if c.Tweet, p = flag(form, "tweet", ReasonBadTweet); p != nil {
+		return c, p
+	}
+	if c.Brand, p = flag(form, "brand", ReasonBadBrand); p != nil {
 		return c, p
 	}
 	for _, f := range utmFields {

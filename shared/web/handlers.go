@@ -123,7 +123,7 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 		return Redirect(http.StatusSeeOther, ResultURL(h.Site.URL, failParams(reason))), nil
 	}
 
-	ev := log.Info().Str("outcome", "started").Bool("follow", choices.Follow).Bool("tweet", choices.Tweet).Bool("json", asJSON)
+	ev := log.Info().Str("outcome", "started").Bool("follow", choices.Follow).Bool("tweet", choices.Tweet).Bool("brand", choices.Brand).Bool("json", asJSON)
 	ev = withUTM(ev, choices.UTM).Dur("took", h.now().Sub(began))
 	h.Metrics.SignInStarted(ev, metrics.ResultStarted, "").Msg("sign-in started")
 	cookie := h.cookie(started.Key, started.Binding, started.ExpiresAt.Sub(h.now()))
@@ -173,8 +173,13 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	}
 
 	u := done.User
+	brandAccount := u.UserID == h.Site.BrandUID
 	params := url.Values{"result": {"success"}, "type": {"twitter"}, "screen_name": {u.ScreenName}}
-	if h.Site.FollowIntent && u.Follow && !u.Brand {
+	if u.Brand {
+		// The page says the sender is connected, instead of a sign-up's thanks.
+		params.Set("brand", "connected")
+	}
+	if h.Site.FollowIntent && u.Follow && !brandAccount {
 		// The page shows a button to https://x.com/intent/follow?user_id=<id>.
 		params.Set("follow", "intent")
 		params.Set("follow_user_id", h.Site.BrandUID)
@@ -186,12 +191,13 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		}
 	}
 	ev := log.Info().Str("outcome", "success").Str("uid", u.UserID).Bool("new_user", done.New).Bool("brand", u.Brand).
-		Bool("follow", u.Follow).Bool("tweet", u.Tweet).Int("actions", len(u.Actions)).Dur("took", h.now().Sub(began))
+		Bool("follow", u.Follow).Bool("tweet", u.Tweet).Int("actions", len(u.Actions)).Bool("token_kept", u.Credentials.Token != "").
+		Dur("took", h.now().Sub(began))
 	ev = withUTM(ev, u.UTM)
 	// A sign-up is a first sign-in, as make stats counts them: a returning
 	// user completes a sign-in but does not sign up again, and the brand's
 	// own item is nobody's sign-up.
-	if done.New && !u.Brand {
+	if done.New && !brandAccount {
 		ev = h.Metrics.SignUp(ev)
 	} else {
 		ev = h.Metrics.SignInCompleted(ev, metrics.ResultSuccess, "")

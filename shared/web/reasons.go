@@ -19,6 +19,7 @@ const (
 	ReasonDuplicateParameter   Reason = "duplicate_parameter"    // 400: a parameter given twice
 	ReasonBadFollow            Reason = "bad_follow"             // 400: follow is not true or false
 	ReasonBadTweet             Reason = "bad_tweet"              // 400: tweet is not true or false
+	ReasonBadBrand             Reason = "bad_brand"              // 400: brand is not true or false
 	ReasonBadUTMSource         Reason = "bad_utm_source"         // 400: over 200 characters
 	ReasonBadUTMMedium         Reason = "bad_utm_medium"         // 400: over 200 characters
 	ReasonBadUTMCampaign       Reason = "bad_utm_campaign"       // 400: over 200 characters

@@ -88,11 +88,35 @@ func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r.WithContext(t.ctx))
 }
 
-// Start gets a request token (RFC 5849 2.1) and the authenticate URL.
-func (p *Protocol) Start(ctx context.Context) (signin.Authorization, error) {
+// AccessType is the x_auth_access_type a sign-in's request token carries:
+// OAuth 1.0a has no scopes, but X lets a request token ask the visitor for
+// less than the app's own level. "read" for a sign-up that only names the
+// visitor, "write" for one that follows or posts with their token; "" (the
+// parameter left out) for the brand's start, which needs the app's own
+// level: only it includes Direct Messages.
+func AccessType(a signin.Access) string {
+	switch {
+	case a.Brand:
+		return ""
+	case a.Follow || a.Post:
+		return "write"
+	}
+	return "read"
+}
+
+// Start gets a request token (RFC 5849 2.1) asking for a's access level
+// (AccessType) and the authenticate URL. x_auth_access_type travels in the
+// request token URL's query, so the signature covers it (RFC 5849
+// 3.4.1.3.1).
+func (p *Protocol) Start(ctx context.Context, a signin.Access) (signin.Authorization, error) {
+	endpoint := p.cfg.Endpoint
+	if t := AccessType(a); t != "" {
+		endpoint.RequestTokenURL += "?" + url.Values{"x_auth_access_type": {t}}.Encode()
+	}
 	var token, secret string
 	err := p.retry.Do(ctx, func(ctx context.Context) error {
 		cfg := p.cfg // a copy per try: its HTTPClient is bound to this call
+		cfg.Endpoint = endpoint
 		cfg.HTTPClient = p.stepClient(ctx, "request_token")
 		var err error
 		token, secret, err = cfg.RequestToken()

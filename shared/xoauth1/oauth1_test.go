@@ -38,7 +38,7 @@ func newProto(rt http.RoundTripper) *Protocol {
 
 func TestStartSignsWithTheCallbackAndUsesAuthenticate(t *testing.T) {
 	rt := &canned{status: 200, body: "oauth_token=rt&oauth_token_secret=rs&oauth_callback_confirmed=true"}
-	a, err := newProto(rt).Start(context.Background())
+	a, err := newProto(rt).Start(context.Background(), signin.Access{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,8 +51,36 @@ func TestStartSignsWithTheCallbackAndUsesAuthenticate(t *testing.T) {
 	}
 }
 
+// TestTheRequestTokenAsksForTheLeastAccess: x_auth_access_type rides in the
+// request token URL's query (so the signature covers it): read for a
+// sign-up that only names the visitor, write for one that follows or
+// posts, and none for the brand's start (the app's own level, with DMs).
+func TestTheRequestTokenAsksForTheLeastAccess(t *testing.T) {
+	tests := []struct {
+		name string
+		a    signin.Access
+		want string // the query of the request token call
+	}{
+		{"a plain sign-up reads", signin.Access{}, "x_auth_access_type=read"},
+		{"a follow writes", signin.Access{Follow: true}, "x_auth_access_type=write"},
+		{"a post writes", signin.Access{Post: true}, "x_auth_access_type=write"},
+		{"the brand's start asks for the app's own level", signin.Access{Brand: true}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt := &canned{status: 200, body: "oauth_token=rt&oauth_token_secret=rs&oauth_callback_confirmed=true"}
+			if _, err := newProto(rt).Start(context.Background(), tt.a); err != nil {
+				t.Fatal(err)
+			}
+			if rt.last.URL.RawQuery != tt.want || rt.last.URL.Path != "/oauth/request_token" {
+				t.Fatalf("request token call %s, want the query %q", rt.last.URL, tt.want)
+			}
+		})
+	}
+}
+
 func TestStartRefusesAnUnconfirmedCallback(t *testing.T) {
-	_, err := newProto(&canned{status: 200, body: "oauth_token=rt&oauth_token_secret=rs"}).Start(context.Background())
+	_, err := newProto(&canned{status: 200, body: "oauth_token=rt&oauth_token_secret=rs"}).Start(context.Background(), signin.Access{})
 	if !errors.Is(err, xapi.ErrMalformed) {
 		t.Fatalf("err = %v, want a malformed answer (oauth_callback_confirmed missing)", err)
 	}
@@ -126,7 +154,7 @@ func BenchmarkStart(b *testing.B) {
 	p := newProto(&canned{status: 200, body: "oauth_token=rt&oauth_token_secret=rs&oauth_callback_confirmed=true"})
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := p.Start(context.Background()); err != nil {
+		if _, err := p.Start(context.Background(), signin.Access{}); err != nil {
 			b.Fatal(err)
 		}
 	}

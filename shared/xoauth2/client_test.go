@@ -45,7 +45,7 @@ func options(base *url.URL, timeout time.Duration) xoauth2.Options {
 	authorize.Path = "/i/oauth2/authorize"
 	return xoauth2.Options{
 		ClientID: clientID, ClientSecret: clientSecret,
-		AuthorizeURL: &authorize, BaseURL: base, CallbackURL: callbackURL, Scopes: allScopes,
+		AuthorizeURL: &authorize, BaseURL: base, CallbackURL: callbackURL,
 		HTTPClient: xapi.NewHTTPClient(timeout),
 		Retry:      xapi.Retry{Attempts: 3, Backoff: 10 * time.Millisecond, MaxWait: time.Second},
 		Now:        func() time.Time { return fixedNow },

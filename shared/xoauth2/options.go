@@ -27,7 +27,6 @@ type Options struct {
 	AuthorizeURL *url.URL // X's consent page (TWITTER_AUTHORIZE_URL)
 	BaseURL      *url.URL // https://api.x.com, or the sandbox: /2/oauth2/* and /2/users/me
 	CallbackURL  string   // our callback route: the redirect_uri, exactly as registered with the app
-	Scopes       []string // asked for at every sign-in (config.Config.Scopes)
 	HTTPClient   *http.Client
 	// Retry is the function's policy for calls to X. The protocol reads
 	// /2/users/me under it; the code exchange only ever retries a 429 (X

@@ -27,7 +27,6 @@ type Protocol struct {
 	client    *Client
 	authorize url.URL
 	callback  string
-	scope     string
 	base      string
 	http      *http.Client
 	exchange  xapi.Retry // the code: a 429 only
@@ -52,7 +51,6 @@ func New(o Options) *Protocol {
 		client:    NewClient(o),
 		authorize: *o.AuthorizeURL,
 		callback:  o.CallbackURL,
-		scope:     strings.Join(o.Scopes, " "),
 		base:      strings.TrimRight(o.BaseURL.String(), "/"),
 		http:      o.HTTPClient,
 		exchange:  exchange,
@@ -61,10 +59,10 @@ func New(o Options) *Protocol {
 	}
 }
 
-// Start makes a state and a PKCE verifier and the authorize URL (RFC 6749
-// 4.1.1, RFC 7636 4.3). It calls nothing: the session keeps the state as its
-// key and the verifier as its (sealed) secret.
-func (p *Protocol) Start(_ context.Context) (signin.Authorization, error) {
+// Start makes a state and a PKCE verifier and the authorize URL asking for
+// a's scopes (RFC 6749 4.1.1, RFC 7636 4.3). It calls nothing: the session
+// keeps the state as its key and the verifier as its (sealed) secret.
+func (p *Protocol) Start(_ context.Context, a signin.Access) (signin.Authorization, error) {
 	state, err := random(p.rand)
 	if err != nil {
 		return signin.Authorization{}, err
@@ -78,7 +76,7 @@ func (p *Protocol) Start(_ context.Context) (signin.Authorization, error) {
 	q.Set("response_type", "code")
 	q.Set("client_id", p.client.clientID)
 	q.Set("redirect_uri", p.callback)
-	q.Set("scope", p.scope)
+	q.Set("scope", strings.Join(Scopes(a), " "))
 	q.Set("state", state)
 	q.Set("code_challenge", challengeS256(verifier))
 	q.Set("code_challenge_method", "S256")
@@ -101,7 +99,10 @@ func (p *Protocol) ParseCallback(q url.Values) (signin.Callback, error) {
 		if q.Get("error") == "access_denied" {
 			return signin.Callback{Key: state, Denied: true}, nil
 		}
-		return signin.Callback{}, xapi.OAuth2Error(StepAuthorize, q.Get("error"), q.Get("error_description"))
+		if state == "" {
+			return signin.Callback{}, fmt.Errorf("%w: an error without a state", signin.ErrBadCallback)
+		}
+		return signin.Callback{Key: state, Refused: xapi.OAuth2Error(StepAuthorize, q.Get("error"), q.Get("error_description"))}, nil
 	}
 	code := q.Get("code")
 	if state == "" || code == "" {

@@ -22,7 +22,7 @@ import (
 // the session and the parsed callback.
 func signIn(t *testing.T, sb *xsandbox.Sandbox, p *xoauth2.Protocol, userID string) (signin.Session, signin.Callback) {
 	t.Helper()
-	auth, err := p.Start(context.Background())
+	auth, err := p.Start(context.Background(), everything)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,15 +38,18 @@ func signIn(t *testing.T, sb *xsandbox.Sandbox, p *xoauth2.Protocol, userID stri
 	return signin.Session{Key: auth.Key, Secret: auth.Secret}, cb
 }
 
+// everything is a visitor's sign-up that follows and posts.
+var everything = signin.Access{Follow: true, Post: true}
+
 func TestStartCallsNothingAndAsksForS256(t *testing.T) {
 	t.Parallel()
 	sb, base := sandbox(t)
 	p := xoauth2.New(options(base, 2*time.Second))
-	a, err := p.Start(context.Background())
+	a, err := p.Start(context.Background(), everything)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := p.Start(context.Background())
+	b, _ := p.Start(context.Background(), everything)
 	if len(sb.Calls()) != 0 {
 		t.Fatalf("Start called X: %+v", sb.Calls())
 	}
@@ -55,7 +58,7 @@ func TestStartCallsNothingAndAsksForS256(t *testing.T) {
 	sum := sha256.Sum256([]byte(a.Secret))
 	want := map[string]string{
 		"response_type": "code", "client_id": clientID, "redirect_uri": callbackURL,
-		"scope": strings.Join(allScopes, " "), "state": a.Key,
+		"scope": "users.read tweet.read follows.write tweet.write", "state": a.Key,
 		"code_challenge": base64.RawURLEncoding.EncodeToString(sum[:]), "code_challenge_method": "S256",
 	}
 	for k, v := range want {
@@ -78,7 +81,7 @@ func TestStartFailsWithoutRandomness(t *testing.T) {
 	_, base := sandbox(t)
 	o := options(base, time.Second)
 	o.Rand = bytes.NewReader(make([]byte, 40)) // enough for the state, not the verifier
-	if _, err := xoauth2.New(o).Start(context.Background()); err == nil {
+	if _, err := xoauth2.New(o).Start(context.Background(), everything); err == nil {
 		t.Fatal("a short read of randomness was ignored")
 	}
 }
@@ -94,9 +97,9 @@ func TestFinishNamesTheUserWithTwoCalls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if id.UserID != uid || id.ScreenName == "" || id.Kind != signin.KindOAuth2 || id.Refresh == "" ||
+		if id.UserID != uid || id.ScreenName == "" || id.Kind != signin.KindOAuth2 || id.Refresh != "" ||
 			!id.ExpiresAt.Equal(fixedNow.Add(2*time.Hour)) || !id.Complete() {
-			t.Fatalf("identity %s %q kind %s expires %v", id.UserID, id.ScreenName, id.Kind, id.ExpiresAt)
+			t.Fatalf("identity %s %q kind %s expires %v (a visitor grants no offline access: no refresh token)", id.UserID, id.ScreenName, id.Kind, id.ExpiresAt)
 		}
 		if usersMe(t, base, id.Token) != http.StatusOK {
 			t.Fatal("the access token does not work")
@@ -200,16 +203,23 @@ func TestParseCallback(t *testing.T) {
 		{"an OAuth 1.0a callback is a bad callback", "oauth_token=t&oauth_verifier=v", signin.Callback{}, "bad_callback"},
 		{"an overlong state is a bad callback", "code=c&state=" + long, signin.Callback{}, "bad_callback"},
 		{"an overlong code is a bad callback", "state=s&code=" + strings.Repeat("c", 1001), signin.Callback{}, "bad_callback"},
-		{"invalid_scope is X's refusal with its reason", "error=invalid_scope&error_description=unknown+scope&state=s1", signin.Callback{}, "x_oauth2_invalid_scope"},
-		{"unauthorized_client is X's refusal with its reason", "error=unauthorized_client&state=s1", signin.Callback{}, "x_oauth2_unauthorized_client"},
-		{"invalid_request is X's refusal with its reason", "error=invalid_request&state=s1", signin.Callback{}, "x_oauth2_invalid_request"},
-		{"server_error is X unavailable", "error=server_error&state=s1", signin.Callback{}, "x_unavailable"},
-		{"an error that is no OAuth 2.0 code is a rejection", "error=%3Cscript%3E&state=s1", signin.Callback{}, "x_rejected"},
+		{"invalid_scope is X's refusal with its reason", "error=invalid_scope&error_description=unknown+scope&state=s1", signin.Callback{Key: "s1"}, "x_oauth2_invalid_scope"},
+		{"unauthorized_client is X's refusal with its reason", "error=unauthorized_client&state=s1", signin.Callback{Key: "s1"}, "x_oauth2_unauthorized_client"},
+		{"invalid_request is X's refusal with its reason", "error=invalid_request&state=s1", signin.Callback{Key: "s1"}, "x_oauth2_invalid_request"},
+		{"server_error is X unavailable", "error=server_error&state=s1", signin.Callback{Key: "s1"}, "x_unavailable"},
+		{"an error that is no OAuth 2.0 code is a rejection", "error=%3Cscript%3E&state=s1", signin.Callback{Key: "s1"}, "x_rejected"},
+		{"an error without a state is a bad callback: nothing can vouch for it", "error=invalid_client&error_description=fix+it", signin.Callback{}, "bad_callback"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q, _ := url.ParseQuery(tt.query)
 			cb, err := p.ParseCallback(q)
+			if cb.Refused != nil { // X's refusal, believed once the state matches a live session
+				if err != nil {
+					t.Fatalf("both a refusal and an error: %v, %v", cb.Refused, err)
+				}
+				err, cb.Refused = cb.Refused, nil
+			}
 			if string(signin.ReasonOf(err)) != tt.reason || cb != tt.want {
 				t.Fatalf("callback %+v err %v (reason %q), want %+v %q", cb, err, signin.ReasonOf(err), tt.want, tt.reason)
 			}
@@ -227,8 +237,39 @@ func BenchmarkStart(b *testing.B) {
 	p := xoauth2.New(options(base, time.Second))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := p.Start(context.Background()); err != nil {
+		if _, err := p.Start(context.Background(), everything); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestScopesAreTheLeastEachSignInUses: a visitor is asked for what
+// GET /2/users/me needs and what their own sign-up does with their token,
+// never the DM scopes nor offline access; the brand's start for what the
+// sender needs.
+func TestScopesAreTheLeastEachSignInUses(t *testing.T) {
+	tests := []struct {
+		name string
+		a    signin.Access
+		want string
+	}{
+		{"a plain sign-up", signin.Access{}, "users.read tweet.read"},
+		{"a follow through the API", signin.Access{Follow: true}, "users.read tweet.read follows.write"},
+		{"an opt-in post", signin.Access{Post: true}, "users.read tweet.read tweet.write"},
+		{"both", everything, "users.read tweet.read follows.write tweet.write"},
+		{"the brand's start", signin.Access{Brand: true}, "users.read tweet.read dm.read dm.write offline.access"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := xoauth2.New(options(&url.URL{Scheme: "https", Host: "api.x.com"}, time.Second))
+			a, err := p.Start(context.Background(), tt.a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ := url.Parse(a.URL)
+			if got := u.Query().Get("scope"); got != tt.want || strings.Join(xoauth2.Scopes(tt.a), " ") != tt.want {
+				t.Fatalf("scope %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/xoauth1"
+	"github.com/twitter-sessions/twitter-sessions/shared/xoauth2"
+
 	"fmt"
 	"net/url"
 	"strings"
@@ -61,13 +65,19 @@ func checkAuthorizeURL(env map[string]string, u stackURLs, protocol, envFile str
 }
 
 // describeProtocol is the banner's account of how visitors sign in: the
-// protocol, the scopes an OAuth 2.0 sign-in asks for, and how to switch.
+// protocol, what a plain visitor's sign-in and the brand's start ask X for,
+// and how to switch.
 func describeProtocol(c *appconfig.Config) []string {
+	brand := signin.Access{Brand: true}
 	if c.Protocol == appconfig.ProtocolOAuth1 {
-		return []string{"oauth1: OAuth 1.0a (DEV_ARGS=-protocol=oauth2 for OAuth 2.0)"}
+		return []string{
+			"oauth1: OAuth 1.0a (DEV_ARGS=-protocol=oauth2 for OAuth 2.0)",
+			"visitors x_auth_access_type=" + xoauth1.AccessType(signin.Access{}) + " (write to follow or post); the brand: the app's level",
+		}
 	}
 	return []string{
 		"oauth2: OAuth 2.0 with PKCE (DEV_ARGS=-protocol=oauth1 for OAuth 1.0a)",
-		"scopes " + strings.Join(c.Scopes, " "),
+		"visitors " + strings.Join(xoauth2.Scopes(signin.Access{}), " ") + " (+follows.write, +tweet.write when ticked)",
+		"brand    " + strings.Join(xoauth2.Scopes(brand), " "),
 	}
 }

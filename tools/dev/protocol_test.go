@@ -110,14 +110,18 @@ func TestTheBannerSaysHowVisitorsSignIn(t *testing.T) {
 		cfg  appconfig.Config
 		want []string // lines right after the callback's
 	}{
-		{"OAuth 2.0 with the scopes it asks for",
-			appconfig.Config{Protocol: appconfig.ProtocolOAuth2, Scopes: []string{"users.read", "tweet.read", "offline.access"}},
+		{"OAuth 2.0 with the scopes a visitor and the brand are asked for",
+			appconfig.Config{Protocol: appconfig.ProtocolOAuth2},
 			[]string{
 				"  protocol           oauth2: OAuth 2.0 with PKCE (DEV_ARGS=-protocol=oauth1 for OAuth 1.0a)",
-				"                     scopes users.read tweet.read offline.access",
+				"                     visitors users.read tweet.read (+follows.write, +tweet.write when ticked)",
+				"                     brand    users.read tweet.read dm.read dm.write offline.access",
 			}},
-		{"OAuth 1.0a", appconfig.Config{Protocol: appconfig.ProtocolOAuth1},
-			[]string{"  protocol           oauth1: OAuth 1.0a (DEV_ARGS=-protocol=oauth2 for OAuth 2.0)"}},
+		{"OAuth 1.0a with the access types", appconfig.Config{Protocol: appconfig.ProtocolOAuth1},
+			[]string{
+				"  protocol           oauth1: OAuth 1.0a (DEV_ARGS=-protocol=oauth2 for OAuth 2.0)",
+				"                     visitors x_auth_access_type=read (write to follow or post); the brand: the app's level",
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

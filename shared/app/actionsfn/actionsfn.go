@@ -10,6 +10,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/campaignstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/config"
 	"github.com/twitter-sessions/twitter-sessions/shared/dispatch"
+	"github.com/twitter-sessions/twitter-sessions/shared/grants"
 	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
@@ -74,6 +75,7 @@ func New(d *boot.Deps, t boot.Timing) *dispatch.Handler {
 	h := &dispatch.Handler{
 		Stream: &actions.Service{
 			Users: users, Claims: users, Revoker: users, Requeue: users, Sending: users,
+			Credentials: users, Grants: grants.ForStage(c, xapi.NewHTTPClient(t.XCall)),
 			X: x, Tokens: toks, Gate: gate, Links: links, BrandUID: c.FollowUID,
 			FollowByAPI: c.FollowMode == config.FollowAPI,
 			FollowMode:  string(c.FollowMode),

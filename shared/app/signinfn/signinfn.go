@@ -8,6 +8,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/app/boot"
 	"github.com/twitter-sessions/twitter-sessions/shared/config"
+	"github.com/twitter-sessions/twitter-sessions/shared/grants"
 	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
 	"github.com/twitter-sessions/twitter-sessions/shared/sessionstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
@@ -33,8 +34,10 @@ func New(d *boot.Deps, t boot.Timing) *web.Handlers {
 		Protocol:    Protocol(d, t),
 		Sessions:    sessionstore.New(d.DB, c.SessionTable, d.Sealer),
 		Users:       userstore.New(d.DB, c.TwitterTable, d.Sealer),
+		Revoker:     grants.ForStage(c, xapi.NewHTTPClient(t.XCall)),
 		BrandUID:    c.FollowUID,
 		FollowByAPI: c.FollowMode == config.FollowAPI,
+		PostsOptIn:  c.OptInTweetText != "",
 	}
 	return &web.Handlers{
 		Service: svc,
@@ -52,13 +55,20 @@ func New(d *boot.Deps, t boot.Timing) *web.Handlers {
 }
 
 // Protocol is the stage's sign-in protocol with X (SIGNIN_PROTOCOL). It
-// logs, once per cold start, which one it is and, for OAuth 2.0, the scopes
-// each sign-in asks for: what an operator compares with the X app's
-// settings when X refuses a sign-in. No secret is logged.
+// logs, once per cold start, which one it is and what a sign-in asks for
+// (OAuth 2.0 scopes, OAuth 1.0a access types): a plain visitor's, the most
+// a visitor's can be on this stage, and the brand's. That is what an
+// operator compares with the X app's settings when X refuses a sign-in.
+// No secret is logged.
 func Protocol(d *boot.Deps, t boot.Timing) signin.Protocol {
 	c := d.Config
+	plain := signin.Access{}
+	most := signin.Access{Follow: c.FollowMode == config.FollowAPI, Post: c.OptInTweetText != ""}
+	brand := signin.Access{Brand: true}
 	if c.Protocol == config.ProtocolOAuth1 {
-		d.Log.Info().Str("protocol", string(c.Protocol)).Msg("sign-in protocol: OAuth 1.0a")
+		d.Log.Info().Str("protocol", string(c.Protocol)).Str("visitor_access", xoauth1.AccessType(plain)).
+			Str("visitor_access_most", xoauth1.AccessType(most)).Str("brand_access", "app level (x_auth_access_type left out)").
+			Msg("sign-in protocol: OAuth 1.0a")
 		return xoauth1.New(xoauth1.Options{
 			ConsumerKey:    c.ConsumerKey,
 			ConsumerSecret: c.ConsumerSecret.Reveal(),
@@ -68,7 +78,8 @@ func Protocol(d *boot.Deps, t boot.Timing) signin.Protocol {
 			Retry:          t.Retry(false),
 		})
 	}
-	d.Log.Info().Str("protocol", string(c.Protocol)).Str("scopes", strings.Join(c.Scopes, " ")).
+	d.Log.Info().Str("protocol", string(c.Protocol)).Str("visitor_scopes", strings.Join(xoauth2.Scopes(plain), " ")).
+		Str("visitor_scopes_most", strings.Join(xoauth2.Scopes(most), " ")).Str("brand_scopes", strings.Join(xoauth2.Scopes(brand), " ")).
 		Str("authorize_url", c.AuthorizeURL.String()).Msg("sign-in protocol: OAuth 2.0 with PKCE")
 	return xoauth2.New(xoauth2.Options{
 		ClientID:     c.ClientID,
@@ -76,7 +87,6 @@ func Protocol(d *boot.Deps, t boot.Timing) signin.Protocol {
 		AuthorizeURL: c.AuthorizeURL,
 		BaseURL:      c.APIBaseURL,
 		CallbackURL:  c.CallbackURL.String(),
-		Scopes:       c.Scopes,
 		HTTPClient:   xapi.NewHTTPClient(t.XCall),
 		Retry:        t.Retry(false),
 	})
