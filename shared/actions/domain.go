@@ -63,10 +63,10 @@ type User struct {
 	// CredentialsAt is when the credentials were stored (zero for items
 	// written before it was kept: older than any limit).
 	CredentialsAt time.Time
-	Follow         bool
-	Tweet          bool // the latest sign-in ticked the opt-in post
-	Subscribed     bool
-	Revoked        bool
+	Follow        bool
+	Tweet         bool // the latest sign-in ticked the opt-in post
+	Subscribed    bool
+	Revoked       bool
 	// Reconnect: the user's OAuth 2.0 grant is lost (a refresh whose answer
 	// never came, or one X refused); nothing is sent with their credentials
 	// until they sign in again.

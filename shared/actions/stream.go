@@ -19,21 +19,21 @@ import (
 // with every field set (nil Links: no footer; nil Now: time.Now); it is safe
 // for concurrent use.
 type Service struct {
-	Users    UserReader
-	Claims   Claimer
-	Revoker  Revoker
-	Requeue  Requeuer
-	Sending  SendingMarker
+	Users   UserReader
+	Claims  Claimer
+	Revoker Revoker
+	Requeue Requeuer
+	Sending SendingMarker
 	// Tokens removes a visitor's credentials once their work is done, and
 	// Grants revokes them at X (nil: the stage's apps cannot, and the
 	// token is only removed).
 	Credentials CredentialRemover
 	Grants      signin.Revoker
-	X        X
-	Tokens   Tokens     // keeps OAuth 2.0 tokens usable; nil: none is ever refreshed
-	Gate     *xapi.Gate // X's windows, shared with the campaigns
-	Links    Footer
-	BrandUID string // FOLLOW_UID: followed by users, sender of the DMs
+	X           X
+	Tokens      Tokens     // keeps OAuth 2.0 tokens usable; nil: none is ever refreshed
+	Gate        *xapi.Gate // X's windows, shared with the campaigns
+	Links       Footer
+	BrandUID    string // FOLLOW_UID: followed by users, sender of the DMs
 
 	FollowByAPI bool   // FOLLOW_MODE=api
 	FollowMode  string // FOLLOW_MODE, for the reason a follow requested under api is skipped with

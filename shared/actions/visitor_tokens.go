@@ -30,7 +30,7 @@ func (s *Service) tokenMaxAge() time.Duration {
 // what a lost record left behind. A failure is logged; the sweep tries
 // again.
 func (b *Batch) dropVisitorToken(ctx context.Context, u User) {
-	if u.SealedToken == "" || !b.s.visitor(u) || !u.OwnWorkFinished() {
+	if b.s.Credentials == nil || u.SealedToken == "" || !b.s.visitor(u) || !u.OwnWorkFinished() {
 		return
 	}
 	if _, err := b.s.dropToken(ctx, b.log, u, true); err != nil {
@@ -42,10 +42,10 @@ func (b *Batch) dropVisitorToken(ctx context.Context, u User) {
 type Dropped int
 
 const (
-	NotDropped    Dropped = iota // the item changed since it was read (a new sign-in): kept
-	DroppedOnly                  // removed; X was not asked (no app of its kind, or it does not open)
-	DroppedRevoked               // removed and revoked at X
-	DroppedNotRevoked            // removed; X did not confirm the revocation
+	NotDropped        Dropped = iota // the item changed since it was read (a new sign-in): kept
+	DroppedOnly                      // removed; X was not asked (no app of its kind, or it does not open)
+	DroppedRevoked                   // removed and revoked at X
+	DroppedNotRevoked                // removed; X did not confirm the revocation
 )
 
 // dropToken removes u's credentials (conditional on the token read, and on

@@ -33,7 +33,7 @@ var (
 	reasonFamilies = []family{
 		{"signin/reasons.go", []string{
 			"session_not_found", "session_expired", "session_mismatch", "session_corrupt", "bad_callback",
-			"store_unavailable", "timeout", "internal",
+			"not_the_brand", "store_unavailable", "timeout", "internal",
 		}},
 		{"xapi/reasons.go", []string{
 			"x_auth_failed", "x_token_invalid", "x_clock_skew", "x_bad_auth_data", "x_callback_not_approved",
@@ -45,14 +45,14 @@ var (
 		{"web/reasons.go", []string{
 			"origin_not_allowed", "origin_missing", "method_not_allowed", "body_too_large",
 			"unsupported_media_type", "query_too_long", "bad_encoding", "malformed_form", "malformed_query",
-			"duplicate_parameter", "bad_follow", "bad_tweet", "bad_utm_source", "bad_utm_medium",
+			"duplicate_parameter", "bad_follow", "bad_tweet", "bad_brand", "bad_utm_source", "bad_utm_medium",
 			"bad_utm_campaign", "bad_utm_term", "bad_utm_content", "bad_signature",
 		}},
 		{"actions/reasons.go", []string{
 			"revoked", "no_credentials", "unsubscribed", "recipient_refuses_dms", "follow_not_permitted",
 			"follow_mode_intent", "follow_mode_off", "not_the_brand", "brand_account", "opt_in_withdrawn",
 			"stuck_sending", "brand_not_connected", "store_unavailable", "unknown_action", "deadline", "error",
-			"already_marked", "not_eligible_at_mark", "brand_revoked", "reconnect", "no_oauth1_app",
+			"already_marked", "not_eligible_at_mark", "brand_revoked", "reconnect", "no_oauth1_app", "token_expired",
 		}},
 	}
 

@@ -15,6 +15,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/xoauth2"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -23,12 +24,18 @@ import (
 // and the writes after it).
 const refreshBudget = 30 * time.Second
 
-// signInOAuth2 stores an OAuth 2.0 sign-in of uid as the callback does,
-// with a pair the sandbox minted for the stage's scopes. The item says the
-// access token expires in expiresIn; zero or less expires it at X as well.
+// fullGrant are the scopes of the brand's grant and of every visitor's own
+// work: what a grant with a refresh token held. Visitors are asked for less
+// now; an item stored by an earlier version, or the brand's, holds such a
+// grant, and its refresh protocol is what these tests exercise.
+var fullGrant = append(xoauth2.Scopes(signin.Access{Brand: true}), "follows.write", "tweet.write")
+
+// signInOAuth2 stores an OAuth 2.0 sign-in of uid holding a full grant
+// (fullGrant) with a refresh token. The item says the access token expires
+// in expiresIn; zero or less expires it at X as well.
 func (s *stack) signInOAuth2(uid string, follow, tweet bool, expiresIn time.Duration) signin.Credentials {
 	s.t.Helper()
-	access, refresh := s.sb.IssueOAuth2Token(uid, s.cfg.Scopes...)
+	access, refresh := s.sb.IssueOAuth2Token(uid, fullGrant...)
 	s.secrets = append(s.secrets, access, refresh)
 	if expiresIn <= 0 {
 		s.sb.ExpireOAuth2Tokens(uid)
