@@ -89,7 +89,7 @@ func TestOAuth2SignInEndToEnd(t *testing.T) {
 	if u.Query().Get("code_challenge") != base64.RawURLEncoding.EncodeToString(sum[:]) || len(verifier) != 43 {
 		t.Fatal("the session's verifier is not the one the code challenge was made of")
 	}
-	if got := u.Query().Get("scope"); got != "users.read tweet.read offline.access dm.read dm.write follows.write tweet.write" {
+	if got := u.Query().Get("scope"); got != "users.read tweet.read follows.write tweet.write" {
 		t.Fatalf("scope %q", got)
 	}
 
@@ -111,7 +111,9 @@ func TestOAuth2SignInEndToEnd(t *testing.T) {
 		t.Fatalf("cred = %q, want oauth2", k)
 	}
 	access := s.open(user, "token", "token:"+aliceUID)
-	refresh := s.open(user, "refresh", "refresh:"+aliceUID)
+	if _, ok := user["refresh"]; ok {
+		t.Fatal("a visitor's grant holds a refresh token: they were asked for offline access")
+	}
 	if exp := dynamo.GetTime(user, "token_expires_at"); exp.Before(began.Add(2*time.Hour-time.Minute)) || exp.After(time.Now().Add(2*time.Hour+time.Minute)) {
 		t.Fatalf("token_expires_at %v, want two hours on", exp)
 	}
@@ -129,13 +131,14 @@ func TestOAuth2SignInEndToEnd(t *testing.T) {
 	}
 
 	logs := s.logs.String()
-	if !strings.Contains(logs, `"protocol":"oauth2"`) || !strings.Contains(logs, `"scopes":"users.read tweet.read offline.access`) {
+	if !strings.Contains(logs, `"protocol":"oauth2"`) || !strings.Contains(logs, `"visitor_scopes":"users.read tweet.read"`) ||
+		!strings.Contains(logs, `"brand_scopes":"users.read tweet.read dm.read dm.write offline.access"`) {
 		t.Fatalf("the cold start does not log the protocol and its scopes:\n%s", logs)
 	}
 	_, binding, _ := strings.Cut(st.cookie, "=")
 	code, _ := url.ParseQuery(query)
 	for name, secret := range map[string]string{
-		"client secret": teststack.ClientSecret, "access token": access, "refresh token": refresh,
+		"client secret": teststack.ClientSecret, "access token": access,
 		"verifier": verifier, "code": code.Get("code"), "state": st.state, "binding cookie": binding, "encryption key": s.key,
 	} {
 		if secret == "" || strings.Contains(logs, secret) {
@@ -191,7 +194,11 @@ func TestOAuth2IDsBeyond2To53StayExact(t *testing.T) {
 	t.Parallel()
 	s := newOAuth2Stack(t)
 	for _, uid := range []string{aliceUID, bobUID, brandUID} {
-		st := s.mustStartOAuth2("follow=true")
+		form := "follow=true"
+		if uid == brandUID {
+			form = "brand=true" // the brand connects through its own start
+		}
+		st := s.mustStartOAuth2(form)
 		if q := result(t, s.callback(s.approveOAuth2(st, uid), st.cookie)); q.Get("result") != "success" {
 			t.Fatalf("%s: %v", uid, q)
 		}

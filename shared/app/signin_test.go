@@ -140,7 +140,7 @@ func TestFollowModeAPIRequestsTheFollowAction(t *testing.T) {
 func TestTheBrandSigningInReleasesWaitingMessages(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
-	st := s.mustStart("follow=true")
+	st := s.mustStart("brand=true&follow=true")
 	result(t, s.callback(s.authorize(st, brandUID), st.cookie))
 	u := s.user(brandUID)
 	if !dynamo.GetBool(u, "brand") {
@@ -275,7 +275,8 @@ func TestReturningUserGetsNewTokensInOneItem(t *testing.T) {
 	var tokens []string
 	var created []string
 	for i := range 2 {
-		st := s.mustStart("follow=true&utm_source=visit" + string(rune('1'+i)))
+		// The opt-in post is work for the visitor's own token: it is kept.
+		st := s.mustStart("tweet=true&utm_source=visit" + string(rune('1'+i)))
 		if q := result(t, s.callback(s.authorize(st, aliceUID), st.cookie)); q.Get("result") != "success" {
 			t.Fatalf("sign-in %d: %v", i, q)
 		}

@@ -27,8 +27,9 @@ import (
 func TestUnsubscribeLinksOutliveTheTokenKeys(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
-	for _, uid := range []string{brandUID, aliceUID} { // the brand first: it sends the welcome DM
-		st := s.mustStart("follow=false")
+	for _, form := range []struct{ uid, form string }{{brandUID, "brand=true"}, {aliceUID, "follow=false"}} { // the brand first: it sends the welcome DM
+		uid := form.uid
+		st := s.mustStart(form.form)
 		if q := result(t, s.callback(s.authorize(st, uid), st.cookie)); q.Get("result") != "success" {
 			t.Fatalf("sign-in of %s: %v", uid, q)
 		}
