@@ -93,7 +93,10 @@ smoke: ## After a deploy: start a sign-in on the deployed API (URL=<HttpApi URL>
 	  if [[ "$$out" == *'oauth2/authorize'* ]]; then \
 	    echo "smoke: ok (the function started with its secrets from SSM and wrote the session; another origin is refused with 403)"; \
 	    echo "  OAuth 2.0 starts without calling X: open the authorize_url above and sign in once to check the client id, secret and callback URL"; \
-	  else echo "smoke: ok (keys, secrets in SSM, callback URL and X all answered; another origin is refused with 403)"; fi
+	  else echo "smoke: ok (keys, secrets in SSM, callback URL and X all answered; another origin is refused with 403)"; fi; \
+	  echo "next: connect the brand account (the sender of the DMs) once: open brand.html on your site (a copy of site/brand.html,"; \
+	  echo "  or any form that posts brand=true to $(URL)/api/twitter-session) and sign in at X as the FOLLOW_UID account;"; \
+	  echo "  until then welcome DMs wait (waiting_brand). make subscribers STAGE=... lists it with brand=true."
 
 # The sign-in protocol whose secrets make secrets asks for; empty: the stage's signinProtocol in serverless.yml.
 PROTOCOL ?=

@@ -3,6 +3,7 @@
 //
 // After the sign-in, /api/twitter-callback sends the browser back here with a query string:
 //   ?result=success&type=twitter&screen_name=alice[&follow=intent&follow_user_id=<digits>]
+//   ?result=success&type=twitter&screen_name=acme&brand=connected   (brand.html: the brand's own start)
 //   ?result=denied&type=twitter
 //   ?result=fail&type=twitter&reason=<code>
 // showResult() explains each outcome in plain words.
@@ -18,6 +19,10 @@ export const REASONS = {
   },
   session_mismatch: {
     text: 'The sign-in was finished in a different browser from the one that started it. Please start again in this browser.',
+  },
+  not_the_brand: {
+    text: 'That X account is not the brand’s account, so nothing was kept and its access was withdrawn at X. Sign in with the brand’s own account.',
+    owner: 'The brand’s start (brand=true) keeps only the account FOLLOW_UID names: sign in at X as that account.',
   },
   bad_callback: {
     text: 'X sent you back to us with an incomplete answer. Please try again.',
@@ -111,7 +116,11 @@ export function showResult(box, params) {
 
   const title = el('h2', { tabIndex: -1 });
   box.append(title);
-  if (kind === 'success') {
+  if (kind === 'success' && params.get('brand') === 'connected') {
+    const name = params.get('screen_name') || '';
+    title.textContent = SCREEN_NAME.test(name) ? `@${name} is connected as the brand` : 'The brand account is connected';
+    box.append(el('p', {}, 'Welcome messages and campaigns go out from this account. Messages that waited for it are on their way.'));
+  } else if (kind === 'success') {
     const name = params.get('screen_name') || '';
     title.textContent = SCREEN_NAME.test(name) ? `You’re in, @${name}!` : 'You’re in!';
     box.append(el('p', {}, 'Thanks for signing up. Watch your X Direct Messages: our welcome message is on its way.'));

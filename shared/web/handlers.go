@@ -246,5 +246,9 @@ func logFailure(log zerolog.Logger, err error, reason signin.Reason) *zerolog.Ev
 	if errors.As(err, &oh) && oh.OperatorHint() != "" {
 		return log.Error().Err(err).Str("outcome", "fail").Str("reason", string(reason)).Str("fix", oh.OperatorHint())
 	}
+	if reason == signin.ReasonBadCallback {
+		// Anyone can call the callback with any query: nothing to warn of.
+		return log.Info().Err(err).Str("outcome", "fail").Str("reason", string(reason))
+	}
 	return log.Warn().Err(err).Str("outcome", "fail").Str("reason", string(reason))
 }

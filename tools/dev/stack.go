@@ -215,6 +215,7 @@ func printBanner(w io.Writer, b banner) {
 	u := b.urls
 	fmt.Fprintf(w, "\ntwitter-sessions is running (stage local)\n")
 	fmt.Fprintf(w, "  landing page       %s\n", u.site)
+	fmt.Fprintf(w, "  brand account      %s  (connect the sender of the DMs once: sign in as FOLLOW_UID)\n", u.site.JoinPath("brand.html"))
 	fmt.Fprintf(w, "  sign-in (POST)     %s://%s/api/twitter-session\n", u.callback.Scheme, u.callback.Host)
 	fmt.Fprintf(w, "  callback           %s\n", u.callback)
 	printRows(w, "protocol", b.protocol)

@@ -94,7 +94,7 @@ type csvRows struct {
 // latest sign-in.
 func CSVHeader() []string {
 	h := []string{"uid", "screen_name", "first_sign_in", "last_sign_in", "sign_ins", "subscribed", "unsubscribed_at",
-		"revoked", "revoked_at", "cred", "reconnect", "reconnect_at", "brand", "follow", "tweet"}
+		"revoked", "revoked_at", "holds_token", "cred", "reconnect", "reconnect_at", "brand", "follow", "tweet"}
 	for _, a := range actions.Order {
 		h = append(h, "a_"+string(a), "a_"+string(a)+"_reason")
 	}
@@ -111,7 +111,7 @@ func (c *csvRows) header() error { return c.w.Write(CSVHeader()) }
 func (c *csvRows) row(r Row) error {
 	b := strconv.FormatBool
 	rec := append(c.rec[:0], r.UID, r.ScreenName, r.FirstSignIn, r.LastSignIn, strconv.FormatInt(r.SignIns, 10),
-		b(r.Subscribed), r.UnsubscribedAt, b(r.Revoked), r.RevokedAt, r.Cred, b(r.Reconnect), r.ReconnectAt,
+		b(r.Subscribed), r.UnsubscribedAt, b(r.Revoked), r.RevokedAt, b(r.HoldsToken), r.Cred, b(r.Reconnect), r.ReconnectAt,
 		b(r.Brand), b(r.Follow), b(r.Tweet))
 	for _, a := range actions.Order {
 		s := r.Actions[string(a)]

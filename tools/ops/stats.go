@@ -31,6 +31,10 @@ type Stats struct {
 	Subscribed int       // of them, still subscribed
 	Revoked    int       // of them, whose token X refused (until they sign in again)
 	Reconnect  int       // of them, whose OAuth 2.0 grant is lost (until they sign in again)
+	// HoldingTokens: of them, whose item still holds credentials: a
+	// visitor's token is removed once their work is done, and the sweep
+	// removes any left within a day (tokens stored by earlier versions too).
+	HoldingTokens int
 }
 
 // Day is one UTC day's counts.
@@ -57,7 +61,8 @@ func (s Stats) Total() Day {
 }
 
 // statsAttrs are all stats reads of a user: no name, no token.
-var statsAttrs = []string{userstore.AttrCreatedAt, userstore.AttrAttribution, userstore.AttrUnsubscribedAt,
+// The sealed token is read only for its presence.
+var statsAttrs = []string{userstore.AttrToken, userstore.AttrCreatedAt, userstore.AttrAttribution, userstore.AttrUnsubscribedAt,
 	userstore.AttrRevokedAt, userstore.AttrSubscribed, userstore.AttrRevoked, userstore.AttrReconnect, userstore.AttrBrand}
 
 // Stats counts the last days days (today, UTC, is the last) in one Scan.
@@ -103,6 +108,9 @@ func (s *Stats) count(it dynamo.Item, index map[string]*Day, sources map[string]
 		if c.on {
 			*c.n++
 		}
+	}
+	if tok, _ := dynamo.GetS(it, userstore.AttrToken); tok != "" {
+		s.HoldingTokens++
 	}
 	if d := dayOf(it, userstore.AttrCreatedAt, index); d != nil {
 		src := dynamo.GetStringMap(it, userstore.AttrAttribution)["utm_source"]
@@ -181,8 +189,8 @@ func (s Stats) Split(d Day) []int {
 
 // WriteTable writes the stats as a text table, a line per day.
 func (s Stats) WriteTable(w io.Writer, stage string) error {
-	fmt.Fprintf(w, "stage %s, %s to %s (UTC), %d days: %d users (the brand not counted), %d subscribed, %d revoked, %d to reconnect\n\n",
-		stage, s.From.Format(time.DateOnly), s.To.Format(time.DateOnly), len(s.Days), s.Users, s.Subscribed, s.Revoked, s.Reconnect)
+	fmt.Fprintf(w, "stage %s, %s to %s (UTC), %d days: %d users (the brand not counted), %d subscribed, %d revoked, %d to reconnect, %d holding a token\n\n",
+		stage, s.From.Format(time.DateOnly), s.To.Format(time.DateOnly), len(s.Days), s.Users, s.Subscribed, s.Revoked, s.Reconnect, s.HoldingTokens)
 	shown, other := s.columns()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := []string{"day", "sign-ups"}

@@ -21,14 +21,14 @@ func statsFixture(t *testing.T) (*stack, time.Time) {
 	day := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
 	s := newStack(t)
 	s.put(t,
-		user{uid: "101", name: "a", created: day(10, 8), source: "newsletter"},
+		user{uid: "101", name: "a", created: day(10, 8), source: "newsletter", cred: "oauth2", token: "a-access"}, // its work is not done yet
 		user{uid: "102", name: "b", created: day(9, 1), source: "x_ads", unsubscribed: day(10, 2)},
 		user{uid: "103", name: "c", created: day(9, 23), revoked: day(9, 23)},
 		user{uid: "104", name: "d", created: time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC), unsubscribed: day(5, 12)},
 		user{uid: "105", name: "e", created: day(4, 0), source: "newsletter"},
 		user{uid: "106", name: "f", created: day(4, 0).Add(-time.Second), source: "podcast"},
 		user{uid: "107", name: "g", created: day(6, 12), source: "<b>x</b>", reconnect: true},
-		user{uid: "1900000000000000001", name: "brand", created: day(8, 9), brand: true},
+		user{uid: "1900000000000000001", name: "brand", created: day(8, 9), brand: true, cred: "oauth2", token: "b-access", refresh: "b-refresh"},
 	)
 	return s, now
 }
@@ -39,8 +39,9 @@ func TestStatsCountTheWindowsDaysBySource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Users != 7 || st.Subscribed != 5 || st.Revoked != 1 || st.Reconnect != 1 {
-		t.Errorf("users %d subscribed %d revoked %d reconnect %d; want 7 5 1 1", st.Users, st.Subscribed, st.Revoked, st.Reconnect)
+	if st.Users != 7 || st.Subscribed != 5 || st.Revoked != 1 || st.Reconnect != 1 || st.HoldingTokens != 1 {
+		t.Errorf("users %d subscribed %d revoked %d reconnect %d holding a token %d; want 7 5 1 1 1 (the brand's not counted)",
+			st.Users, st.Subscribed, st.Revoked, st.Reconnect, st.HoldingTokens)
 	}
 	if want := []string{"newsletter", NoSource, "<b>x</b>", "x_ads"}; !slices.Equal(st.Sources, want) {
 		t.Errorf("sources %q, want %q", st.Sources, want)

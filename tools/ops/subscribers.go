@@ -27,7 +27,11 @@ type Row struct {
 	UnsubscribedAt string `json:"unsubscribed_at,omitempty"`
 	Revoked        bool   `json:"revoked"`
 	RevokedAt      string `json:"revoked_at,omitempty"`
-	Cred           string `json:"cred"` // oauth1 or oauth2
+	// HoldsToken: the item still holds credentials (the brand's, or a
+	// visitor's whose work is not finished yet); Cred is their kind,
+	// oauth1 or oauth2 ("" without credentials).
+	HoldsToken     bool   `json:"holds_token"`
+	Cred           string `json:"cred"`
 	Reconnect      bool   `json:"reconnect"`
 	ReconnectAt    string `json:"reconnect_at,omitempty"`
 	Brand          bool   `json:"brand,omitempty"`
@@ -47,8 +51,10 @@ type ActionState struct {
 	UpdatedAt string `json:"updated_at,omitempty"`
 }
 
-// rowAttrs are the attributes a Row is read from; nothing sealed.
+// rowAttrs are the attributes a Row is read from. The sealed token is read
+// only for its presence (HoldsToken), never written out.
 var rowAttrs = []string{
+	userstore.AttrToken,
 	userstore.AttrUID, userstore.AttrScreenName, userstore.AttrCreatedAt, userstore.AttrLastLoginAt, userstore.AttrLogins,
 	userstore.AttrSubscribed, userstore.AttrUnsubscribedAt, userstore.AttrRevoked, userstore.AttrRevokedAt,
 	userstore.AttrKind, userstore.AttrReconnect, userstore.AttrReconnectAt, userstore.AttrBrand,
@@ -81,7 +87,6 @@ func rowOf(it dynamo.Item) Row {
 		Brand:      dynamo.GetBool(it, userstore.AttrBrand),
 		Follow:     dynamo.GetBool(it, userstore.AttrFollow),
 		Tweet:      dynamo.GetBool(it, userstore.AttrTweet),
-		Cred:       string(signin.KindOAuth1), // an item without cred holds OAuth 1.0a credentials
 		Actions:    map[string]ActionState{},
 
 		FirstAttribution: dynamo.GetStringMap(it, userstore.AttrAttribution),
@@ -96,8 +101,11 @@ func rowOf(it dynamo.Item) Row {
 	r.UnsubscribedAt, _ = dynamo.GetS(it, userstore.AttrUnsubscribedAt)
 	r.RevokedAt, _ = dynamo.GetS(it, userstore.AttrRevokedAt)
 	r.ReconnectAt, _ = dynamo.GetS(it, userstore.AttrReconnectAt)
-	if k, ok := dynamo.GetS(it, userstore.AttrKind); ok && k != "" {
-		r.Cred = k
+	if tok, _ := dynamo.GetS(it, userstore.AttrToken); tok != "" {
+		r.HoldsToken, r.Cred = true, string(signin.KindOAuth1) // an item without cred holds OAuth 1.0a credentials
+		if k, ok := dynamo.GetS(it, userstore.AttrKind); ok && k != "" {
+			r.Cred = k
+		}
 	}
 	for _, a := range actions.Order {
 		m, ok := dynamo.GetM(it, userstore.ActionAttr(string(a)))
