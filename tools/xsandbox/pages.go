@@ -26,6 +26,9 @@ func (s *Sandbox) handleAuthorizePage(in *inbound) reply {
 		Token:       rt.token,
 		ConsumerKey: s.opts.ConsumerKey,
 		Callback:    rt.callback,
+		Level:       rt.level,
+		Permissions: levelPermissions[rt.level],
+		Limit:       levelLimits[rt.level],
 		Users:       s.users,
 	})
 	if err != nil {
@@ -97,6 +100,9 @@ func errorPage(title, detail string) []byte {
 
 type authorizeView struct {
 	Action, Token, ConsumerKey, Callback string
+	Level                                AccessLevel
+	Permissions                          []string // what the app will be able to do at Level
+	Limit                                string   // what it will not, "" at the app's own level
 	Users                                []User
 }
 
@@ -189,12 +195,11 @@ var authorizeTemplate = template.Must(template.New("authorize").Parse(`<!doctype
   <h1>An app wants to access your X account</h1>
   <p class="muted">App consumer key <code id="consumer-key">{{.ConsumerKey}}</code></p>
   <p>This application will be able to:</p>
-  <ul class="perms">
-    <li>See your profile information and your posts</li>
-    <li>Follow accounts for you</li>
-    <li>Post for you</li>
-    <li>Send Direct Messages for you</li>
+  <ul class="perms" id="permissions" data-level="{{.Level}}">
+    {{range .Permissions}}<li>{{.}}</li>
+    {{end}}
   </ul>
+  {{if .Limit}}<p class="muted" id="limits">{{.Limit}}</p>{{end}}
   <p class="muted">You will be sent back to <code id="callback">{{.Callback}}</code></p>
   <form class="accounts" method="post" action="{{.Action}}">
     <input type="hidden" name="oauth_token" value="{{.Token}}">
