@@ -181,6 +181,7 @@ const pageStyle = `
   form.accounts button { display: block; width: 100%; text-align: left; margin: 8px 0; padding: 10px 14px; border-radius: 999px; border: 1px solid #cfd9de; background: #fff; font: inherit; cursor: pointer; }
   form.accounts button.authorize:hover { background: #0f1419; color: #fff; }
   form.accounts button#cancel { text-align: center; margin-top: 20px; color: #f4212e; border-color: #fdc9ce; }
+  .scope-description { color: #536471; }
   code { background: #f1f3f4; padding: 1px 4px; border-radius: 4px; word-break: break-all; }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 0 24px; }
   table { border-collapse: collapse; width: 100%; font-size: 13px; } td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eff3f4; vertical-align: top; }
