@@ -93,7 +93,11 @@ type TokenState struct {
 func (s *Sandbox) Grants() []Grant {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.opts.Now()
+	return s.grants(s.opts.Now())
+}
+
+// grants is Grants for a caller that holds s.mu.
+func (s *Sandbox) grants(now time.Time) []Grant {
 	out := make([]Grant, 0, len(s.o2.grants)+len(s.o1Grants))
 	for _, g := range s.o2.grants {
 		out = append(out, g.view(now))

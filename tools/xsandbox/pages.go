@@ -112,7 +112,13 @@ type panelView struct {
 	DMs     []panelDM
 	Tweets  []panelTweet
 	Calls   []Call
+	Grants  []panelGrant
 	Users   []User
+}
+
+type panelGrant struct {
+	Grant
+	User User
 }
 
 type panelFollow struct {
@@ -162,6 +168,9 @@ func (s *Sandbox) panel() panelView {
 			break
 		}
 		v.Calls = append(v.Calls, c)
+	}
+	for _, g := range slices.Backward(s.grants(s.opts.Now())) {
+		v.Grants = append(v.Grants, panelGrant{g, who(g.UserID)})
 	}
 	v.Users = append(v.Users, s.users...)
 	return v
@@ -259,6 +268,11 @@ var panelTemplate = template.Must(template.New("panel").Parse(`<!doctype html>
   <h2>Recent requests</h2>
   <table id="calls"><tr><th>at</th><th>request</th><th>status</th><th>user</th><th>error</th></tr>{{range .Calls}}
     <tr><td>{{.At.Format "15:04:05"}}</td><td><code>{{.Method}} {{.Path}}</code></td><td>{{.Status}}</td><td>{{.UserID}}</td><td>{{.Error}}</td></tr>{{end}}
+  </table>
+  <h2>Grants</h2>
+  <p class="muted">What each sign-in let the app do, and whether the app has revoked it since.</p>
+  <table id="grants"><tr><th>issued</th><th>grant</th><th>user</th><th>scopes or level</th><th>state</th></tr>{{range .Grants}}
+    <tr data-grant-id="{{.ID}}"><td>{{.IssuedAt.Format "15:04:05"}}</td><td>{{.ID}}</td><td>@{{.User.Username}}</td><td>{{if .Scope}}<code>{{.Scope}}</code>{{else}}level <code>{{.Level}}</code>{{end}}</td><td>{{if .Revoked}}revoked ({{.RevokedBy}}){{else if .Expired}}expired{{else}}live{{end}}</td></tr>{{end}}
   </table>
   <h2>Accounts</h2>
   <table id="users"><tr><th>username</th><th>name</th><th>id</th><th>DMs from</th><th>protected</th></tr>{{range .Users}}
