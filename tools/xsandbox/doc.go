@@ -54,6 +54,7 @@
 //     OAuth 1.0a token with its level, revoked (and by whom) or expired,
 //     without token values; LookupToken and TokenRevoked (POST
 //     /_sandbox/tokens/lookup {"token"}) find one token by its value;
+//     the panel at /_sandbox/ lists the grants too;
 //   - what X would have done (follows, DMs, posts) and every request it saw,
 //     for tests to assert on and for a person to watch at /_sandbox/;
 //   - misbehaviour on demand: injected faults (errors, delays, dropped
