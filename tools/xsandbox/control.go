@@ -35,6 +35,7 @@ func (s *Sandbox) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sandbox/tokens", s.controlIssueToken)
 	mux.HandleFunc("GET /_sandbox/state", s.controlState)
 	s.oauth2ControlRoutes(mux)
+	s.grantControlRoutes(mux)
 	mux.HandleFunc("/_sandbox/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, controlError{"no such control endpoint: " + r.Method + " " + r.URL.Path})
 	})
@@ -178,14 +179,24 @@ func writeDecision(w http.ResponseWriter, callback string, err error) {
 	}
 }
 
-// controlIssueToken is IssueAccessToken over HTTP: {"user_id"} ->
-// {"oauth_token","oauth_token_secret","user_id"}. The secret is the point of
-// this answer; it is never recorded or logged.
+// controlIssueToken is IssueAccessTokenLevel over HTTP: {"user_id",
+// "level"} -> {"oauth_token","oauth_token_secret","user_id","level"}; the
+// level is optional (the app's own, "dm", when absent), else "read",
+// "write" or "dm". The secret is the point of this answer; it is never
+// recorded or logged.
 func (s *Sandbox) controlIssueToken(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		UserID string `json:"user_id"`
+		UserID string      `json:"user_id"`
+		Level  AccessLevel `json:"level"`
 	}
 	if !readControlJSON(w, r, &req) {
+		return
+	}
+	if req.Level == "" {
+		req.Level = LevelDM
+	}
+	if !req.Level.Valid() {
+		writeJSON(w, http.StatusBadRequest, controlError{fmt.Sprintf("level %q is not read, write or dm", req.Level)})
 		return
 	}
 	s.mu.Lock()
@@ -195,8 +206,9 @@ func (s *Sandbox) controlIssueToken(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, controlError{fmt.Sprintf("%v: %q", ErrUnknownUser, req.UserID)})
 		return
 	}
-	token, secret := s.IssueAccessToken(req.UserID)
-	writeJSON(w, http.StatusOK, map[string]string{"oauth_token": token, "oauth_token_secret": secret, "user_id": req.UserID})
+	token, secret := s.IssueAccessTokenLevel(req.UserID, req.Level)
+	writeJSON(w, http.StatusOK, map[string]string{"oauth_token": token, "oauth_token_secret": secret, "user_id": req.UserID,
+		"level": string(req.Level)})
 }
 
 func (s *Sandbox) controlState(w http.ResponseWriter, _ *http.Request) {

@@ -9,9 +9,18 @@
 //     GET /oauth/authenticate and /oauth/authorize, POST /oauth/access_token,
 //     and POST /1.1/oauth/invalidate_token, with which the app revokes an
 //     access token (signed with that token; 401 code 89 once it is invalid);
+//   - OAuth 1.0a access levels: the request token may carry
+//     x_auth_access_type=read or write, a signed parameter of the query or
+//     the form body, to ask for less than the app's own level (LevelDM:
+//     read, write and Direct Messages, when it is absent); any other value,
+//     an empty one or two of them answer 403 code 195 ("Missing or invalid
+//     url parameter."). The authorize page lists, in plain words, what the
+//     app will be able to do at that level, and the access token carries it
+//     (IssueAccessToken issues LevelDM tokens, IssueAccessTokenLevel any,
+//     POST /_sandbox/tokens {"user_id","level"} over HTTP);
 //   - an independent check of every request's HMAC-SHA1 signature (RFC 5849
 //     section 3.4), timestamp and nonce (section 3.3), answering X's v1
-//     errors (32, 89, 135, 215, 415, 417);
+//     errors (32, 89, 135, 195, 215, 415, 417);
 //   - OAuth 2.0 Authorization Code with PKCE for a confidential client
 //     (Options.ClientID and ClientSecret; off when empty), as X documents
 //     it: the consent page at GET /i/oauth2/authorize (alias
@@ -24,12 +33,28 @@
 //     objects; ApproveOAuth2, DenyOAuth2, IssueOAuth2Token,
 //     ExpireOAuth2Tokens and OAuth2Refreshes drive and inspect it from Go,
 //     /_sandbox/oauth2/{approve,deny,expire,refreshes} over HTTP;
-//   - the v2 calls made with a user's token (OAuth 1.0a user context, or an
-//     OAuth 2.0 "Bearer" access token holding the call's scope: users.read,
-//     follows.write, dm.write, tweet.write): GET /2/users/me,
+//   - the consent page lists each scope's code in <ul id="scopes"> with
+//     what it lets the app do, in plain words (ScopeDescription);
+//   - the v2 calls made with a user's token, GET /2/users/me,
 //     POST /2/users/:id/following, POST /2/dm_conversations/with/:id/messages
 //     and POST /2/tweets, with X's problem documents and x-rate-limit-*
-//     headers;
+//     headers. An OAuth 2.0 "Bearer" access token must hold every scope X's
+//     API reference lists for the call (RequiredScopes): users/me
+//     tweet.read users.read; a follow follows.write tweet.read users.read
+//     (X also lists follows.read: accepted, not required); a DM dm.read
+//     dm.write tweet.read users.read; a post tweet.read tweet.write
+//     users.read. A token lacking one answers X's bare 403 "Forbidden"
+//     problem, errors[].message naming the missing scopes. An OAuth 1.0a
+//     token's level must allow the call: users/me any level, a follow or a
+//     post write or the app's level, a DM the app's level; else 403 with
+//     X's problem of type ProblemOAuth1Permissions;
+//   - every grant, for tests to assert what a sign-in asked for and whether
+//     the app revoked it: Grants (GET /_sandbox/grants, ?user_id= and
+//     ?protocol= filter) lists each OAuth 2.0 grant with its scope and each
+//     OAuth 1.0a token with its level, revoked (and by whom) or expired,
+//     without token values; LookupToken and TokenRevoked (POST
+//     /_sandbox/tokens/lookup {"token"}) find one token by its value;
+//     the panel at /_sandbox/ lists the grants too;
 //   - what X would have done (follows, DMs, posts) and every request it saw,
 //     for tests to assert on and for a person to watch at /_sandbox/;
 //   - misbehaviour on demand: injected faults (errors, delays, dropped

@@ -15,6 +15,7 @@ var messages = map[int]string{
 	89:  "Invalid or expired token.",
 	131: "Internal error.",
 	135: "Timestamp out of bounds.",
+	195: "Missing or invalid url parameter.",
 	215: "Bad Authentication data.",
 	415: "Callback URL not approved for this client application. Approved callback URLs can be adjusted in your application settings",
 	417: "Desktop applications only support the oauth_callback value 'oob'",
@@ -30,6 +31,7 @@ var codeStatus = map[int]int{
 	89:  http.StatusUnauthorized,
 	131: http.StatusInternalServerError,
 	135: http.StatusUnauthorized,
+	195: http.StatusForbidden,
 	215: http.StatusBadRequest,
 	415: http.StatusForbidden,
 	417: http.StatusForbidden,
@@ -47,6 +49,10 @@ const (
 	// ProblemUnsupportedAuthentication is the type of the 403 X answers when a
 	// user-context endpoint is called with an app-only bearer token.
 	ProblemUnsupportedAuthentication = "https://api.x.com/2/problems/unsupported-authentication"
+	// ProblemOAuth1Permissions is the type of the 403 X answers a v2 call
+	// made with an OAuth 1.0a token whose access level does not allow it
+	// (X still names this type under api.twitter.com).
+	ProblemOAuth1Permissions = "https://api.twitter.com/2/problems/oauth1-permissions"
 )
 
 // notPermitted is X's detail for a v2 403 (not allowed for this app, or the

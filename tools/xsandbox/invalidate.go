@@ -38,6 +38,7 @@ func (s *Sandbox) handleInvalidateToken(in *inbound) reply {
 			return rep
 		}
 		delete(s.accessTokens, token)
+		at.revoked, at.revokedBy = true, RevokedByApp // Grants still lists it
 		rep := jsonReply(http.StatusOK, map[string]string{"access_token": token})
 		rep.userID = at.userID
 		return rep

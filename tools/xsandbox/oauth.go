@@ -31,6 +31,7 @@ const (
 type requestToken struct {
 	token, secret string
 	callback      string
+	level         AccessLevel // from x_auth_access_type
 	issued        time.Time
 	state         tokenState
 	userID        string
@@ -38,15 +39,22 @@ type requestToken struct {
 }
 
 // accessToken is a token credential (RFC 5849 section 2.3). X's never
-// expire; they stop working when the user revokes the app.
+// expire; they stop working when the user revokes the app or the app
+// invalidates them.
 type accessToken struct {
+	id            string // its Grant.ID
 	token, secret string
 	userID        string
+	level         AccessLevel
+	issued        time.Time
 	revoked       bool
+	revokedBy     string // RevokedByUser or RevokedByApp (invalidated)
 }
 
 // handleRequestToken answers POST /oauth/request_token (RFC 5849 section 2.1):
-// signed with the consumer credentials only, carrying oauth_callback.
+// signed with the consumer credentials only, carrying oauth_callback, and
+// optionally x_auth_access_type (a signed parameter of the query or the
+// form body) to ask for less than the app's own level.
 func (s *Sandbox) handleRequestToken(in *inbound) reply {
 	return s.v1Limited(EndpointRequestToken, in, func() reply {
 		sr, aerr := parseSignedRequest(in.r, in.body)
@@ -55,6 +63,10 @@ func (s *Sandbox) handleRequestToken(in *inbound) reply {
 		}
 		if aerr != nil {
 			return authErrorReply(aerr)
+		}
+		level, bad := accessTypeLevel(sr)
+		if bad != nil {
+			return *bad
 		}
 		callback := strings.TrimSpace(sr.get(paramCallback))
 		switch {
@@ -65,7 +77,7 @@ func (s *Sandbox) handleRequestToken(in *inbound) reply {
 			return v1ErrorReply(http.StatusForbidden, 415,
 				fmt.Sprintf("oauth_callback %q is not in the app's allowed callback URLs %q", callback, s.opts.AllowedCallbacks))
 		}
-		rt := &requestToken{token: rand.Text(), secret: rand.Text() + rand.Text(), callback: callback, issued: in.now}
+		rt := &requestToken{token: rand.Text(), secret: rand.Text() + rand.Text(), callback: callback, level: level, issued: in.now}
 		s.requestTokens[rt.token] = rt
 		return formReply(url.Values{
 			"oauth_token":              {rt.token},
@@ -112,7 +124,7 @@ func (s *Sandbox) handleAccessToken(in *inbound) reply {
 			return authErrorReply(errInvalidToken("oauth_verifier does not match the one given to the callback"))
 		}
 		rt.state = tokenExchanged
-		at := s.issueAccessToken(rt.userID)
+		at := s.issueAccessToken(rt.userID, rt.level, in.now)
 		user := s.userByID[rt.userID]
 		rep := formReply(url.Values{
 			"oauth_token":        {at.token},
@@ -240,18 +252,31 @@ func withQuery(callback string, params url.Values) string {
 }
 
 // IssueAccessToken mints an access token for userID directly, as if that user
-// had just signed in, for tests of the v2 calls. Tokens of an id that is not
-// a sandbox user answer 401.
+// had just signed in, for tests of the v2 calls. It carries the app's own
+// level (LevelDM: every call). Tokens of an id that is not a sandbox user
+// answer 401.
 func (s *Sandbox) IssueAccessToken(userID string) (token, secret string) {
+	return s.IssueAccessTokenLevel(userID, LevelDM)
+}
+
+// IssueAccessTokenLevel is IssueAccessToken at an access level, as if the
+// request token had asked for it with x_auth_access_type. It panics on a
+// level that is not LevelRead, LevelWrite or LevelDM.
+func (s *Sandbox) IssueAccessTokenLevel(userID string, level AccessLevel) (token, secret string) {
+	if !level.Valid() {
+		panic(fmt.Sprintf("xsandbox: access level %q is not read, write or dm", level))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	at := s.issueAccessToken(userID)
+	at := s.issueAccessToken(userID, level, s.opts.Now())
 	return at.token, at.secret
 }
 
-func (s *Sandbox) issueAccessToken(userID string) *accessToken {
-	at := &accessToken{token: userID + "-" + rand.Text(), secret: rand.Text() + rand.Text(), userID: userID}
+func (s *Sandbox) issueAccessToken(userID string, level AccessLevel, now time.Time) *accessToken {
+	at := &accessToken{id: s.nextGrantID(ProtocolOAuth1), token: userID + "-" + rand.Text(), secret: rand.Text() + rand.Text(),
+		userID: userID, level: level, issued: now}
 	s.accessTokens[at.token] = at
+	s.o1Grants = append(s.o1Grants, at)
 	return at
 }
 
@@ -261,8 +286,8 @@ func (s *Sandbox) Revoke(userID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, at := range s.accessTokens {
-		if at.userID == userID {
-			at.revoked = true
+		if at.userID == userID && !at.revoked {
+			at.revoked, at.revokedBy = true, RevokedByUser
 		}
 	}
 }

@@ -64,7 +64,7 @@ type oauth2State struct {
 	access    map[string]*oauth2Token
 	refresh   map[string]*oauth2Token
 	refreshes []OAuth2Refresh
-	lastGrant int
+	grants    []*oauth2Grant // in the order issued
 }
 
 func newOAuth2State() oauth2State {

@@ -7,25 +7,6 @@ import (
 	"time"
 )
 
-// oauth2EndpointScope is the scope an OAuth 2.0 user token needs on each v2
-// endpoint. (X also asks for tweet.read and users.read on most of them; the
-// sandbox checks the one that matters for each call.)
-var oauth2EndpointScope = map[string]string{
-	EndpointUsersMe: "users.read",
-	EndpointFollow:  "follows.write",
-	EndpointDM:      "dm.write",
-	EndpointTweet:   "tweet.write",
-}
-
-func hasScope(scope, want string) bool {
-	for _, sc := range strings.Fields(scope) {
-		if sc == want {
-			return true
-		}
-	}
-	return false
-}
-
 // bearerToken returns the token of an "Authorization: Bearer" header.
 func bearerToken(r *http.Request) (string, bool) {
 	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -52,8 +33,8 @@ func (s *Sandbox) authenticateBearer(token, endpoint string, now time.Time) (Use
 	if !ok {
 		return User{}, unauthorized("OAuth 2.0 access token of " + at.grant.userID + ", which is not a sandbox user"), false
 	}
-	if want := oauth2EndpointScope[endpoint]; want != "" && !hasScope(at.grant.scope, want) {
-		rep := forbidden(fmt.Sprintf("the OAuth 2.0 access token lacks scope %s (granted: %s)", want, at.grant.scope))
+	if missing := missingScopes(at.grant.scope, endpoint); len(missing) > 0 {
+		rep := insufficientScope(missing, at.grant.scope)
 		rep.userID = me.ID
 		return User{}, rep, false
 	}
@@ -62,13 +43,15 @@ func (s *Sandbox) authenticateBearer(token, endpoint string, now time.Time) (Use
 
 // IssueOAuth2Token mints OAuth 2.0 tokens for userID directly, as if that
 // user had just approved the app with these scopes, for tests of the v2
-// calls. refresh is "" unless scopes include offline.access.
+// calls. refresh is "" unless scopes include offline.access. Each call is
+// a grant of its own (see Grants), and the v2 calls check its scopes as
+// they check a sign-in's (see RequiredScopes).
 func (s *Sandbox) IssueOAuth2Token(userID string, scopes ...string) (access, refresh string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.o2.lastGrant++
-	g := &oauth2Grant{id: fmt.Sprint(s.o2.lastGrant), userID: userID, scope: strings.Join(scopes, " ")}
-	at, rt := s.issueOAuth2Pair(g, s.opts.Now())
+	now := s.opts.Now()
+	g := s.newOAuth2Grant(userID, strings.Join(scopes, " "), now)
+	at, rt := s.issueOAuth2Pair(g, now)
 	if rt != nil {
 		refresh = rt.value
 	}

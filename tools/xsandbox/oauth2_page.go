@@ -29,7 +29,7 @@ func (s *Sandbox) handleOAuth2AuthorizePage(in *inbound) reply {
 		ID:       a.id,
 		ClientID: req.clientID,
 		Callback: req.redirectURI,
-		Scopes:   strings.Fields(req.scope),
+		Scopes:   scopeViews(req.scope),
 		Users:    s.users,
 	})
 	if err != nil {
@@ -83,8 +83,22 @@ func redirectReply(location, userID, reason string) reply {
 
 type oauth2AuthorizeView struct {
 	Action, ID, ClientID, Callback string
-	Scopes                         []string
+	Scopes                         []scopeView
 	Users                          []User
+}
+
+// scopeView is one line of the consent page: the scope's code and what it
+// lets the app do, in plain words.
+type scopeView struct {
+	Code, Description string
+}
+
+func scopeViews(scope string) []scopeView {
+	var out []scopeView
+	for _, sc := range strings.Fields(scope) {
+		out = append(out, scopeView{Code: sc, Description: scopeDescriptions[sc]})
+	}
+	return out
 }
 
 var oauth2AuthorizeTemplate = template.Must(template.New("authorize2").Parse(`<!doctype html>
@@ -96,7 +110,7 @@ var oauth2AuthorizeTemplate = template.Must(template.New("authorize2").Parse(`<!
   <p class="muted">App client id <code id="client-id">{{.ClientID}}</code></p>
   <p>This application will be able to use these scopes:</p>
   <ul class="perms" id="scopes">
-    {{range .Scopes}}<li><code>{{.}}</code></li>
+    {{range .Scopes}}<li data-scope="{{.Code}}"><code>{{.Code}}</code> <span class="scope-description">{{.Description}}</span></li>
     {{end}}
   </ul>
   <p class="muted">You will be sent back to <code id="callback">{{.Callback}}</code></p>

@@ -14,21 +14,32 @@ import (
 // oauth2Grant is one user's consent to the app: every access and refresh
 // token that descends from one authorization code (a token family).
 type oauth2Grant struct {
-	id      string
-	userID  string
-	scope   string
-	revoked bool
+	id        string
+	userID    string
+	scope     string
+	issued    time.Time
+	revoked   bool
+	revokedBy string         // a RevokedBy* value once revoked
+	tokens    []*oauth2Token // every token issued under it, in order
 }
 
 // oauth2Token is an access or a refresh token. A refresh token is spent once
 // used; pair links a refresh token to the access token issued with it.
 type oauth2Token struct {
-	value   string
-	grant   *oauth2Grant
-	expires time.Time // access tokens only
-	revoked bool
-	spent   bool // refresh tokens only
-	pair    *oauth2Token
+	value     string
+	grant     *oauth2Grant
+	refresh   bool      // a refresh token, else an access token
+	expires   time.Time // access tokens only
+	revoked   bool
+	revokedBy string // a RevokedBy* value once revoked
+	spent     bool   // refresh tokens only
+	pair      *oauth2Token
+}
+
+func (t *oauth2Token) revoke(by string) {
+	if !t.revoked {
+		t.revoked, t.revokedBy = true, by
+	}
 }
 
 // OAuth2Refresh is one use of a refresh token at POST /2/oauth2/token, for
@@ -139,9 +150,7 @@ func (s *Sandbox) exchangeCode(form url.Values, now time.Time) reply {
 		return invalid("code_verifier does not match the code_challenge (S256)")
 	}
 	c.used = true
-	s.o2.lastGrant++
-	g := &oauth2Grant{id: strconv.Itoa(s.o2.lastGrant), userID: c.userID, scope: c.req.scope}
-	return s.tokenReply(g, now)
+	return s.tokenReply(s.newOAuth2Grant(c.userID, c.req.scope, now), now)
 }
 
 // tokenReply issues a new access token (and a refresh token when the grant
@@ -163,12 +172,21 @@ func (s *Sandbox) tokenReply(g *oauth2Grant, now time.Time) reply {
 	return rep
 }
 
+// newOAuth2Grant records a user's consent to scope. The caller holds s.mu.
+func (s *Sandbox) newOAuth2Grant(userID, scope string, now time.Time) *oauth2Grant {
+	g := &oauth2Grant{id: s.nextGrantID(ProtocolOAuth2), userID: userID, scope: scope, issued: now}
+	s.o2.grants = append(s.o2.grants, g)
+	return g
+}
+
 func (s *Sandbox) issueOAuth2Pair(g *oauth2Grant, now time.Time) (access, refresh *oauth2Token) {
 	access = &oauth2Token{value: rand.Text() + rand.Text(), grant: g, expires: now.Add(oauth2AccessTTL)}
 	s.o2.access[access.value] = access
+	g.tokens = append(g.tokens, access)
 	if hasScope(g.scope, "offline.access") {
-		refresh = &oauth2Token{value: rand.Text() + rand.Text(), grant: g, pair: access}
+		refresh = &oauth2Token{value: rand.Text() + rand.Text(), grant: g, refresh: true, pair: access}
 		s.o2.refresh[refresh.value] = refresh
+		g.tokens = append(g.tokens, refresh)
 	}
 	return access, refresh
 }
@@ -189,14 +207,14 @@ func (s *Sandbox) refreshGrant(form url.Values, now time.Time) reply {
 	var rep reply
 	switch {
 	case rt.spent:
-		s.revokeGrant(rt.grant)
+		s.revokeGrant(rt.grant, RevokedByRefreshReuse)
 		rep = oauth2Error(http.StatusBadRequest, "invalid_request", "Value passed for the token was invalid.",
 			"refresh token already used: every token of grant "+rt.grant.id+" is revoked")
 	case rt.revoked || rt.grant.revoked:
 		rep = oauth2Error(http.StatusBadRequest, "invalid_request", "Value passed for the token was invalid.", "refresh token revoked")
 	default:
 		rt.spent = true
-		rt.pair.revoked = true
+		rt.pair.revoke(RevokedByRotation)
 		rec.OK = true
 		rep = s.tokenReply(rt.grant, now)
 	}
@@ -205,14 +223,12 @@ func (s *Sandbox) refreshGrant(form url.Values, now time.Time) reply {
 	return rep
 }
 
-func (s *Sandbox) revokeGrant(g *oauth2Grant) {
-	g.revoked = true
-	for _, m := range []map[string]*oauth2Token{s.o2.access, s.o2.refresh} {
-		for _, t := range m {
-			if t.grant == g {
-				t.revoked = true
-			}
-		}
+func (s *Sandbox) revokeGrant(g *oauth2Grant, by string) {
+	if !g.revoked {
+		g.revoked, g.revokedBy = true, by
+	}
+	for _, t := range g.tokens {
+		t.revoke(by)
 	}
 }
 
@@ -231,10 +247,10 @@ func (s *Sandbox) handleOAuth2Revoke(in *inbound) reply {
 		}
 		rep = jsonReply(http.StatusOK, map[string]bool{"revoked": true})
 		if at := s.o2.access[value]; at != nil {
-			at.revoked = true
+			at.revoke(RevokedByApp)
 			rep.userID = at.grant.userID
 		} else if rt := s.o2.refresh[value]; rt != nil {
-			s.revokeGrant(rt.grant)
+			s.revokeGrant(rt.grant, RevokedByApp)
 			rep.userID = rt.grant.userID
 		}
 		return rep

@@ -26,6 +26,9 @@ func (s *Sandbox) handleAuthorizePage(in *inbound) reply {
 		Token:       rt.token,
 		ConsumerKey: s.opts.ConsumerKey,
 		Callback:    rt.callback,
+		Level:       rt.level,
+		Permissions: levelPermissions[rt.level],
+		Limit:       levelLimits[rt.level],
 		Users:       s.users,
 	})
 	if err != nil {
@@ -97,6 +100,9 @@ func errorPage(title, detail string) []byte {
 
 type authorizeView struct {
 	Action, Token, ConsumerKey, Callback string
+	Level                                AccessLevel
+	Permissions                          []string // what the app will be able to do at Level
+	Limit                                string   // what it will not, "" at the app's own level
 	Users                                []User
 }
 
@@ -106,7 +112,13 @@ type panelView struct {
 	DMs     []panelDM
 	Tweets  []panelTweet
 	Calls   []Call
+	Grants  []panelGrant
 	Users   []User
+}
+
+type panelGrant struct {
+	Grant
+	User User
 }
 
 type panelFollow struct {
@@ -157,6 +169,9 @@ func (s *Sandbox) panel() panelView {
 		}
 		v.Calls = append(v.Calls, c)
 	}
+	for _, g := range slices.Backward(s.grants(s.opts.Now())) {
+		v.Grants = append(v.Grants, panelGrant{g, who(g.UserID)})
+	}
 	v.Users = append(v.Users, s.users...)
 	return v
 }
@@ -175,6 +190,7 @@ const pageStyle = `
   form.accounts button { display: block; width: 100%; text-align: left; margin: 8px 0; padding: 10px 14px; border-radius: 999px; border: 1px solid #cfd9de; background: #fff; font: inherit; cursor: pointer; }
   form.accounts button.authorize:hover { background: #0f1419; color: #fff; }
   form.accounts button#cancel { text-align: center; margin-top: 20px; color: #f4212e; border-color: #fdc9ce; }
+  .scope-description { color: #536471; }
   code { background: #f1f3f4; padding: 1px 4px; border-radius: 4px; word-break: break-all; }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 0 24px; }
   table { border-collapse: collapse; width: 100%; font-size: 13px; } td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eff3f4; vertical-align: top; }
@@ -189,12 +205,11 @@ var authorizeTemplate = template.Must(template.New("authorize").Parse(`<!doctype
   <h1>An app wants to access your X account</h1>
   <p class="muted">App consumer key <code id="consumer-key">{{.ConsumerKey}}</code></p>
   <p>This application will be able to:</p>
-  <ul class="perms">
-    <li>See your profile information and your posts</li>
-    <li>Follow accounts for you</li>
-    <li>Post for you</li>
-    <li>Send Direct Messages for you</li>
+  <ul class="perms" id="permissions" data-level="{{.Level}}">
+    {{range .Permissions}}<li>{{.}}</li>
+    {{end}}
   </ul>
+  {{if .Limit}}<p class="muted" id="limits">{{.Limit}}</p>{{end}}
   <p class="muted">You will be sent back to <code id="callback">{{.Callback}}</code></p>
   <form class="accounts" method="post" action="{{.Action}}">
     <input type="hidden" name="oauth_token" value="{{.Token}}">
@@ -253,6 +268,11 @@ var panelTemplate = template.Must(template.New("panel").Parse(`<!doctype html>
   <h2>Recent requests</h2>
   <table id="calls"><tr><th>at</th><th>request</th><th>status</th><th>user</th><th>error</th></tr>{{range .Calls}}
     <tr><td>{{.At.Format "15:04:05"}}</td><td><code>{{.Method}} {{.Path}}</code></td><td>{{.Status}}</td><td>{{.UserID}}</td><td>{{.Error}}</td></tr>{{end}}
+  </table>
+  <h2>Grants</h2>
+  <p class="muted">What each sign-in let the app do, and whether the app has revoked it since.</p>
+  <table id="grants"><tr><th>issued</th><th>grant</th><th>user</th><th>scopes or level</th><th>state</th></tr>{{range .Grants}}
+    <tr data-grant-id="{{.ID}}"><td>{{.IssuedAt.Format "15:04:05"}}</td><td>{{.ID}}</td><td>@{{.User.Username}}</td><td>{{if .Scope}}<code>{{.Scope}}</code>{{else}}level <code>{{.Level}}</code>{{end}}</td><td>{{if .Revoked}}revoked ({{.RevokedBy}}){{else if .Expired}}expired{{else}}live{{end}}</td></tr>{{end}}
   </table>
   <h2>Accounts</h2>
   <table id="users"><tr><th>username</th><th>name</th><th>id</th><th>DMs from</th><th>protected</th></tr>{{range .Users}}

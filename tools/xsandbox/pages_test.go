@@ -137,3 +137,30 @@ func TestThePanelShowsWhatHappenedNewestFirst(t *testing.T) {
 		t.Error("DMs are not listed newest first")
 	}
 }
+
+func TestThePanelListsTheGrantsWithoutTokens(t *testing.T) {
+	h := newOAuth2Harness(t)
+	a := h.signInOAuth2(aliceID, "users.read tweet.read")
+	h.revokeOAuth2(a.AccessToken)
+	token, secret := h.sb.IssueAccessTokenLevel(bobID, LevelWrite)
+
+	resp := h.get("/_sandbox/")
+	requireStatus(t, resp, http.StatusOK)
+	for _, want := range []string{
+		`id="grants"`,
+		`<tr data-grant-id="oauth2-1"><td>12:00:00</td><td>oauth2-1</td><td>@alice</td><td><code>users.read tweet.read</code></td><td>revoked (app)</td></tr>`,
+		`<tr data-grant-id="oauth1-2"><td>12:00:00</td><td>oauth1-2</td><td>@bob</td><td>level <code>write</code></td><td>live</td></tr>`,
+	} {
+		if !strings.Contains(resp.body, want) {
+			t.Errorf("panel lacks %s", want)
+		}
+	}
+	if strings.Index(resp.body, `data-grant-id="oauth1-2"`) > strings.Index(resp.body, `data-grant-id="oauth2-1"`) {
+		t.Error("grants are not listed newest first")
+	}
+	for _, s := range []string{a.AccessToken, token, secret} {
+		if strings.Contains(resp.body, s) {
+			t.Error("the panel shows a token or secret")
+		}
+	}
+}

@@ -119,7 +119,9 @@ type Sandbox struct {
 	users         []User
 	userByID      map[string]User
 	requestTokens map[string]*requestToken
-	accessTokens  map[string]*accessToken
+	accessTokens  map[string]*accessToken // usable or revoked by the user; invalidated ones leave
+	o1Grants      []*accessToken          // every OAuth 1.0a access token issued, in order
+	lastGrant     int                     // numbers the grants of both protocols
 	o2            oauth2State
 	nonces        nonceStore
 	faults        []*queuedFault

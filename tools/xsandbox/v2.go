@@ -63,6 +63,11 @@ func (s *Sandbox) authenticateUser(in *inbound, endpoint string) (User, reply, b
 	if !ok {
 		return User{}, unauthorized("access token of " + at.userID + ", which is not a sandbox user"), false
 	}
+	if !at.level.allows(endpoint) {
+		rep := oauth1PermissionsProblem(at.level, endpoint)
+		rep.userID = me.ID
+		return User{}, rep, false
+	}
 	return me, reply{}, true
 }
 
