@@ -150,8 +150,8 @@ func TestOAuth2AndOAuth1UsersOnOneStage(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
 	s.signInOAuth2(brandUID, false, false, 0) // the brand's token has expired
-	s.signIn(aliceUID, true, true)            // OAuth 1.0a
-	s.signInOAuth2(bobUID, true, true, time.Hour)
+	alice := s.signInVisitor(oauth1Proto, aliceUID, true, true)
+	bob := s.signInOAuth2(bobUID, true, true, time.Hour) // an earlier version's full grant
 	if failed := s.handedBack(refreshBudget, brandUID, aliceUID, bobUID); len(failed) != 0 {
 		t.Fatalf("handed back %v", failed)
 	}
@@ -163,14 +163,26 @@ func TestOAuth2AndOAuth1UsersOnOneStage(t *testing.T) {
 	if n := len(s.refreshesOf(brandUID)); n != 1 || len(s.sb.OAuth2Refreshes()) != 1 {
 		t.Fatalf("refreshes %+v: want the brand's expired token refreshed once, nothing else", s.sb.OAuth2Refreshes())
 	}
-	if !s.bearerWorks(brandUID) || !s.bearerWorks(bobUID) {
-		t.Fatal("a stored OAuth 2.0 token does not work at X")
+	if !s.bearerWorks(brandUID) {
+		t.Fatal("the brand's refreshed token does not work at X")
 	}
-	if got := s.stored(aliceUID).Credentials; got.Kind != signin.KindOAuth1 || got.Secret == "" {
-		t.Fatalf("alice's OAuth 1.0a credentials are now of kind %q", got.Kind)
+	// Their follow and post done, the visitors' credentials are removed and
+	// revoked at X, each with its protocol's call: bob's refresh token and
+	// access token (OAuth 2.0), alice's token (OAuth 1.0a).
+	for uid, c := range map[string]signin.Credentials{aliceUID: alice, bobUID: bob} {
+		s.wantNoCredentials(uid)
+		if st := s.meStatus(c); st != http.StatusUnauthorized {
+			t.Errorf("%s's old token answers %d at X, want 401", uid, st)
+		}
+	}
+	if o2, o1 := s.revocations(bobUID); o2 != 2 || o1 != 0 {
+		t.Errorf("bob's grant: %d OAuth 2.0 revocations, %d OAuth 1.0a invalidations, want 2 and 0", o2, o1)
+	}
+	if o2, o1 := s.revocations(aliceUID); o2 != 0 || o1 != 1 {
+		t.Errorf("alice's token: %d OAuth 2.0 revocations, %d OAuth 1.0a invalidations, want 0 and 1", o2, o1)
 	}
 
-	t.Run("a campaign reaches both", func(t *testing.T) {
+	t.Run("a campaign reaches both with the brand's grant alone", func(t *testing.T) {
 		rep := s.runCampaign(refreshBudget, `{"id":"mixed","text":"hello both"}`)
 		if c := rep.Campaigns[0]; c.Status != "done" || c.Sent != 2 || len(s.dmsTo(aliceUID)) != 2 || len(s.dmsTo(bobUID)) != 2 {
 			t.Fatalf("%+v; DMs to alice %d, to bob %d", c, len(s.dmsTo(aliceUID)), len(s.dmsTo(bobUID)))

@@ -25,10 +25,13 @@ import (
 // record is in five of them, and every batch needs the brand's token for
 // the welcome DMs), and runs of three campaigns, which need the brand's
 // token too. Each token is refreshed exactly once, no refresh token reaches
-// X twice, nobody is lost (every stored token works, nobody is marked
-// reconnect), and every follow, post and DM happens exactly once. Records
-// handed back (another invocation was refreshing beyond the wait) are
-// delivered again, as Lambda does.
+// X twice, nobody is lost (nobody is marked reconnect, the brand's stored
+// token works), and every follow, post and DM happens exactly once. The
+// visitors' grants are an earlier version's (with a refresh token); once
+// their follow and post are done their credentials are removed and revoked
+// at X while other invocations still hold their records, and no refresh
+// follows a removal. Records handed back (another invocation was
+// refreshing beyond the wait) are delivered again, as Lambda does.
 func TestConcurrentInvocationsRefreshEachExpiredTokenOnce(t *testing.T) {
 	t.Parallel()
 	const (
@@ -125,8 +128,17 @@ func TestConcurrentInvocationsRefreshEachExpiredTokenOnce(t *testing.T) {
 		if n := len(s.refreshesOf(u)); n != 1 || !s.refreshesOf(u)[0].OK {
 			t.Errorf("%s: %d refreshes, want exactly one that worked", u, n)
 		}
-		if s.reconnect(u) || !s.bearerWorks(u) {
-			t.Errorf("%s: lost (reconnect %v), or the stored token does not work", u, s.reconnect(u))
+		if s.reconnect(u) || s.revoked(u) {
+			t.Errorf("%s: lost (reconnect %v, revoked %v)", u, s.reconnect(u), s.revoked(u))
+		}
+	}
+	if !s.bearerWorks(brandUID) {
+		t.Error("the brand's stored token does not work")
+	}
+	for i := range nUsers {
+		s.wantNoCredentials(uid(i))
+		if o2, _ := s.revocations(uid(i)); o2 != 2 {
+			t.Errorf("%s: %d revocations at X, want 2 (the refresh token, then the access token, once)", uid(i), o2)
 		}
 	}
 	s.wantNoRefreshTokenPresentedTwice()

@@ -18,7 +18,9 @@ func (s *stack) revoked(uid string) bool { return dynamo.GetBool(s.user(uid), us
 // at X while the item says her token is valid. X answers 401 to her post,
 // and the one forced refresh gets invalid_grant: she is marked revoked (and
 // reconnect), as a 401 that stands marks an OAuth 1.0a user, and campaigns
-// leave her out.
+// leave her out. Her post finished, her credentials are removed, the
+// reconnect mark with them (there is no grant left to reconnect); the
+// revoked mark stays.
 func TestAUserWhoRevokedTheAppUnderOAuth2IsMarkedRevoked(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
@@ -31,9 +33,10 @@ func TestAUserWhoRevokedTheAppUnderOAuth2IsMarkedRevoked(t *testing.T) {
 	if st, reason, n := s.action(aliceUID, "tweet"); st != "failed" || reason != "revoked" || n != 1 {
 		t.Fatalf("a_tweet %s/%s after %d attempts, want failed/revoked after the one 401", st, reason, n)
 	}
-	if !s.revoked(aliceUID) || !s.reconnect(aliceUID) || len(s.refreshesOf(aliceUID)) != 1 {
-		t.Fatalf("revoked %v, reconnect %v, %d refreshes", s.revoked(aliceUID), s.reconnect(aliceUID), len(s.refreshesOf(aliceUID)))
+	if r := s.refreshesOf(aliceUID); !s.revoked(aliceUID) || len(r) != 1 || r[0].OK {
+		t.Fatalf("revoked %v, refreshes %+v: want marked after the one refresh X refused", s.revoked(aliceUID), r)
 	}
+	s.wantNoCredentials(aliceUID)
 
 	rep := s.runCampaign(refreshBudget, `{"id":"after-revoke","text":"hello"}`).Campaigns[0]
 	if rep.Status != campaigns.StatusDone || rep.Sent != 0 || len(s.dmsTo(aliceUID)) != 1 || len(s.campaignsSent(aliceUID)) != 0 {

@@ -65,6 +65,9 @@ func (s store) Unsubscribe(ctx context.Context, uid string, now time.Time) (bool
 func (s *stack) useStore(u *actionstore.Store) {
 	st := s.h.Stream
 	st.Users, st.Claims, st.Revoker, st.Requeue, st.Sending = u, u, u, u, u
+	if st.Credentials != nil {
+		st.Credentials = u
+	}
 	st.Tokens.(*tokens.Service).Store = u
 	if c := s.h.Campaigns; c != nil {
 		c.Users, c.Revoker, c.Audience = u, u, u
@@ -149,10 +152,17 @@ func (s *stack) signInVia(store signin.UserStore, uid string, follow, tweet bool
 // the actions the sign-in use case requests.
 func (s *stack) saveSignIn(store signin.UserStore, uid string, follow, tweet bool, c signin.Credentials) {
 	s.t.Helper()
+	s.saveSignInAt(store, uid, follow, tweet, c, time.Now())
+}
+
+// saveSignInAt is saveSignIn of a sign-in made at: its credentials are
+// stored as of then (cred_at).
+func (s *stack) saveSignInAt(store signin.UserStore, uid string, follow, tweet bool, c signin.Credentials, at time.Time) {
+	s.t.Helper()
 	u := signin.User{
 		Identity:   signin.Identity{UserID: uid, ScreenName: "user" + uid[len(uid)-4:], Credentials: c},
 		Choices:    signin.Choices{Follow: follow, Tweet: tweet},
-		SignedInAt: time.Now(),
+		SignedInAt: at,
 		Brand:      uid == brandUID,
 	}
 	switch {

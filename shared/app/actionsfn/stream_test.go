@@ -29,10 +29,17 @@ func TestSignedInUsersAreFollowedWelcomedAndTweetedForExactlyOnce(t *testing.T) 
 	s.signIn(bobUID, true, false)  // follow, no tweet
 
 	st := s.drain()
-	// 3 sign-ins delivered; then 3 claims and 6 outcome writes (release,
-	// follow x2, welcome x2, tweet) read back and dropped by the filter.
-	if st.Delivered != 3 || st.Read != 3+3+6 || st.Filtered != 9 || st.Retried != 0 {
-		t.Fatalf("relay: %+v: want the 3 sign-ins delivered and the handler's own 9 writes filtered out", st)
+	// 3 sign-ins delivered; then 3 claims, 6 outcome writes (release,
+	// follow x2, welcome x2, tweet) and the removal of alice's and bob's
+	// credentials once their follow and post were done, read back and
+	// dropped by the filter. The brand's credentials stay.
+	if st.Delivered != 3 || st.Read != 3+3+6+2 || st.Filtered != 11 || st.Retried != 0 {
+		t.Fatalf("relay: %+v: want the 3 sign-ins delivered and the handler's own 11 writes filtered out", st)
+	}
+	s.wantNoCredentials(aliceUID)
+	s.wantNoCredentials(bobUID)
+	if s.storedToken(brandUID) == "" {
+		t.Fatal("the brand's credentials were removed")
 	}
 
 	if f := s.sb.Follows(); len(f) != 2 || f[0].TargetUserID != brandUID || f[1].TargetUserID != brandUID {

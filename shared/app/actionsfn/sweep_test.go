@@ -57,7 +57,7 @@ func TestTheSweepMarksActionsStuckInSendingUnknownOnce(t *testing.T) {
 	s := newStack(t)
 	s.h.Stream.PageSize = 2 // the five users take three pages
 	for _, uid := range []string{aliceUID, bobUID, carolUID, daveUID, erinUID} {
-		s.signIn(uid, false, false) // a welcome DM each
+		s.signInPlain(uid, false, false) // a welcome DM each (the brand's token), no token of theirs
 	}
 	s.claimedAgo(aliceUID, 16*time.Minute) // its run died: stuck
 	s.claimedAgo(bobUID, 5*time.Minute)    // its run may still be waiting for X
@@ -71,7 +71,7 @@ func TestTheSweepMarksActionsStuckInSendingUnknownOnce(t *testing.T) {
 	s.h.Stream.Sending = &recordsFirst{SendingMarker: real, records: s.h.Stream.Claims, uid: erinUID}
 
 	got := s.sweep(10 * time.Second)
-	want := actions.SweepCounts{Scanned: 5, Sending: 3, Stuck: 2, Marked: 1, Complete: true}
+	want := actions.SweepCounts{Scanned: 5, Sending: 3, Stuck: 2, Marked: 1, Complete: true, TokensComplete: true}
 	if got != want {
 		t.Fatalf("report %+v, want %+v", got, want)
 	}
@@ -91,7 +91,7 @@ func TestTheSweepMarksActionsStuckInSendingUnknownOnce(t *testing.T) {
 
 	t.Run("a second sweep finds nothing to mark", func(t *testing.T) {
 		s.h.Stream.Sending = real
-		if got := s.sweep(10 * time.Second); got != (actions.SweepCounts{Scanned: 5, Sending: 1, Complete: true}) {
+		if got := s.sweep(10 * time.Second); got != (actions.SweepCounts{Scanned: 5, Sending: 1, Complete: true, TokensComplete: true}) {
 			t.Fatalf("report %+v", got)
 		}
 		if len(s.unknownLines()) != 1 {
