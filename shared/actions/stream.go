@@ -24,9 +24,9 @@ type Service struct {
 	Revoker Revoker
 	Requeue Requeuer
 	Sending SendingMarker
-	// Tokens removes a visitor's credentials once their work is done, and
-	// Grants revokes them at X (nil: the stage's apps cannot, and the
-	// token is only removed).
+	// Credentials removes a visitor's credentials once the work of their
+	// own token is done, and Grants revokes them at X (nil Grants: the
+	// token is only removed; nil Credentials: kept).
 	Credentials CredentialRemover
 	Grants      signin.Revoker
 	X           X
@@ -135,7 +135,7 @@ func (b *Batch) User(ctx context.Context, uid string) error {
 			continue
 		}
 		b.record(ctx, u.UID, a, out)
-		u.Actions[a] = Record{State: out.state}
+		u.Actions[a] = Record{State: out.state} // what dropVisitorToken asks; the store's condition checks the table
 		if out.then != nil {
 			out.then(ctx)
 		}
