@@ -33,10 +33,10 @@ func TestBearerCalls(t *testing.T) {
 		if _, err := c.SendDM(ctx, bearer(brand, "dm.write", "dm.read", "tweet.read", "users.read"), alice, "hi"); err != nil {
 			t.Fatal(err)
 		}
-		if res, err := c.Follow(ctx, bearer(alice, "follows.write"), alice, brand); err != nil || !res.Following {
+		if res, err := c.Follow(ctx, bearer(alice, "follows.write", "tweet.read", "users.read"), alice, brand); err != nil || !res.Following {
 			t.Fatalf("res %+v err %v", res, err)
 		}
-		if res, err := c.Tweet(ctx, bearer(alice, "tweet.write"), "I just signed up!"); err != nil || res.ID == "" {
+		if res, err := c.Tweet(ctx, bearer(alice, "tweet.write", "tweet.read", "users.read"), "I just signed up!"); err != nil || res.ID == "" {
 			t.Fatalf("res %+v err %v", res, err)
 		}
 		if len(sb.DMs()) != 1 || len(sb.Tweets()) != 1 || sb.DMs()[0].SenderID != brand {
