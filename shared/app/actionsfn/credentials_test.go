@@ -275,3 +275,9 @@ func (s *stack) storedToken(uid string) string {
 	}
 	return st.Credentials.Token
 }
+
+// sealedToken is the access token uid's item holds, sealed as stored.
+func (s *stack) sealedToken(uid string) string {
+	v, _ := dynamo.GetS(s.user(uid), userstore.AttrToken)
+	return v
+}
