@@ -59,7 +59,7 @@ func newFlows(t *testing.T) *flows {
 		teststack.WithEnv("WELCOME_DM_TEXT", "Welcome!"), teststack.WithEnv("OPT_IN_TWEET_TEXT", "I just signed up!"))
 	r := &runner{t: t, ts: ts, h: ts.Deps.SignIn()}
 
-	r.signIn(teststack.BrandUID, "follow=false")
+	r.signIn(teststack.BrandUID, "brand=true") // the brand connects through its own start
 	aliceQuery, aliceCookie := r.signIn(aliceUID, "follow=true&tweet=true&utm_source=newsletter&utm_campaign=spring_sale")
 	r.signIn(carolUID, "follow=false")
 	r.signIn(carolUID, "follow=false")                        // a returning user: no sign-up

@@ -27,7 +27,7 @@ func TestSignUpsAreFirstSignInsButTheBrands(t *testing.T) {
 		uid             string
 		newUser, signUp bool
 	}{
-		{"the brand's first sign-in is a new user but no sign-up", teststack.BrandUID, true, false},
+		{"the brand's first connection is a new user but no sign-up", teststack.BrandUID, true, false},
 		{"alice's first sign-in is a sign-up", aliceUID, true, true},
 		{"carol's first sign-in is a sign-up", carolUID, true, true},
 		{"carol signing in again is a returning user, no sign-up", carolUID, false, false},
