@@ -215,15 +215,13 @@ func fileName(s string) string {
 	return strings.Trim(unsafeName.ReplaceAllString(strings.ToLower(s), "-"), "-")
 }
 
-// signUp is the visitor's path: open page, choose, click "Sign up with X",
-// then on the sandbox's authorize page click account's button ("cancel" to
-// cancel), and come back to the site. It returns the outcome the page shows.
-func (b *browser) signUp(page string, tweet bool, account string) string {
+// signUp is the visitor's plain path: open page, leave the choices as they
+// are, click "Sign up with X", then on the sandbox's authorize page click
+// account's button ("cancel" to cancel), and come back to the site. It
+// returns the outcome the page shows.
+func (b *browser) signUp(page, account string) string {
 	b.t.Helper()
 	b.do("open the landing page", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("signin")))
-	if tweet {
-		b.do("tick the tweet opt-in", chromedp.Click(chromedp.ID("tweet")))
-	}
 	button := "authorize-" + account
 	if account == "cancel" {
 		button = "cancel"
@@ -256,7 +254,7 @@ func TestBrowserSinglePageSignUpUsesJSONAndShowsSuccess(t *testing.T) {
 			b := newBrowser(t)
 			spa := tt.page.JoinPath("spa.html").String()
 			// bob's id is 2^53+1: it must survive the browser, the API and the store.
-			if got := b.signUp(spa, false, "bob"); got != "success" {
+			if got := b.signUp(spa, "bob"); got != "success" {
 				reason, _ := b.attr("#reason", "data-reason")
 				t.Fatalf("the page shows result %q (reason %q), want success; tools/dev logged:\n%s", got, reason, s.logs(20))
 			}
@@ -269,8 +267,13 @@ func TestBrowserSinglePageSignUpUsesJSONAndShowsSuccess(t *testing.T) {
 			if title := b.text("#result h2"); !strings.Contains(title, "@bob") {
 				t.Errorf("the result says %q, want it to name @bob", title)
 			}
-			if got := storedUser(t, s, bobUID).str("screen_name"); got != "bob" {
+			u := storedUser(t, s, bobUID)
+			if got := u.str("screen_name"); got != "bob" {
 				t.Errorf("stored screen_name of uid %s = %q, want bob", bobUID, got)
+			}
+			// A plain sign-up, in JSON mode too, keeps no token.
+			if held := heldCredentials(u); len(held) > 0 {
+				t.Errorf("bob's plain sign-up stored the credential attributes %v, want none", held)
 			}
 			// The JSON mode was used: the sign-in started with "json":true in the function's log line.
 			if !strings.Contains(s.out.String(), `"json":true`) {

@@ -37,16 +37,18 @@ const docsClock = "12:00:00 PM"
 // step, in a browser 1280 pixels wide, and takes its four pictures:
 //
 //  1. the landing page: "Follow us" ticked, the opt-in post unticked;
-//  2. after "Sign up with X" (with the opt-in post ticked), the sandbox's
-//     authorize page with its test accounts and Cancel;
+//  2. after "Sign up with X" (a plain sign-up: nothing ticked needs the
+//     visitor's token), the sandbox's consent page listing the only scopes
+//     asked for, users.read and tweet.read, in words, with its test accounts
+//     and Cancel;
 //  3. back on the landing page: "You're in, @alice!" and the "Follow us on X"
 //     button (FOLLOW_MODE=intent, the local stage's);
 //  4. the same page once the stream relay ran twitter_actions: the local panel
-//     lists the brand's welcome DM to alice, with its unsubscribe link, and
-//     alice's opt-in post.
+//     lists the brand's welcome DM to alice, with its unsubscribe link, and no
+//     post (the opt-in post was unticked).
 //
-// The brand account signs in first (in a browser of its own): it sends the
-// welcome DMs. Pictures 1 and 3 show the page as a visitor sees it, so the
+// The brand account connects first, through its own page (site/brand.html,
+// in a browser of its own): it sends the welcome DMs. Pictures 1 and 3 show the page as a visitor sees it, so the
 // local panel under the form (site/dev-panel.js, `make dev` only) is hidden in
 // them; picture 4 is about that panel. So that a run gives the same pictures
 // as the last one, the pictures show the ports of `make dev` (8080 for the
@@ -54,8 +56,7 @@ const docsClock = "12:00:00 PM"
 // panel's times read docsClock.
 //
 // With DOCS_SCREENSHOTS_DIR set (`make screenshots`), the test insists on a
-// stack where nothing else happened: the panel must list exactly one DM and
-// one post. Run it alone (go test -run TestBrowserWalkThroughOfTheREADME).
+// stack where nothing else happened: the panel must list exactly one DM. Run it alone (go test -run TestBrowserWalkThroughOfTheREADME).
 func TestBrowserWalkThroughOfTheREADME(t *testing.T) {
 	t.Parallel()
 	s := theStack(t)
@@ -69,10 +70,8 @@ func TestBrowserWalkThroughOfTheREADME(t *testing.T) {
 		},
 	}
 
-	t.Run("the brand signs in first", func(t *testing.T) {
-		if got := newBrowser(t).signUp(s.site.String(), false, "brand"); got != "success" {
-			t.Fatalf("the brand's sign-in shows %q, want success; tools/dev logged:\n%s", got, s.logs(20))
-		}
+	t.Run("the brand connects first", func(t *testing.T) {
+		newBrowser(t).connectBrand(s)
 	})
 	if t.Failed() {
 		t.FailNow()
@@ -91,9 +90,9 @@ func TestBrowserWalkThroughOfTheREADME(t *testing.T) {
 	}
 	shots.take(b, docsLanding)
 
-	// 2. The sandbox's authorize page.
-	b.do("tick the opt-in post", chromedp.Click(chromedp.ID("tweet")))
+	// 2. The sandbox's consent page: the scopes of a plain sign-up.
 	b.do("click Sign up with X", chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("authorize-alice")))
+	b.consentPage(s, plainSignUp)
 	if page := b.text("body"); !strings.Contains(page, "Authorize as @alice") || !strings.Contains(page, "Cancel") {
 		t.Errorf("the sandbox's page has no %q or Cancel:\n%s", "Authorize as @alice", page)
 	}
@@ -110,13 +109,15 @@ func TestBrowserWalkThroughOfTheREADME(t *testing.T) {
 	if label := b.text("#follow-intent"); label != "Follow us on X" {
 		t.Errorf("the follow button says %q, the README says %q (FOLLOW_MODE=intent)", label, "Follow us on X")
 	}
+	if held := heldCredentials(storedUser(t, s, aliceUID)); len(held) > 0 {
+		t.Errorf("alice's plain sign-up stored the credential attributes %v, want none", held)
+	}
 	shots.take(b, docsSuccess)
 
-	// 4. The local panel: the welcome DM and the opt-in post.
+	// 4. The local panel: the welcome DM, and no post.
 	shots.showPanel(b, true)
 	dm := fmt.Sprintf(`#x-dms li[data-recipient-id="%s"]`, aliceUID)
-	b.doWithin(relayedWithin, "wait for the welcome DM and the post in the page's X panel",
-		chromedp.WaitVisible(chromedp.CSS(dm)), chromedp.WaitVisible(chromedp.CSS("#x-tweets li:not(.none)")))
+	b.doWithin(relayedWithin, "wait for the welcome DM in the page's X panel", chromedp.WaitVisible(chromedp.CSS(dm)))
 	// (The page's text has make dev's ports from the first picture on: the
 	// sandbox tells what was sent.)
 	if text := b.text(dm); !strings.HasPrefix(text, "@brand → @alice: ") || !strings.Contains(text, "Stop these messages: ") {
@@ -128,15 +129,14 @@ func TestBrowserWalkThroughOfTheREADME(t *testing.T) {
 			t.Errorf("the welcome DM to alice says %q, want its unsubscribe link (%s...)", d.Text, unsubscribe)
 		}
 	}
-	if text := b.text("#x-tweets li:not(.none)"); !strings.HasPrefix(text, "@alice: ") {
-		t.Errorf("the panel's post says %q, want alice's opt-in post", text)
+	// The panel lists alice's activity only: she never posts in these tests.
+	if posts := eval[int](b, `document.querySelectorAll("#x-tweets li:not(.none)").length`); posts != 0 || b.text("#x-tweets li.none") != "No post yet." {
+		t.Errorf("the panel lists %d posts of alice and says %q, want %q: the opt-in post was unticked", posts, b.text("#x-tweets li.none"), "No post yet.")
 	}
 	if forDocs {
-		dms := eval[int](b, `document.querySelectorAll("#x-dms li:not(.none)").length`)
-		posts := eval[int](b, `document.querySelectorAll("#x-tweets li:not(.none)").length`)
-		if dms != 1 || posts != 1 {
-			t.Fatalf("the panel lists %d DMs and %d posts of alice, want 1 and 1: the README's pictures need a stack "+
-				"where nothing else happened (run make screenshots, which runs this test alone)", dms, posts)
+		if dms := eval[int](b, `document.querySelectorAll("#x-dms li:not(.none)").length`); dms != 1 {
+			t.Fatalf("the panel lists %d DMs of alice, want 1: the README's pictures need a stack "+
+				"where nothing else happened (run make screenshots, which runs this test alone)", dms)
 		}
 	}
 	shots.take(b, docsXPanel)
