@@ -160,9 +160,15 @@ ddb: $(NODE_STAMP) ## Run DynamoDB Local in the foreground with the tables of ST
 # Go test flags, e.g. TESTFLAGS="-run TestSignIn -v".
 TESTFLAGS ?=
 
-test: deps ## Run every test suite: unit, DynamoDB Local + X sandbox, browser (chromium), invoke local, templates
+# cfn-lint, AWS's CloudFormation linter (Python), checks the packaged templates in deploy/cfnlint_test.go.
+ensure-cfn-lint = command -v cfn-lint >/dev/null 2>&1 || { echo "cfn-lint not found: pip install cfn-lint"; \
+	{ command -v pip3 >/dev/null 2>&1 && pip3 install -q cfn-lint; } || true; \
+	command -v cfn-lint >/dev/null 2>&1 || { echo "install cfn-lint (pip install cfn-lint), then make test again"; exit 1; }; }
+
+test: deps ## Run every test suite: unit, DynamoDB Local + X sandbox, browser (chromium), invoke local, templates (cfn-lint)
 	@$(call ensure,java,default-jre-headless)
 	@$(call ensure,chromium,chromium)
+	@$(ensure-cfn-lint)
 	$(MAKE) --no-print-directory package-check
 	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go test -race -count=1 $(TESTFLAGS) ./...
 
