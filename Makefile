@@ -139,10 +139,15 @@ forget: ## Erase one person from STAGE, revoking their token at X: make forget S
 	@$(OPS) forget -stage '$(STAGE)' -uid '$(UID)' $(if $(filter 1,$(SKIP_REVOKE)),-skip-revoke) \
 	  $(if $(filter 1,$(YES)),-yes,</dev/tty)
 
-lint: ## gofmt, go vet, and no build output or large file in git
+# gocyclo, pinned: lint runs it through the Go module proxy (go run), nothing to install by hand.
+GOCYCLO := github.com/fzipp/gocyclo/cmd/gocyclo@v0.6.0
+
+lint: ## gofmt, go vet, cyclomatic complexity at most 15 outside tests, and no build output or large file in git
 	@bad=$$(git ls-files -z --cached --others --exclude-standard '*.go' | xargs -0 -r gofmt -l); \
 	  [[ -z "$$bad" ]] || { echo "gofmt needed:"; echo "$$bad"; exit 1; }
 	go vet ./...
+	@git ls-files -z --cached --others --exclude-standard '*.go' ':!:*_test.go' | xargs -0 -r go run $(GOCYCLO) -over 15 \
+	  || { echo "above: functions over cyclomatic complexity 15 (outside tests); simplify them"; exit 1; }
 	@bad=$$(git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do \
 	  [[ -f "$$f" ]] || continue; \
 	  case "$$f" in docs/*.png|docs/*.jpg|package-lock.json) continue;; esac; \
