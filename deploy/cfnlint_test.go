@@ -38,7 +38,7 @@ func cfnLint(t *testing.T, templates ...string) map[string][]lintFinding {
 	t.Helper()
 	bin, err := exec.LookPath("cfn-lint")
 	if err != nil {
-		const how = "cfn-lint not found: pip install cfn-lint (make test installs it where pip is)"
+		const how = "cfn-lint not found: pip install cfn-lint (make test tries that when pip is there)"
 		if os.Getenv("CI") != "" {
 			t.Fatal(how + "; CI must have it")
 		}
@@ -57,7 +57,12 @@ func cfnLint(t *testing.T, templates ...string) map[string][]lintFinding {
 	}
 	out := map[string][]lintFinding{}
 	for _, f := range findings {
-		out[filepath.Clean(f.Filename)] = append(out[filepath.Clean(f.Filename)], f)
+		file := filepath.Clean(f.Filename)
+		if !slices.Contains(templates, file) {
+			// A finding the callers would not look up must not go unseen.
+			t.Errorf("cfn-lint reported on %s, which it was not given: %s", f.Filename, f)
+		}
+		out[file] = append(out[file], f)
 	}
 	return out
 }
