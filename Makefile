@@ -142,10 +142,15 @@ forget: ## Erase one person from STAGE, revoking their token at X: make forget S
 	@$(OPS) forget -stage '$(STAGE)' -uid '$(UID)' $(if $(filter 1,$(SKIP_REVOKE)),-skip-revoke) \
 	  $(if $(filter 1,$(YES)),-yes,</dev/tty)
 
-lint: ## gofmt, go vet, and no build output or large file in git
+# gocyclo, pinned: lint runs it through the Go module proxy (go run), nothing to install by hand.
+GOCYCLO := github.com/fzipp/gocyclo/cmd/gocyclo@v0.6.0
+
+lint: ## gofmt, go vet, cyclomatic complexity at most 15 outside tests, and no build output or large file in git
 	@bad=$$(git ls-files -z --cached --others --exclude-standard '*.go' | xargs -0 -r gofmt -l); \
 	  [[ -z "$$bad" ]] || { echo "gofmt needed:"; echo "$$bad"; exit 1; }
 	go vet ./...
+	@git ls-files -z --cached --others --exclude-standard '*.go' ':!:*_test.go' | xargs -0 -r go run $(GOCYCLO) -over 15 \
+	  || { echo "above: functions over cyclomatic complexity 15 (outside tests); simplify them"; exit 1; }
 	@bad=$$(git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do \
 	  [[ -f "$$f" ]] || continue; \
 	  case "$$f" in docs/*.png|docs/*.jpg|package-lock.json) continue;; esac; \
@@ -163,9 +168,15 @@ ddb: $(NODE_STAMP) ## Run DynamoDB Local in the foreground with the tables of ST
 # Go test flags, e.g. TESTFLAGS="-run TestSignIn -v".
 TESTFLAGS ?=
 
-test: deps ## Run every test suite: unit, DynamoDB Local + X sandbox, browser (chromium), invoke local, templates
+# cfn-lint, AWS's CloudFormation linter (Python), checks the packaged templates in deploy/cfnlint_test.go.
+ensure-cfn-lint = command -v cfn-lint >/dev/null 2>&1 || { echo "cfn-lint not found: pip install cfn-lint"; \
+	{ command -v pip3 >/dev/null 2>&1 && pip3 install -q cfn-lint; } || true; \
+	command -v cfn-lint >/dev/null 2>&1 || { echo "install cfn-lint (pip install cfn-lint), then make test again"; exit 1; }; }
+
+test: deps ## Run every test suite: unit, DynamoDB Local + X sandbox, browser (chromium), invoke local, templates (cfn-lint)
 	@$(call ensure,java,default-jre-headless)
 	@$(call ensure,chromium,chromium)
+	@$(ensure-cfn-lint)
 	$(MAKE) --no-print-directory package-check
 	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go test -race -count=1 $(TESTFLAGS) ./...
 

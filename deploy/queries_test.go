@@ -1,8 +1,6 @@
 package deploy
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -131,56 +129,4 @@ func queryFields(q string) []string {
 		}
 	}
 	return out
-}
-
-// Broken copies of the dashboard and a query must fail the schema check
-// (schema_test.go): it reads the dashboard's Fn::Sub and the queries'
-// properties, so the new resources are not passed unchecked.
-func TestABrokenDashboardOrQueryFailsTheSchemaCheck(t *testing.T) {
-	s := schema(t)
-	for _, tc := range []struct {
-		name   string
-		mutate func(t *testing.T, tpl map[string]any)
-		want   string
-	}{
-		{"the dashboard names a table the stack lacks", func(t *testing.T, tpl map[string]any) {
-			body := schemaObj(t, schemaProps(t, tpl, "Dashboard"), "DashboardBody")
-			body["Fn::Sub"] = strings.Replace(body["Fn::Sub"].(string), "${SessionTable}", "${SessionTabel}", 1)
-		}, "SessionTabel"},
-		{"a query without its query string", func(t *testing.T, tpl map[string]any) {
-			delete(schemaProps(t, tpl, "LastFailuresQuery"), "QueryString")
-		}, "Resources.LastFailuresQuery.Properties.QueryString: missing required property of AWS::Logs::QueryDefinition"},
-		{"a query in an unknown language", func(t *testing.T, tpl map[string]any) {
-			schemaProps(t, tpl, "SignUpsByUTMQuery")["QueryLanguage"] = "KQL"
-		}, "Resources.SignUpsByUTMQuery.Properties.QueryLanguage"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tpl := decodeTemplate(t, rawTemplate(t, "staging"))
-			own := map[string]bool{}
-			for _, p := range s.Check(decodeTemplate(t, rawTemplate(t, "staging"))) {
-				own[p.String()] = true
-			}
-			tc.mutate(t, tpl)
-			var got []string
-			for _, p := range s.Check(tpl) {
-				if !own[p.String()] {
-					got = append(got, p.String())
-				}
-			}
-			if len(got) != 1 || !strings.Contains(got[0], tc.want) {
-				t.Errorf("problems %q, want exactly one naming %q", got, tc.want)
-			}
-		})
-	}
-}
-
-func decodeTemplate(t *testing.T, raw []byte) map[string]any {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var tpl map[string]any
-	if err := dec.Decode(&tpl); err != nil {
-		t.Fatal(err)
-	}
-	return tpl
 }

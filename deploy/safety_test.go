@@ -127,9 +127,17 @@ func TestAlarmsNotifyTheTopic(t *testing.T) {
 			t.Errorf("%s: unknown-outcome metric filter %s", stage, js(f.Properties))
 		}
 		// No address configured: the subscription exists only under the
-		// condition that alarmEmail is set.
-		if sub, ok := tpl.Resources["AlarmEmailSubscription"]; !ok || sub.Condition != "HasAlarmEmail" {
+		// condition that alarmEmail is set. alarmEmail is the default of the
+		// stack's AlarmEmail parameter, which the condition reads (a condition
+		// on two literals is decided before CloudFormation runs: cfn-lint W8003).
+		if sub, ok := tpl.Resources["AlarmEmailSubscription"]; !ok || sub.Condition != "HasAlarmEmail" || js(sub.Properties["Endpoint"]) != `{"Ref":"AlarmEmail"}` {
 			t.Errorf("%s: the e-mail subscription is missing or not conditional on alarmEmail: %s", stage, js(sub))
+		}
+		if p := tpl.Parameters["AlarmEmail"]; p.Type != "String" || p.Default != "" {
+			t.Errorf("%s: parameter AlarmEmail %+v, want a String whose default is alarmEmail (empty)", stage, p)
+		}
+		if c := js(tpl.Conditions["HasAlarmEmail"]); c != `{"Fn::Not":[{"Fn::Equals":[{"Ref":"AlarmEmail"},""]}]}` {
+			t.Errorf("%s: HasAlarmEmail is %s, want: AlarmEmail is not empty", stage, c)
 		}
 	}
 }

@@ -14,7 +14,9 @@ import (
 )
 
 type template struct {
-	Resources map[string]resource `json:"Resources"`
+	Parameters map[string]struct{ Type, Default string } `json:"Parameters"`
+	Conditions map[string]any                            `json:"Conditions"`
+	Resources  map[string]resource                       `json:"Resources"`
 }
 
 type resource struct {

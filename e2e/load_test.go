@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,11 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 )
 
 // The flood's limits, given to a dev stack of its own (the shared stack keeps
@@ -28,16 +34,17 @@ const (
 	floodConcurrency = 20 // generate_session's reserved concurrency
 )
 
-// Bounds of the flood: floodMax requests paced over floodDuration (300/s,
-// sixty times the sustained limit), by floodWorkers at a time; it stops at
-// whichever bound comes first.
+// Bounds of the flood: requests paced at floodPace (300/s, sixty times the
+// sustained limit), by floodWorkers at a time, for floodDuration and until
+// alice's callback has answered (so that it answers during the flood however
+// slow the machine); never more than floodMax requests nor longer than
+// floodMaxDuration.
 const (
-	floodWorkers  = 8
-	floodMax      = 600
-	floodDuration = 2 * time.Second
-	// fast429 bounds the 99th percentile of the 429s' latency: the gateway
-	// answers them without invoking anything.
-	fast429 = 50 * time.Millisecond
+	floodWorkers     = 8
+	floodPace        = time.Second / 300
+	floodDuration    = 2 * time.Second
+	floodMax         = 3000
+	floodMaxDuration = 15 * time.Second
 )
 
 // sample is one request of the flood.
@@ -52,12 +59,15 @@ type sample struct {
 // TestLoadSignInFloodIsThrottledWhileASignInFinishes floods POST
 // /api/twitter-session of a dev stack with small limits, from 127.0.0.1
 // only, bounded in count and time. The requests beyond the route's token
-// bucket get API Gateway's 429 at once; those within it get their 303 to the
-// X sandbox; and a sign-in started before the flood finishes during it,
-// because the callback's route has a bucket of its own.
+// bucket get API Gateway's 429 without invoking generate_session (no session
+// is stored for them); those within it get their 303 to the X sandbox; and a
+// sign-in started before the flood finishes during it, because the callback's
+// route has a bucket of its own. It asserts what was answered and what was
+// invoked, never how fast: the latencies it logs are figures for make bench
+// (tools/bench prints them).
 //
-// Not parallel: it runs before the browser tests, so that its latencies are
-// not those of a CPU shared with chromium.
+// Not parallel: it runs before the browser tests, so that the latencies it
+// logs are not those of a CPU shared with chromium.
 func TestLoadSignInFloodIsThrottledWhileASignInFinishes(t *testing.T) {
 	s, err := startStackRetrying("-rate", fmt.Sprint(floodRate), "-burst", fmt.Sprint(floodBurst),
 		"-signin-concurrency", fmt.Sprint(floodConcurrency))
@@ -115,15 +125,20 @@ func TestLoadSignInFloodIsThrottledWhileASignInFinishes(t *testing.T) {
 		samples []sample
 		errs    []error
 		sent    atomic.Int32
+		cbDone  atomic.Bool
 		wg      sync.WaitGroup
 	)
-	pace := time.NewTicker(floodDuration / floodMax)
+	pace := time.NewTicker(floodPace)
 	defer pace.Stop()
 	floodStart := time.Now()
-	deadline := floodStart.Add(floodDuration)
+	deadline, hardDeadline := floodStart.Add(floodDuration), floodStart.Add(floodMaxDuration)
+	flooding := func() bool {
+		now := time.Now()
+		return sent.Add(1) <= floodMax && now.Before(hardDeadline) && (now.Before(deadline) || !cbDone.Load())
+	}
 	for range floodWorkers {
 		wg.Go(func() {
-			for sent.Add(1) <= floodMax && time.Now().Before(deadline) {
+			for flooding() {
 				<-pace.C
 				smp, err := post(flooder)
 				mu.Lock()
@@ -143,6 +158,7 @@ func TestLoadSignInFloodIsThrottledWhileASignInFinishes(t *testing.T) {
 	cbResp, err := visitor.Get(callback)
 	cbTook := time.Since(cbBegan)
 	cbEnded := time.Now()
+	cbDone.Store(true)
 	var cbStatus int
 	var cbLocation string
 	if err == nil {
@@ -160,7 +176,7 @@ func TestLoadSignInFloodIsThrottledWhileASignInFinishes(t *testing.T) {
 	}
 	duringFlood := cbEnded.Before(lastSent)
 
-	// The figures.
+	// The figures (logged for make bench, not asserted).
 	var ok303, throttled []time.Duration
 	other := map[int]int{}
 	for _, smp := range samples {
@@ -196,7 +212,8 @@ func TestLoadSignInFloodIsThrottledWhileASignInFinishes(t *testing.T) {
 		t.Errorf("%d requests answered %d, want only 303 (within the limit) and 429 (beyond it); a 5xx would be Lambda's throttle, which the burst below the reserved concurrency must prevent", n, status)
 	}
 	// The bucket: floodBurst at once (less alice's token, partly refilled),
-	// then floodRate per second; one more for the refill's rounding.
+	// then floodRate per second; one more for the refill's rounding. (A count
+	// of answers, not a speed: a slower machine only widens the bound.)
 	most := floodBurst + int(floodRate*floodTook.Seconds()) + 1
 	if len(ok303) < floodBurst-1 || len(ok303) > most {
 		t.Errorf("%d sign-ins got through in %s, want between %d and %d (burst %d, then %d/s)",
@@ -205,8 +222,11 @@ func TestLoadSignInFloodIsThrottledWhileASignInFinishes(t *testing.T) {
 	if len(throttled) < len(samples)/2 {
 		t.Errorf("only %d of %d requests got 429: the flood did not exceed the limit", len(throttled), len(samples))
 	}
-	if p := percentile(throttled, 99); p > fast429 {
-		t.Errorf("the 429s' 99th percentile is %s, want under %s (answered without invoking anything)", p, fast429)
+	// What was invoked: every 303 stored its session, and nothing else did
+	// (alice's was consumed by her callback). A 429 that reached
+	// generate_session would have stored one too.
+	if n := countItems(t, s, "SESSION_TABLE"); n != len(ok303) {
+		t.Errorf("%d sessions stored for %d sign-ins answered 303: a request beyond the limit reached generate_session", n, len(ok303))
 	}
 	if err != nil {
 		t.Fatalf("alice's callback during the flood: %v", err)
@@ -249,6 +269,32 @@ func approveAtSandbox(t *testing.T, s *devStack, authorizeURL, user string) stri
 		t.Fatalf("approving at the sandbox: %d %+v %v", resp.StatusCode, out, err)
 	}
 	return out.CallbackURL
+}
+
+// countItems counts the items of the dev stack's table named by the local
+// stage's environment variable tableVar (e.g. SESSION_TABLE).
+func countItems(t *testing.T, s *devStack, tableVar string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	env, err := ddblocal.Environment(s.root, "local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := ddblocal.Client(ctx, s.dynamo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	pages := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(env[tableVar]), Select: types.SelectCount, ConsistentRead: aws.Bool(true)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("counting %s at %s: %v", env[tableVar], s.dynamo, err)
+		}
+		n += int(page.Count)
+	}
+	return n
 }
 
 // percentile is the p-th percentile of ds (nearest rank), 0 when empty.

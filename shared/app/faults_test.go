@@ -102,7 +102,6 @@ func TestFaultMatrix(t *testing.T) {
 			arm()
 			ctx, cancel := context.WithTimeout(context.Background(), lambdaTimeout)
 			defer cancel()
-			began := time.Now()
 			var q map[string][]string
 			if atStart {
 				resp, err := s.h.StartSignIn(ctx, formRequest("follow=true", nil))
@@ -124,9 +123,8 @@ func TestFaultMatrix(t *testing.T) {
 				}
 				q = result(t, resp)
 			}
-			took := time.Since(began)
-			if took > lambdaTimeout-500*time.Millisecond {
-				t.Errorf("answered after %v: the function would have timed out", took)
+			if ctx.Err() != nil {
+				t.Errorf("answered after the invocation's deadline (%v): the function would have timed out", ctx.Err())
 			}
 			if tt.want.ok {
 				if q["result"][0] != "success" {

@@ -464,13 +464,14 @@ func TestXTooSlowEndsWithinTheBudget(t *testing.T) {
 	s.sandbox.InjectFault(xsandbox.Fault{Endpoint: "request_token", Delay: 5 * time.Second, Times: 3})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	began := time.Now()
 	resp, err := s.h.StartSignIn(ctx, formRequest("follow=true", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(began); took > 2500*time.Millisecond {
-		t.Fatalf("answered after %v, past the budget", took)
+	// X answers after 5 s; the invocation has 3: the function must give up on
+	// X and answer while its invocation still runs (Lambda would kill it).
+	if ctx.Err() != nil {
+		t.Fatalf("answered after the invocation's deadline (%v): the function waited for X", ctx.Err())
 	}
 	if q := result(t, resp); q.Get("reason") != "x_timeout" {
 		t.Fatalf("result %v", q)

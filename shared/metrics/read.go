@@ -142,9 +142,12 @@ func timestamp(n *json.Number) (time.Time, error) {
 	return time.UnixMilli(ms), nil
 }
 
+// nameOK: a namespace, dimension or metric name of 1 to maxName characters.
+func nameOK(name string) bool { return name != "" && len(name) <= maxName }
+
 func checkDirective(ns string, sets [][]string, ms []Metric) error {
 	switch {
-	case ns == "" || len(ns) > maxName:
+	case !nameOK(ns):
 		return fmt.Errorf("namespace %q: want 1 to %d characters", ns, maxName)
 	case len(sets) == 0:
 		return fmt.Errorf("namespace %s: a directive without a dimension set", ns)
@@ -156,13 +159,13 @@ func checkDirective(ns string, sets [][]string, ms []Metric) error {
 			return fmt.Errorf("dimension set %v: over %d dimensions", set, maxDimensions)
 		}
 		for _, d := range set {
-			if d == "" || len(d) > maxName {
+			if !nameOK(d) {
 				return fmt.Errorf("dimension set %v: a name of %d characters", set, len(d))
 			}
 		}
 	}
 	for _, m := range ms {
-		if m.Name == "" || len(m.Name) > maxName {
+		if !nameOK(m.Name) {
 			return fmt.Errorf("metric name %q: want 1 to %d characters", m.Name, maxName)
 		}
 		if m.Unit != "" && !slices.Contains(units, m.Unit) {

@@ -6,6 +6,8 @@
 //     bootstrap built with the same flags, over several cold starts each;
 //   - warm latency and throughput of full sign-ins (start + callback + a racing
 //     replay) against the X sandbox and DynamoDB Local (TestLoad, larger);
+//   - the latencies of a flood's 303s and 429s at a dev stack's throttled
+//     route (the e2e flood test, which asserts only what was answered);
 //   - binary and zip size of each function as packaged;
 //   - go test -bench of sealing, signing and event parsing, with allocations;
 //   - the network round trips of a sign-in under each protocol;
@@ -112,6 +114,9 @@ func main() {
 	w("%s\n", grep(load, `load: .*`))
 	rt := goTest(nil, "-run", "^TestSignInMakesTheFewestRoundTrips$", "-v", "-count=1", "./shared/app/")
 	w("%s\n", grep(rt, `OAuth [0-9.a]+ round trips: .*`))
+	w("\n## A sign-in flood against a dev stack's throttled route (e2e, latency of each answer)\n\n")
+	flood := goTest(nil, "-run", "^TestLoadSignInFloodIsThrottledWhileASignInFinishes$", "-v", "-count=1", "./e2e/")
+	w("%s\n", grep(flood, `(flood: |303 to X: |429: ).*`))
 
 	w("\n## Micro-benchmarks (go test -bench, -benchmem)\n\n```\n")
 	micro := goTest(nil, "-run", "^$", "-bench", ".", "-benchmem", "./shared/seal/", "./shared/xoauth1/", "./shared/xoauth2/", "./shared/web/", "./tools/xsandbox/")

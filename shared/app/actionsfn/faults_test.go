@@ -51,7 +51,6 @@ func TestActionFaultMatrix(t *testing.T) {
 				fault := f.fault
 				fault.Endpoint = step.endpoint
 				s.sb.InjectFault(fault)
-				began := time.Now()
 				s.signIn(aliceUID, true, true)
 				s.drain()
 				state, reason, attempts := s.action(aliceUID, step.action)
@@ -78,9 +77,6 @@ func TestActionFaultMatrix(t *testing.T) {
 							t.Errorf("a_%s = %s after a failure of %s", other.action, st, step.action)
 						}
 					}
-				}
-				if took := time.Since(began); took > 25*time.Second {
-					t.Errorf("took %v", took)
 				}
 				// Lambda delivering alice's record again changes nothing.
 				s.sb.WaitIdle(2 * time.Second)
