@@ -196,7 +196,6 @@ func TestADelayEndsWhenTheClientGivesUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	go func() {
 		time.Sleep(300 * time.Millisecond)
 		if h.sb.WaitIdle(10 * time.Millisecond) {
@@ -216,9 +215,8 @@ func TestADelayEndsWhenTheClientGivesUp(t *testing.T) {
 	if call.Status != 0 || !strings.Contains(call.Error, "gave up") {
 		t.Errorf("recorded %+v", call)
 	}
-	if elapsed := time.Since(start); elapsed > 10*time.Second {
-		t.Errorf("the handler waited %s", elapsed)
-	}
+	// WaitIdle's answer is the proof that the handler stopped waiting when
+	// the client left: the fault's delay is a minute.
 }
 
 func TestAClosedConnectionGivesTheClientAnError(t *testing.T) {
