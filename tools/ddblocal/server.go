@@ -47,9 +47,20 @@ type Server struct {
 // startTimeout bounds the wait for a fresh JVM to answer.
 const startTimeout = 30 * time.Second
 
-// Start runs DynamoDB Local (java -jar DynamoDBLocal.jar -sharedDb
-// -disableTelemetry, in memory or with -dbPath) and returns once it answers
+// loopbackLauncher starts DynamoDB Local bound to 127.0.0.1 (the emulator
+// itself has no option for the address and listens on every interface),
+// relative to the repository root. Java runs it as a source file.
+const loopbackLauncher = "tools/ddblocal/loopback/LoopbackDynamoDBLocal.java"
+
+// Start runs DynamoDB Local (with -sharedDb -disableTelemetry, in memory or
+// with -dbPath) listening on 127.0.0.1 only, and returns once it answers
 // ListTables. ctx bounds the start only; the emulator runs until Stop.
+//
+// DynamoDB Local accepts any signature, so it must not be reachable from the
+// network: it runs through loopbackLauncher, which binds its Jetty connector
+// to 127.0.0.1 (java LoopbackDynamoDBLocal.java, a single-file source program:
+// the Java 17+ runtime needs its jdk.compiler module, which every JDK and
+// Debian's default-jre-headless have).
 //
 // No orphan JVM: the JVM runs in a process group of its own, beside a small
 // sh watchdog that waits for end-of-file on a pipe from this process. The
@@ -95,7 +106,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 		args := append([]string{
 			"-Djava.library.path=" + filepath.Join(emulator, "DynamoDBLocal_lib"),
-			"-jar", filepath.Join(emulator, "DynamoDBLocal.jar"),
+			"-cp", filepath.Join(emulator, "DynamoDBLocal.jar"),
+			filepath.Join(root, filepath.FromSlash(loopbackLauncher)),
 			"-port", strconv.Itoa(port), "-sharedDb", "-disableTelemetry",
 		}, storage...)
 		s, err := start(ctx, emulator, java, args, port, opts.Stdout)
