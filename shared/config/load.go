@@ -54,6 +54,7 @@ func Load(ctx context.Context, env Env, src SecretSource) (*Config, error) {
 	c.ClientID, c.ClientSecret = p.app(env, proto == ProtocolOAuth2, "TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET")
 	c.Scopes = scopes(c.FollowMode, c.OptInTweetText)
 	c.AllowedOrigins = p.origins(env, c.SiteURL)
+	p.texts(c)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
