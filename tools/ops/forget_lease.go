@@ -77,16 +77,20 @@ func (f *Forget) waitForNoLease(ctx context.Context, uid string, it dynamo.Item,
 	return nil, nil
 }
 
-// clearDeadLease removes a lease whose holder died, while it is that lease
-// (owner and end as read): a refresh that took a new one meanwhile keeps it.
+// clearDeadLease ends a lease whose holder died, while it is that lease
+// (owner and end as read: a refresh that took a new one meanwhile keeps
+// it), as the actions do when they find one: the refresh's answer may be
+// lost and the stored refresh token spent, so the user is marked reconnect
+// (nothing is sent with the stored tokens if this erasure stops short).
 func (f *Forget) clearDeadLease(ctx context.Context, uid, owner string, until time.Time) error {
 	t := f.Target
 	_, err := t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(t.UsersTable), Key: userstore.Key(uid),
-		UpdateExpression:          aws.String("REMOVE #l"),
-		ConditionExpression:       aws.String("#l.#o = :o AND #l.#u = :u"),
-		ExpressionAttributeNames:  map[string]string{"#l": userstore.AttrRefreshLease, "#o": userstore.MemberLeaseOwner, "#u": userstore.MemberLeaseUntil},
-		ExpressionAttributeValues: dynamo.Item{":o": dynamo.S(owner), ":u": dynamo.Time(until)},
+		UpdateExpression:    aws.String("SET #r = :t, #ra = :now REMOVE #l"),
+		ConditionExpression: aws.String("#l.#o = :o AND #l.#u = :u"),
+		ExpressionAttributeNames: map[string]string{"#l": userstore.AttrRefreshLease, "#o": userstore.MemberLeaseOwner, "#u": userstore.MemberLeaseUntil,
+			"#r": userstore.AttrReconnect, "#ra": userstore.AttrReconnectAt},
+		ExpressionAttributeValues: dynamo.Item{":o": dynamo.S(owner), ":u": dynamo.Time(until), ":t": dynamo.Bool(true), ":now": dynamo.Time(clock.Now(f.Now))},
 	})
 	if _, changed := dynamo.ConditionFailed(err); changed {
 		return nil // released, taken again or gone: the next read says which

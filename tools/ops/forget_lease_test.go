@@ -114,6 +114,26 @@ func TestForgetClearsTheLeaseOfARefreshThatDied(t *testing.T) {
 	x.assertDead(t, g)
 }
 
+// When X then does not revoke, nothing is erased, and the item is left
+// as the actions leave a dead lease: marked reconnect, the lease gone.
+func TestADeadLeaseClearedByForgetMarksReconnect(t *testing.T) {
+	s := newStack(t)
+	x := newXApp(t, s)
+	g := x.newGrant(t, "oauth2", grant{})
+	s.putLeased(t, g, time.Now().Add(-leaseSkew-time.Minute))
+	x.sb.InjectFault(xsandbox.Fault{Endpoint: xsandbox.EndpointOAuth2Revoke, Status: 503, Times: 10})
+	if _, err := x.forget(s).Run(context.Background(), aliceID); !errors.Is(err, ErrRevokeFailed) {
+		t.Fatalf("Run = %v, want %v", err, ErrRevokeFailed)
+	}
+	out, err := s.db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(s.UsersTable), Key: userstore.Key(aliceID), ConsistentRead: aws.Bool(true)})
+	if err != nil || out.Item == nil {
+		t.Fatalf("alice: %v", err)
+	}
+	if _, leased := out.Item[userstore.AttrRefreshLease]; leased || !dynamo.GetBool(out.Item, userstore.AttrReconnect) {
+		t.Fatalf("lease kept %v, reconnect %v", leased, dynamo.GetBool(out.Item, userstore.AttrReconnect))
+	}
+}
+
 // A lease that stays live beyond the wait stops forget with the item and
 // the grant as they were, for a later run.
 func TestForgetGivesUpOnALeaseThatOutlastsTheWait(t *testing.T) {
