@@ -35,7 +35,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
 
-.PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets rotate-key reseal subscribers stats campaigns forget lint tidy-check ddb test dev clean
+.PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets rotate-key reseal retire-keys subscribers stats campaigns forget lint tidy-check ddb test dev clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -141,6 +141,10 @@ forget: ## Erase one person from STAGE, revoking their token at X: make forget S
 	@[[ "$(origin UID)" == "command line" && -n "$(UID)" ]] || { echo "say whom: make forget STAGE=... UID=<the person's X id>"; exit 2; }
 	@$(OPS) forget -stage '$(STAGE)' -uid '$(UID)' $(if $(filter 1,$(SKIP_REVOKE)),-skip-revoke) \
 	  $(if $(filter 1,$(YES)),-yes,</dev/tty)
+
+retire-keys: ## Delete STAGE's old token encryption keys once no stored value is sealed with one (after reseal; prints counts)
+	$(need-deployed-stage)
+	go run ./tools/keys retire -stage $(STAGE)
 
 # gocyclo, pinned: lint runs it through the Go module proxy (go run), nothing to install by hand.
 GOCYCLO := github.com/fzipp/gocyclo/cmd/gocyclo@v0.6.0

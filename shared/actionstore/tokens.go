@@ -18,8 +18,8 @@ import (
 
 // Members of the refresh lease (userstore.AttrRefreshLease, a map).
 const (
-	leaseOwner = "owner" // S: the invocation refreshing the token
-	leaseUntil = "until" // S, a time: when its lease ends
+	leaseOwner = userstore.MemberLeaseOwner // S: the invocation refreshing the token
+	leaseUntil = userstore.MemberLeaseUntil // S, a time: when its lease ends
 )
 
 var _ tokens.Store = (*Store)(nil)

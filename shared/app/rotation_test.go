@@ -388,3 +388,46 @@ const (
 	bobUID   = "9007199254740993"
 	carolUID = "1400000000000000003"
 )
+
+// A function that starts in the middle of make rotate-key (it reads the keys
+// before the new current key is written) but belongs to the deploy made for
+// the new key (TOKEN_ENCRYPTION_KEY_ID) knows its keys are behind: it re-reads
+// them at its first seal, so no value is sealed with the key make
+// retire-keys is about to delete.
+func TestAWarmFunctionBehindItsDeployedKeyReloadsBeforeSealing(t *testing.T) {
+	t.Parallel()
+	d := newDeployedStage(t)
+	k1, _ := d.ssm.Value(d.ops.Name(keyops.EncryptionKey))
+
+	var out bytes.Buffer
+	if err := d.ops.Rotate(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	id2 := d.keyID()
+	k2, _ := d.ssm.Value(d.ops.Name(keyops.EncryptionKey))
+	old, _ := d.ssm.Value(d.ops.Name(keyops.EncryptionOld))
+
+	// The cold start read SSM before rotate-key wrote the new key.
+	d.ssm.Set(d.ops.Name(keyops.EncryptionKey), k1)
+	d.ssm.Delete(d.ops.Name(keyops.EncryptionOld))
+	warm, logs := d.start(id2)
+	d.ssm.Set(d.ops.Name(keyops.EncryptionOld), old)
+	d.ssm.Set(d.ops.Name(keyops.EncryptionKey), k2)
+	if !strings.Contains(logs.String(), `"deployed_key_id":"`+id2+`"`) {
+		t.Fatalf("no warning about the stale keys: %s", logs.String())
+	}
+
+	before := d.getParameters()
+	d.signIn(warm, aliceUID)
+	if got := d.tokenKeyID(aliceUID); got != id2 {
+		t.Fatalf("alice's tokens under key %s, want the deployed key %s", got, id2)
+	}
+	if n := d.getParameters() - before; n != 1 {
+		t.Fatalf("%d GetParameters calls, want 1", n)
+	}
+	d.signIn(warm, bobUID)
+	if got := d.tokenKeyID(bobUID); got != id2 || d.getParameters()-before != 1 {
+		t.Fatalf("bob's tokens under key %s after %d GetParameters calls", got, d.getParameters()-before)
+	}
+	d.checkNoKeyLogged()
+}

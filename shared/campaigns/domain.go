@@ -33,6 +33,11 @@ const (
 	// item is marked reconnect): paused until the brand signs in again;
 	// then the next run (the schedule, or one by id) resumes it.
 	StatusBrandReconnect Status = "brand_reconnect"
+	// StatusTextRejected: X refuses the campaign's text (StopXRejectsText).
+	// The schedule leaves it alone; a run by id tries again (a refusal that
+	// was not the text's), and a text too long is refused again at once:
+	// send it as a new campaign with a shorter text.
+	StatusTextRejected Status = "text_rejected"
 )
 
 // Campaign is one campaign's record.
@@ -63,6 +68,7 @@ var (
 	ErrNotFound         = errors.New("campaigns: no such campaign")
 	ErrBadID            = errors.New("campaigns: a campaign id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	ErrBadText          = fmt.Errorf("campaigns: the text must be 1-%d characters", MaxTextLength)
+	ErrTextTooLong      = errors.New("campaigns: the text is too long for X with the unsubscribe line")
 	ErrTextMismatch     = errors.New("campaigns: a campaign with this id exists with another text; choose a new id")
 	ErrBusy             = errors.New("campaigns: another run holds the campaign")
 	ErrLeaseLost        = errors.New("campaigns: the run's lease was taken over")

@@ -19,4 +19,5 @@ const (
 	StopStoreUnavailable Stop = "store_unavailable"            // DynamoDB failed; progress so far is saved
 	StopBrandReconnect   Stop = "brand_reconnect"              // the brand's OAuth 2.0 grant is lost: paused until the brand signs in again
 	StopBrandToken       Stop = "brand_token_unavailable"      // the brand's token cannot be used now (another run is refreshing it, X refused the refresh, OAuth 1.0a tokens on a stage without that app: last_error): the next run resumes
+	StopXRejectsText     Stop = "x_rejects_text"               // X refuses the text: too long with the unsubscribe line, or the same 4xx for RejectStreak recipients in a row; the schedule leaves it alone
 )

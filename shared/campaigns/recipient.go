@@ -3,6 +3,7 @@ package campaigns
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -82,6 +83,7 @@ func (r *run) answered(ctx context.Context, uid string, res xapi.DMResult, err e
 	var te *tokenError
 	switch {
 	case err == nil:
+		r.rejectKey, r.rejectRun = "", 0
 		r.count(&r.c.Sent, &r.run.Sent)
 		r.log.Info().Str("uid", uid).Str("outcome", "sent").Str("dm_event_id", res.EventID).Msg("campaign DM")
 		return "", false
@@ -101,6 +103,7 @@ func (r *run) answered(ctx context.Context, uid string, res xapi.DMResult, err e
 		return r.tokenStop(err), false
 	case xapi.OutcomeUnknown(err):
 		// X may have delivered it: the mark stays, it is never sent again.
+		r.rejectKey, r.rejectRun = "", 0
 		r.count(&r.c.Unknown, &r.run.Unknown)
 		ev := r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "unknown").Str("state", string(actions.StateUnknown)).Str("reason", string(actions.ReasonOf(err)))
 		if errors.As(err, &xe) {
@@ -124,7 +127,33 @@ func (r *run) answered(ctx context.Context, uid string, res xapi.DMResult, err e
 	// mark stays: the campaign does not come back to the user.
 	r.count(&r.c.Failed, &r.run.Failed)
 	r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "failed").Str("reason", string(actions.ReasonOf(err))).Msg("campaign DM")
+	if errors.As(err, &xe) {
+		return r.rejected(xe), false
+	}
 	return "", false
+}
+
+// rejected follows X's refusals of the DM (4xx) from one recipient to the
+// next: the same refusal for RejectStreak recipients in a row is X refusing
+// the text (or the brand's DMs), not each recipient, and stops the campaign
+// before it marks the rest of the audience failed.
+func (r *run) rejected(xe *xapi.Error) Stop {
+	if xe.Status < 400 || xe.Status > 499 {
+		r.rejectKey, r.rejectRun = "", 0
+		return ""
+	}
+	key := fmt.Sprintf("%d|%d|%s|%s|%s", xe.Status, xe.Code, xe.Type, xe.Title, xe.Message)
+	if key != r.rejectKey {
+		r.rejectKey, r.rejectRun = key, 0
+	}
+	r.rejectRun++
+	if r.rejectRun < r.s.rejectStreak() {
+		return ""
+	}
+	r.c.Status, r.c.LastError = StatusTextRejected, string(StopXRejectsText)
+	r.log.Error().Int("x_status", xe.Status).Str("reason", xe.Reason()).Int("in_a_row", r.rejectRun).Str("x_message", xe.Message).
+		Msg("X refused the campaign's DM the same way for this many recipients in a row: campaign stopped (X refuses the text, or the brand's DMs); fix it and send a new campaign, or run this one by id to try again")
+	return StopXRejectsText
 }
 
 // brandRevoked stops the run once X refused the brand's token for good (a

@@ -39,6 +39,10 @@ type run struct {
 	// (leftKnown): see estimateLeft.
 	left      int64
 	leftKnown bool
+	// rejectKey is X's last refusal of a DM (status, code, type, message),
+	// rejectRun how many recipients in a row got it.
+	rejectKey string
+	rejectRun int
 }
 
 func newOwner() string {
@@ -68,6 +72,13 @@ func (s *Service) runOne(ctx context.Context, log zerolog.Logger, id string) Res
 	r.c = c
 	if c.Status == StatusDone {
 		return r.finish(ctx, StopDone)
+	}
+	if err := s.checkText(c.Text); err != nil {
+		// A campaign created before its text was checked: X would refuse
+		// every DM of it.
+		r.log.Error().Err(err).Msg("X refuses this text: campaign stopped, nothing sent")
+		r.c.Status, r.c.LastError = StatusTextRejected, string(StopXRejectsText)
+		return r.finish(ctx, StopXRejectsText)
 	}
 	if stop := r.loadBrand(ctx); stop != "" {
 		return r.finish(ctx, stop)

@@ -11,7 +11,9 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
+	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
+	"github.com/twitter-sessions/twitter-sessions/shared/xtext"
 )
 
 // Service runs promotional DM campaigns from the brand account. Build it
@@ -39,9 +41,45 @@ type Service struct {
 	// Count estimates the audience for CampaignRemaining, once per run;
 	// nil: a run that is not done publishes no CampaignRemaining.
 	Count UserCount
+	// RejectStreak is how many recipients in a row X may refuse the DM to
+	// with the same 4xx before the campaign stops (StopXRejectsText) rather
+	// than mark the whole audience failed; 0: DefaultRejectStreak.
+	RejectStreak int
 
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// DefaultRejectStreak is RejectStreak's default: enough that recipients
+// who each refuse DMs (the same 403) rarely line up so many in a row, few
+// enough that a text X refuses costs few recipients their DM.
+const DefaultRejectStreak = 10
+
+func (s *Service) rejectStreak() int {
+	if s.RejectStreak > 0 {
+		return s.RejectStreak
+	}
+	return DefaultRejectStreak
+}
+
+// longestFooter is how many characters the unsubscribe line adds to a DM
+// at most (the footer of the longest uid), 0 without links.
+func (s *Service) longestFooter() int {
+	if s.Links == nil {
+		return 0
+	}
+	return xtext.DMLength(s.Links.Footer("", unsubscribe.LongestUID))
+}
+
+// checkText refuses a text that X would refuse in every DM: over X's limit
+// once the longest unsubscribe line is appended. The error gives lengths.
+func (s *Service) checkText(text string) error {
+	n, footer := xtext.DMLength(text), s.longestFooter()
+	if n+footer <= xtext.DMMaxLength {
+		return nil
+	}
+	return fmt.Errorf("%w: it is %d characters, and with the unsubscribe line each DM gets (up to %d) a DM would be %d, over X's limit of %d: shorten it to %d characters at most",
+		ErrTextTooLong, n, footer, n+footer, xtext.DMMaxLength, xtext.DMMaxLength-footer)
 }
 
 func (s *Service) now() time.Time { return clock.Now(s.Now) }
@@ -102,6 +140,9 @@ func (s *Service) Run(ctx context.Context, log zerolog.Logger, req Request) (Rep
 	case req.ID != "" && !req.Resume:
 		var rep Report
 		if req.Text != "" {
+			if err := s.checkText(req.Text); err != nil {
+				return rep, err
+			}
 			c, created, err := s.Catalog.Create(ctx, req.ID, req.Text, s.now())
 			if err != nil {
 				return rep, err
@@ -133,6 +174,8 @@ func (s *Service) resume(ctx context.Context, log zerolog.Logger) (Report, error
 		switch {
 		case c.Status == StatusUsageCapped:
 			skip = StopCapNeedsOperator
+		case c.Status == StatusTextRejected:
+			skip = StopXRejectsText
 		case c.Status == StatusPausedRateLimited && c.ResumeAfter.After(s.now()):
 			skip = StopWaiting
 		case actions.TimeLeft(ctx) < 2*s.Margin:

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -152,3 +153,47 @@ func TestLoad(t *testing.T) {
 		}
 	})
 }
+
+// X refuses a Direct Message over 10,000 characters and a post over 280
+// weighted characters: texts it would refuse at every send stop the start,
+// with their lengths (the welcome DM counted with its unsubscribe line).
+func TestTextsXWouldRefuseStopTheStart(t *testing.T) {
+	const callback = "https://api.brand.example/api/twitter-callback"
+	footer := len("\n\nStop these messages: https://api.brand.example/api/unsubscribe?sig=") + 22 + len("&uid=18446744073709551615")
+	tests := []struct {
+		name    string
+		welcome string
+		post    string
+		wantErr string // "" when it loads
+	}{
+		{"texts within the limits", strings.Repeat("w", 10000-footer), strings.Repeat("p", 280), ""},
+		{"a welcome DM that fits only without the unsubscribe line", strings.Repeat("w", 10000-footer+1), "ok",
+			"WELCOME_DM_TEXT is " + itoa(10000-footer+1) + " characters"},
+		{"a welcome DM of 10,000 characters", strings.Repeat("w", 10000), "ok", "over X's limit of 10000 for a Direct Message"},
+		{"a post of 281 characters", "ok", strings.Repeat("p", 281), "OPT_IN_TWEET_TEXT weighs 281"},
+		{"a post of 141 CJK characters weighs 282", "ok", strings.Repeat("登", 141), "OPT_IN_TWEET_TEXT weighs 282"},
+		{"a post with a long link counts it as 23", "ok", strings.Repeat("p", 256) + " https://brand.example.com/" + strings.Repeat("x", 200), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := validEnv()
+			m["TWITTER_CALLBACK_URL"] = callback
+			m["WELCOME_DM_TEXT"], m["OPT_IN_TWEET_TEXT"] = tc.welcome, tc.post
+			_, err := Load(context.Background(), env(m), nil)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want it to say %q", err, tc.wantErr)
+			}
+			if strings.Contains(err.Error(), strings.Repeat("w", 50)) || strings.Contains(err.Error(), strings.Repeat("p", 50)) {
+				t.Fatal("the error quotes the text")
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

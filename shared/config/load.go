@@ -53,6 +53,7 @@ func Load(ctx context.Context, env Env, src SecretSource) (*Config, error) {
 	c.ConsumerKey, c.ConsumerSecret = p.app(env, proto == ProtocolOAuth1, "TWITTER_CONSUMER_KEY", "TWITTER_CONSUMER_SECRET")
 	c.ClientID, c.ClientSecret = p.app(env, proto == ProtocolOAuth2, "TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET")
 	c.AllowedOrigins = p.origins(env, c.SiteURL)
+	p.texts(c)
 	if err := p.err(); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,9 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
+	"github.com/twitter-sessions/twitter-sessions/shared/xtext"
 )
 
 // problems collects every configuration problem so the error names them all.
@@ -151,4 +153,23 @@ func (p *problems) level(env Env) zerolog.Level {
 		return zerolog.InfoLevel
 	}
 	return l
+}
+
+// texts refuses, at the start, the texts X would refuse at every send: the
+// welcome DM with the longest unsubscribe line it gets (X's limit for a
+// Direct Message is in characters), and the opt-in post (weighted as X
+// weighs posts). The errors give lengths, never the texts.
+func (p *problems) texts(c *Config) {
+	if c.CallbackURL != nil {
+		footer := unsubscribe.LongestFooter(unsubscribe.BaseFromCallback(c.CallbackURL))
+		if n := xtext.DMLength(c.WelcomeDMText); n+footer > xtext.DMMaxLength {
+			p.add("WELCOME_DM_TEXT is %d characters, and with the unsubscribe line every DM gets (up to %d characters) the welcome DM would be %d, over X's limit of %d for a Direct Message: shorten it to %d characters at most",
+				n, footer, n+footer, xtext.DMMaxLength, xtext.DMMaxLength-footer)
+		}
+	}
+	if strings.TrimSpace(c.OptInTweetText) != "" {
+		if err := xtext.CheckPost(c.OptInTweetText); err != nil {
+			p.add("OPT_IN_TWEET_TEXT %s", err)
+		}
+	}
 }

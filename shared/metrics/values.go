@@ -61,7 +61,7 @@ var (
 	stops = []string{
 		"done", "deadline", "rate_limited", "waiting", "usage_capped", "usage_capped_skipped",
 		"brand_not_connected", "brand_credentials_unopenable", "busy", "lease_lost", "store_unavailable",
-		"brand_reconnect", "brand_token_unavailable",
+		"brand_reconnect", "brand_token_unavailable", "x_rejects_text",
 	}
 )
 

@@ -38,6 +38,15 @@ type Keyring struct {
 	// Now is the clock of the throttle (time.Now when nil). Set it before the
 	// Keyring is used.
 	Now func() time.Time
+	// Deployed is the id of the key the function was deployed to seal with
+	// (TOKEN_ENCRYPTION_KEY_ID; "" when unknown). While the keys held lack it
+	// (they were read before the rotation that made it current, e.g. by a
+	// cold start in the middle of make rotate-key), Seal reloads the keys
+	// first, under the same throttle, rather than go on sealing with a key
+	// about to be retired until some value makes it reload. Keys that hold
+	// it as an old key are newer than the deploy: they are kept. Set it
+	// before the Keyring is used.
+	Deployed string
 
 	reload Reload
 	sealer atomic.Pointer[Sealer]
@@ -69,8 +78,14 @@ func (k *Keyring) Sealer() *Sealer { return k.sealer.Load() }
 // CurrentKeyID is the id of the key new values are sealed with now.
 func (k *Keyring) CurrentKeyID() string { return k.sealer.Load().CurrentKeyID() }
 
-// Seal seals with the current key of the latest keys read.
+// Seal seals with the current key of the latest keys read. When those lack
+// the Deployed key, it reloads them first (see Deployed); if the reload
+// fails or is throttled, it seals with the keys held, which every function
+// still opens.
 func (k *Keyring) Seal(plaintext, context string) (string, error) {
+	if k.reload != nil && k.Deployed != "" && !k.sealer.Load().has(k.Deployed) {
+		_ = k.refresh(k.Deployed) // a failed reload is logged by the Reload
+	}
 	return k.sealer.Load().Seal(plaintext, context)
 }
 

@@ -258,3 +258,55 @@ func TestKeyringWithoutReloadIsItsSealer(t *testing.T) {
 		t.Fatalf("an unknown key: %v", err)
 	}
 }
+
+// A function that read the keys before the rotation its deploy was made
+// for (a cold start in the middle of make rotate-key) knows the deployed key
+// id: it re-reads the keys at its first seal instead of sealing with the old
+// key until some value under the new one makes it reload.
+func TestKeyringSealsWithTheDeployedKey(t *testing.T) {
+	k1, k2 := randomKey(t), randomKey(t)
+	clk := testclock.New(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+
+	t.Run("keys lacking the deployed key are re-read before the first seal", func(t *testing.T) {
+		ssm := &store{}
+		ssm.set(k2, k1)
+		ring := NewKeyring(mustNew(t, k1), ssm.reload)
+		ring.Now, ring.Deployed = clk.Now, KeyID(k2)
+		for range 3 {
+			if id, _ := KeyIDOf(mustSeal(t, ring, "token", "token:1")); id != KeyID(k2) {
+				t.Fatalf("sealed with key %s, want the deployed key %s", id, KeyID(k2))
+			}
+		}
+		if n := ssm.calls.Load(); n != 1 {
+			t.Fatalf("%d reloads, want 1", n)
+		}
+	})
+	t.Run("keys newer than the deploy are kept", func(t *testing.T) {
+		ssm := &store{}
+		ssm.set(k2, k1)
+		ring := NewKeyring(mustNew(t, k2, k1), ssm.reload)
+		ring.Now, ring.Deployed = clk.Now, KeyID(k1) // rotate-key ran after the deploy
+		if id, _ := KeyIDOf(mustSeal(t, ring, "token", "token:1")); id != KeyID(k2) || ssm.calls.Load() != 0 {
+			t.Fatalf("sealed with key %s after %d reloads, want %s and none", id, ssm.calls.Load(), KeyID(k2))
+		}
+	})
+	t.Run("a deployed key SSM does not have is looked for at most once a minute", func(t *testing.T) {
+		ssm := &store{}
+		ssm.set(k1)
+		ring := NewKeyring(mustNew(t, k1), ssm.reload)
+		ring.Now, ring.Deployed = clk.Now, "0badc0de"
+		for range 5 {
+			if id, _ := KeyIDOf(mustSeal(t, ring, "token", "token:1")); id != KeyID(k1) {
+				t.Fatalf("sealed with %s, want the keys held (%s)", id, KeyID(k1))
+			}
+		}
+		if n := ssm.calls.Load(); n != 1 {
+			t.Fatalf("%d reloads within a minute, want 1", n)
+		}
+		clk.Advance(ReloadEvery)
+		mustSeal(t, ring, "token", "token:1")
+		if n := ssm.calls.Load(); n != 2 {
+			t.Fatalf("%d reloads a minute later, want 2", n)
+		}
+	})
+}

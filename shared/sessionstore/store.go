@@ -28,6 +28,14 @@ const (
 	attrExpiresAt = "expires_at"
 )
 
+// AttrSealed and AttrExpiresAt name a session item's sealed value (the
+// request secret, or the PKCE verifier) and its end (epoch seconds), for the
+// tools that scan the table for the keys in use (make retire-keys).
+const (
+	AttrSealed    = attrSecret
+	AttrExpiresAt = attrExpiresAt
+)
+
 // Store is the session table.
 type Store struct{ dynamo.Table }
 

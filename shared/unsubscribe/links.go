@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/url"
+	"unicode/utf8"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
@@ -97,4 +98,16 @@ func (l *Links) Verify(uid, sig string) bool {
 // automated DMs must carry a visible way to stop them).
 func (l *Links) Footer(text, uid string) string {
 	return text + "\n\nStop these messages: " + l.URL(uid)
+}
+
+// LongestUID is the longest X id: the largest 64-bit number. A footer's
+// length grows only with its uid's digits, so the footer for this uid is
+// the longest any user gets.
+const LongestUID = "18446744073709551615"
+
+// LongestFooter is how many characters (code points) the longest footer
+// adds to a DM sent with links on base: what a text must leave free of X's
+// limit. The signature's length does not depend on the key.
+func LongestFooter(base *url.URL) int {
+	return utf8.RuneCountInString(NewLinks(base, make([]byte, 32)).Footer("", LongestUID))
 }

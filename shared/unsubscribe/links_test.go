@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 )
@@ -60,5 +61,19 @@ func TestUnsubscribeLinks(t *testing.T) {
 	}
 	if f := links.Footer("Hi", aliceUID); !strings.HasPrefix(f, "Hi\n\nStop these messages: https://api.brand.example/api/unsubscribe?sig=") {
 		t.Fatalf("footer %q", f)
+	}
+}
+
+func TestLongestFooterIsTheLongestAnyUserGets(t *testing.T) {
+	base, _ := url.Parse("https://api.brand.example/api/unsubscribe")
+	l := unsubscribe.NewLinks(base, []byte("0123456789abcdef0123456789abcdef"))
+	longest := unsubscribe.LongestFooter(base)
+	for _, uid := range []string{"1", "1234567890123456789", unsubscribe.LongestUID} {
+		if n := utf8.RuneCountInString(l.Footer("", uid)); n > longest {
+			t.Fatalf("the footer for %s is %d characters, over LongestFooter's %d", uid, n, longest)
+		}
+	}
+	if n := utf8.RuneCountInString(l.Footer("", unsubscribe.LongestUID)); n != longest {
+		t.Fatalf("LongestFooter = %d, the longest uid's footer is %d", longest, n)
 	}
 }

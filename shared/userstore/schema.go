@@ -22,6 +22,10 @@ const (
 	// AttrRefreshLease is held (a map: owner, until) by the one invocation
 	// refreshing the user's OAuth 2.0 token; see the tokens package.
 	AttrRefreshLease = "refresh_lease"
+	// Members of the refresh lease: the invocation holding it (S) and when
+	// it ends (S, a time).
+	MemberLeaseOwner = "owner"
+	MemberLeaseUntil = "until"
 	// AttrReconnect: the user's OAuth 2.0 grant is lost (a refresh whose
 	// answer never came, or one X refused); nothing is sent with their
 	// credentials until they sign in again, which clears it.

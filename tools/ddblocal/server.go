@@ -2,6 +2,8 @@ package ddblocal
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -44,12 +46,26 @@ type Server struct {
 	stopOnce sync.Once
 }
 
-// startTimeout bounds the wait for a fresh JVM to answer.
-const startTimeout = 30 * time.Second
+// startTimeout bounds the wait for a fresh JVM to answer (generous: on a busy
+// two-core machine running tests in parallel a start has taken over 30 s).
+const startTimeout = 90 * time.Second
 
-// Start runs DynamoDB Local (java -jar DynamoDBLocal.jar -sharedDb
-// -disableTelemetry, in memory or with -dbPath) and returns once it answers
+// loopbackLauncher starts DynamoDB Local bound to 127.0.0.1 (the emulator
+// itself has no option for the address and listens on every interface),
+// relative to the repository root. Java runs it as a source file.
+const loopbackLauncher = "tools/ddblocal/loopback/LoopbackDynamoDBLocal.java"
+
+// Start runs DynamoDB Local (with -sharedDb -disableTelemetry, in memory or
+// with -dbPath) listening on 127.0.0.1 only, and returns once it answers
 // ListTables. ctx bounds the start only; the emulator runs until Stop.
+//
+// DynamoDB Local accepts any signature, so it must not be reachable from the
+// network: it runs through loopbackLauncher, which binds its Jetty connector
+// to 127.0.0.1 (java LoopbackDynamoDBLocal.java, a single-file source program:
+// the Java 17+ runtime needs its jdk.compiler module, which every JDK and
+// Debian's default-jre-headless have). The launcher is compiled once into
+// the user's cache folder when it can be, so that a start does not compile
+// it again (see loopbackArgs).
 //
 // No orphan JVM: the JVM runs in a process group of its own, beside a small
 // sh watchdog that waits for end-of-file on a pipe from this process. The
@@ -81,6 +97,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		storage = []string{"-dbPath", dir}
 	}
 
+	launcher := loopbackArgs(root, emulator, java)
 	// A free port found here may be taken before the JVM binds it: try again.
 	attempts := 1
 	if opts.Port == 0 {
@@ -93,11 +110,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		args := append([]string{
+		args := append(append([]string{
 			"-Djava.library.path=" + filepath.Join(emulator, "DynamoDBLocal_lib"),
-			"-jar", filepath.Join(emulator, "DynamoDBLocal.jar"),
-			"-port", strconv.Itoa(port), "-sharedDb", "-disableTelemetry",
-		}, storage...)
+		}, launcher...),
+			append([]string{"-port", strconv.Itoa(port), "-sharedDb", "-disableTelemetry"}, storage...)...)
 		s, err := start(ctx, emulator, java, args, port, opts.Stdout)
 		if err == nil || i == attempts || !errors.Is(err, errExited) {
 			return s, err
@@ -268,4 +284,50 @@ func (t *tailWriter) tail() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(t.buf)
+}
+
+// loopbackArgs are java's arguments that run loopbackLauncher with
+// DynamoDB Local on its class path: its class, compiled once (by the
+// runtime's own compiler module) into the user's cache folder under the
+// hash of its source and of the java binary; or, when that cannot be done,
+// the source file itself, which java compiles at every start.
+func loopbackArgs(root, emulator, java string) []string {
+	jar := filepath.Join(emulator, "DynamoDBLocal.jar")
+	src := filepath.Join(root, filepath.FromSlash(loopbackLauncher))
+	source := []string{"-cp", jar, src}
+	code, err := os.ReadFile(src)
+	if err != nil {
+		return source
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return source
+	}
+	sum := sha256.Sum256(append(append(code, 0), java...))
+	dir := filepath.Join(cache, "twitter-sessions", "ddblocal-loopback", hex.EncodeToString(sum[:8]))
+	class := filepath.Join(dir, "LoopbackDynamoDBLocal.class")
+	withClass := []string{"-cp", jar + string(os.PathListSeparator) + dir, "LoopbackDynamoDBLocal"}
+	if _, err := os.Stat(class); err == nil {
+		return withClass
+	}
+	// Compiled in a folder of its own, then renamed into place: concurrent
+	// starts (parallel test binaries) never see half a class.
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return source
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "build-")
+	if err != nil {
+		return source
+	}
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command(java, "-m", "jdk.compiler/com.sun.tools.javac.Main", "-nowarn", "-d", tmp, "-cp", jar, src)
+	if err := cmd.Run(); err != nil {
+		return source // java compiles the source itself, and says what is wrong if it cannot
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, serr := os.Stat(class); serr != nil { // not another start's compilation either
+			return source
+		}
+	}
+	return withClass
 }

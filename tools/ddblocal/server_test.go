@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -228,4 +229,80 @@ func liveMembers(pgid int) []int {
 		}
 	}
 	return live
+}
+
+// DynamoDB Local accepts any signature: it must listen on the loopback
+// address only, never on every interface (*:port).
+func TestDynamoDBLocalListensOnLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	if err := Available(root); err != nil {
+		t.Skip(err)
+	}
+	s, err := Start(t.Context(), Options{Dir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	_, portText, _ := strings.Cut(strings.TrimPrefix(s.Endpoint(), "http://"), ":")
+	port, _ := strconv.Atoi(portText)
+
+	listening := listenAddresses(t, port)
+	if len(listening) == 0 {
+		t.Fatalf("no listening socket on port %d in /proc/net/tcp{,6}", port)
+	}
+	for _, addr := range listening {
+		if addr != "127.0.0.1" {
+			t.Errorf("DynamoDB Local listens on %s:%d, want 127.0.0.1 only (all: %v)", addr, port, listening)
+		}
+	}
+}
+
+// listenAddresses reads the local addresses of the sockets listening on
+// port from /proc/net/tcp and /proc/net/tcp6 (Linux).
+func listenAddresses(t *testing.T, port int) []string {
+	t.Helper()
+	var addrs []string
+	found := false
+	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		f, err := os.Open(file)
+		if err != nil {
+			continue
+		}
+		found = true
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 4 || fields[3] != "0A" { // 0A: LISTEN
+				continue
+			}
+			hexAddr, hexPort, ok := strings.Cut(fields[1], ":")
+			if p, err := strconv.ParseUint(hexPort, 16, 16); !ok || err != nil || int(p) != port {
+				continue
+			}
+			addrs = append(addrs, procAddr(hexAddr))
+		}
+		f.Close()
+	}
+	if !found {
+		t.Skip("no /proc/net/tcp: cannot read which address DynamoDB Local listens on")
+	}
+	return addrs
+}
+
+// procAddr turns /proc/net/tcp's hex address (32-bit words in host order,
+// little-endian here) into text.
+func procAddr(h string) string {
+	b := make([]byte, len(h)/2)
+	for i := range b {
+		v, _ := strconv.ParseUint(h[2*i:2*i+2], 16, 8)
+		b[i] = byte(v)
+	}
+	for i := 0; i+4 <= len(b); i += 4 { // each 32-bit word is little-endian
+		b[i], b[i+1], b[i+2], b[i+3] = b[i+3], b[i+2], b[i+1], b[i]
+	}
+	if len(b) == 16 && string(b[:12]) == "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff" {
+		b = b[12:] // an IPv4-mapped IPv6 address
+	}
+	return net.IP(b).String()
 }

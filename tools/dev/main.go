@@ -10,7 +10,9 @@
 // stack restarts with the other.
 //
 // With real X keys in .env.local (see README), the sandbox is not started and
-// the functions talk to X itself.
+// the functions talk to X itself; then the token encryption key and the link
+// signing key must be the operator's own (.env.local), never serverless.yml's
+// public development keys.
 package main
 
 import (
@@ -142,6 +144,13 @@ func configure(o options) (config, error) {
 		return c, err
 	}
 	if c.urls, err = parseStackURLs(stage.Env, o.envFile); err != nil {
+		return c, err
+	}
+	public, err := ddblocal.Environment(stage.Root, "local")
+	if err != nil {
+		return c, err
+	}
+	if err := checkRealXKeys(stage.Env, public, c.urls, o.envFile); err != nil {
 		return c, err
 	}
 	protocol, err := useProtocol(stage.Env, o.protocol)

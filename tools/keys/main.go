@@ -12,6 +12,8 @@
 //	                       (TOKEN_ENCRYPTION_OLD_KEYS) so every stored value still opens
 //	keys reseal -stage S   re-encrypt every user's tokens with the current key, after
 //	                       which the old keys can be dropped
+//	keys retire -stage S   count both tables' sealed values by key id, and delete the
+//	                       old encryption keys only when no value is sealed with one
 //	keys key-id -stage S   print the current encryption key's id (never the key), for
 //	                       make deploy's tokenEncryptionKeyId param; fail when the stage
 //	                       lacks a parameter its functions need at start
@@ -36,6 +38,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -50,7 +53,7 @@ func main() {
 	var u usageError
 	switch {
 	case errors.As(err, &u):
-		fmt.Fprintln(os.Stderr, "usage: keys prompts|store|rotate|reseal|key-id -stage STAGE [-protocol oauth2|oauth1]")
+		fmt.Fprintln(os.Stderr, "usage: keys prompts|store|rotate|reseal|retire|key-id -stage STAGE [-protocol oauth2|oauth1]")
 		os.Exit(2)
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "keys:", err)
@@ -76,7 +79,7 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 		return usageError{}
 	}
 	switch cmd {
-	case "prompts", "store", "rotate", "reseal", "key-id":
+	case "prompts", "store", "rotate", "reseal", "retire", "key-id":
 	default:
 		return usageError{}
 	}
@@ -101,6 +104,8 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 		return s.Rotate(ctx, out)
 	case "reseal":
 		return s.Reseal(ctx, dynamodb.NewFromConfig(awsCfg), *stage+"_twitter", out)
+	case "retire":
+		return s.RetireKeys(ctx, dynamodb.NewFromConfig(awsCfg), keyops.Tables{Users: *stage + "_twitter", Sessions: *stage + "_session"}, time.Now(), out)
 	default: // key-id: stdout is the id alone, for $(...) in the Makefile
 		id, err := s.KeyID(ctx)
 		if err != nil {

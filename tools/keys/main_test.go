@@ -122,6 +122,13 @@ func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 	if id, _ := seal.KeyIDOf(tok); id != seal.KeyID(k2) {
 		t.Fatalf("after reseal the token names key %s, want %s", id, seal.KeyID(k2))
 	}
+	// Nothing is sealed with key 1 any more: retire deletes the old keys.
+	if out := keys("retire", "-stage", stage); !strings.Contains(out, seal.KeyID(k1)+" (old): 0") || !strings.Contains(out, "deleted "+prefix+"/token-encryption-old-keys") {
+		t.Fatalf("retire: %s", out)
+	}
+	if _, ok := ssmSrv.Value(prefix + "/token-encryption-old-keys"); ok || ssmSrv.Count(ssmlocal.OpDeleteParameter) != 1 {
+		t.Fatalf("retire left the old keys, or made %d DeleteParameter calls", ssmSrv.Count(ssmlocal.OpDeleteParameter))
+	}
 	if ssmSrv.Count(ssmlocal.OpPutParameter) == 0 || ssmSrv.Count(ssmlocal.OpGetParameter) == 0 {
 		t.Fatalf("the stand-in saw %+v", ssmSrv.Calls())
 	}

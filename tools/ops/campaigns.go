@@ -118,6 +118,8 @@ func waitingFor(v CampaignView, brand Brand, now time.Time) string {
 		return "the brand to sign in again (its OAuth 2.0 grant is lost); the next run resumes"
 	case c.Status == campaigns.StatusUsageCapped:
 		return "X's usage cap: raise it in the developer portal, then run the campaign again by id"
+	case c.Status == campaigns.StatusTextRejected:
+		return "an operator: X refuses its text (too long with the unsubscribe line, or the same refusal for many recipients in a row; see the run's log line): send a new campaign with another text, or run this one again by id"
 	case c.Status == campaigns.StatusPausedRateLimited && c.ResumeAfter.After(now):
 		return fmt.Sprintf("X's DM window: resume_after %s (in %s)", c.ResumeAfter.UTC().Format(time.RFC3339), c.ResumeAfter.Sub(now).Round(time.Second))
 	case !brand.CanSend():

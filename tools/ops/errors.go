@@ -31,6 +31,7 @@ var (
 	ErrNotConfirmed   = errors.New("not confirmed: nothing erased")
 	ErrRevokeFailed   = errors.New("the token could not be revoked at X")
 	ErrTokensChanging = errors.New("the person's tokens changed")
+	ErrRefreshLease   = errors.New("a token refresh holds the person's item")
 	ErrMissingSecrets = errors.New("the stage's keys are not available")
 )
 

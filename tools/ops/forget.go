@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"time"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
@@ -39,6 +41,12 @@ type Forget struct {
 	Confirm func(summary string) (bool, error)
 	// SkipRevoke erases even when X could not revoke the token.
 	SkipRevoke bool
+	// Now and Sleep are the clock of the wait for a refresh lease (the wall
+	// clock when nil); Waiting, when set, hears of each pause (the lease's
+	// end), to tell the operator.
+	Now     func() time.Time
+	Sleep   func(context.Context, time.Duration) error
+	Waiting func(until time.Time)
 }
 
 // Forgotten is what Forget did, with nothing that names the person.
@@ -81,6 +89,10 @@ const maxRounds = 3
 // would leave a live grant that nothing here can reach any more. Then Run
 // reads the item again, revokes the new tokens and tries again, up to
 // maxRounds times, and its line says so.
+//
+// A token refresh under way holds a lease on the item, and X may have
+// rotated the grant already: Run waits while a lease is live before it
+// revokes (see waitForNoLease), and deletes only while no lease is held.
 func (f *Forget) Run(ctx context.Context, uid string) (Forgotten, error) {
 	if !xid.Valid(uid) {
 		return Forgotten{}, fmt.Errorf("UID must be an X id (decimal digits)")
@@ -96,27 +108,56 @@ func (f *Forget) Run(ctx context.Context, uid string) (Forgotten, error) {
 	if err := f.confirm(it); err != nil {
 		return res, err
 	}
-	for round := 1; ; round++ {
-		x, err := f.revokeOrSkip(ctx, uid, it, res.X)
-		if err != nil {
-			return res, err
+	deadline := clock.Now(f.Now).Add(maxLeaseWait)
+	var revoked dynamo.Item // the item whose credentials X has revoked
+	for round := 1; ; {
+		if it, err = f.waitForNoLease(ctx, uid, it, deadline); err != nil {
+			return res, withX(err, res.X)
 		}
-		res.X = joinRounds(res.X, x)
+		if it == nil {
+			res.X = joinGone(res.X)
+			return res, nil
+		}
+		if revoked == nil || !sameCredentials(revoked, it) {
+			if revoked != nil {
+				if round == maxRounds {
+					return res, fmt.Errorf("%w %d times between the read and the delete (is the person signing in right now?); X: %s; nothing erased: run it again",
+						ErrTokensChanging, maxRounds, res.X)
+				}
+				round++
+			}
+			x, err := f.revokeOrSkip(ctx, uid, it, res.X)
+			if err != nil {
+				return res, err
+			}
+			res.X = joinRounds(res.X, x)
+			revoked = it
+		}
 		deleted, next, err := f.erase(ctx, uid, it)
 		switch {
 		case err != nil:
 			return res, err
 		case deleted:
 			return res, nil
-		case next == nil:
-			res.X += "; the item was gone when it was to be deleted (erased meanwhile)"
-			return res, nil
-		case round == maxRounds:
-			return res, fmt.Errorf("%w %d times between the read and the delete (is the person signing in right now?); X: %s; nothing erased: run it again",
-				ErrTokensChanging, maxRounds, res.X)
 		}
-		it = next
+		it = next // nil when gone: the next turn says so
 	}
+}
+
+// withX adds what X did already to an error that stops Run.
+func withX(err error, x string) error {
+	if x == "" {
+		return err
+	}
+	return fmt.Errorf("%w; X: %s", err, x)
+}
+
+// joinGone is what Run says when the item went away while it worked.
+func joinGone(x string) string {
+	if x == "" {
+		return "nothing revoked: the item was gone before anything was sent to X (erased meanwhile)"
+	}
+	return x + "; the item was gone when it was to be deleted (erased meanwhile)"
 }
 
 func (f *Forget) confirm(it dynamo.Item) error {

@@ -29,11 +29,14 @@ func (f *Forget) read(ctx context.Context, uid string) (dynamo.Item, error) {
 }
 
 // erase deletes the item of uid only while it still holds the credentials
-// of it (the item as read and revoked). When they changed, it reads the
-// item again: next is that item, nil when the item is gone.
+// of it (the item as read and revoked) and no refresh lease is held. When
+// either changed, it reads the item again: next is that item, nil when the
+// item is gone.
 func (f *Forget) erase(ctx context.Context, uid string, it dynamo.Item) (deleted bool, next dynamo.Item, err error) {
 	t := f.Target
 	cond, names, values := sameGrant(it)
+	names["#lease"] = userstore.AttrRefreshLease
+	cond += " AND attribute_not_exists(#lease)"
 	_, err = t.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName: aws.String(t.UsersTable), Key: userstore.Key(uid),
 		ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
@@ -71,4 +74,17 @@ func sameGrant(it dynamo.Item) (cond string, names map[string]string, values dyn
 		values = nil
 	}
 	return strings.Join(conds, " AND "), names, values
+}
+
+// sameCredentials reports whether a and b hold the same credentials (each
+// sealed attribute equal, or absent in both).
+func sameCredentials(a, b dynamo.Item) bool {
+	for _, attr := range grantAttrs {
+		va, okA := dynamo.GetS(a, attr)
+		vb, okB := dynamo.GetS(b, attr)
+		if okA != okB || va != vb {
+			return false
+		}
+	}
+	return true
 }

@@ -1,12 +1,13 @@
 // Package ssmlocal is a stand-in for AWS Systems Manager Parameter Store, for
 // tests and local runs (there is no official SSM emulator). It is an
 // http.Handler speaking SSM's JSON protocol (awsJson1_1, one POST per call,
-// the operation in X-Amz-Target) for the three operations this project makes:
+// the operation in X-Amz-Target) for the four operations this project makes:
 //
 //   - GetParameters: the functions at cold start and when their keyring
 //     re-reads the keys (shared/config.SSM, a plain signed request);
-//   - GetParameter and PutParameter (SecureString, Overwrite): tools/keys,
-//     through the SDK's ssm client.
+//   - GetParameter, PutParameter (SecureString, Overwrite) and
+//     DeleteParameter (make retire-keys): tools/keys, through the SDK's ssm
+//     client.
 //
 // Point clients at it the SDK's way: AWS_ENDPOINT_URL_SSM=<server URL>. It
 // records every call (operation and parameter names, never values) so that
@@ -32,9 +33,10 @@ import (
 
 // The operations the stand-in answers.
 const (
-	OpGetParameters = "GetParameters"
-	OpGetParameter  = "GetParameter"
-	OpPutParameter  = "PutParameter"
+	OpGetParameters   = "GetParameters"
+	OpGetParameter    = "GetParameter"
+	OpPutParameter    = "PutParameter"
+	OpDeleteParameter = "DeleteParameter"
 )
 
 // account is the stand-in's AWS account id, in the ARNs it returns.
@@ -199,8 +201,15 @@ func (s *Server) serve(r *http.Request, op string, call *Call) (any, *apiError) 
 		}
 		call.Names = []string{in.Name}
 		return s.putParameter(in.Name, in.Value, in.Type, in.Overwrite)
+	case OpDeleteParameter:
+		var in struct{ Name string }
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, fail(http.StatusBadRequest, "SerializationException", "%v", err)
+		}
+		call.Names = []string{in.Name}
+		return s.deleteParameter(in.Name)
 	default:
-		return nil, fail(http.StatusBadRequest, "UnknownOperationException", "ssmlocal answers GetParameters, GetParameter and PutParameter, not %q", op)
+		return nil, fail(http.StatusBadRequest, "UnknownOperationException", "ssmlocal answers GetParameters, GetParameter, PutParameter and DeleteParameter, not %q", op)
 	}
 }
 
@@ -270,6 +279,16 @@ func (s *Server) putParameter(name, value, typ string, overwrite bool) (any, *ap
 		Tier    string
 		Version int64
 	}{"Standard", p.version}, nil
+}
+
+func (s *Server) deleteParameter(name string) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.params[name]; !ok {
+		return nil, fail(http.StatusBadRequest, "ParameterNotFound", "Parameter %s not found.", name)
+	}
+	delete(s.params, name)
+	return struct{}{}, nil
 }
 
 // put stores a value; s.mu is held.

@@ -114,7 +114,8 @@ func TestRequestsSSMWouldRefuseAreRefused(t *testing.T) {
 		wantType string
 	}{
 		{"an unsigned request", "AmazonSSM.GetParameters", map[string]string{"Authorization": "", "Content-Type": "application/x-amz-json-1.1"}, `{"Names":["/p/key"]}`, "MissingAuthenticationTokenException"},
-		{"an operation the stand-in does not know", "AmazonSSM.DeleteParameter", signed, `{"Name":"/p/key"}`, "UnknownOperationException"},
+		{"an operation the stand-in does not know", "AmazonSSM.DeleteParameters", signed, `{"Names":["/p/key"]}`, "UnknownOperationException"},
+		{"deleting a parameter that does not exist", "AmazonSSM.DeleteParameter", signed, `{"Name":"/p/other"}`, "ParameterNotFound"},
 		{"more than ten names", "AmazonSSM.GetParameters", signed, `{"Names":["a","b","c","d","e","f","g","h","i","j","k"]}`, "ValidationException"},
 		{"a new parameter without a type", "AmazonSSM.PutParameter", signed, `{"Name":"/p/new","Value":"v"}`, "ValidationException"},
 		{"a body that is not JSON", "AmazonSSM.GetParameter", signed, `{`, "SerializationException"},

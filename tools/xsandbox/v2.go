@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/xtext"
 )
 
 // v2Handler handles an X API v2 call already authenticated as me.
@@ -125,6 +127,9 @@ func (s *Sandbox) handleDM(in *inbound, me User) reply {
 	switch {
 	case strings.TrimSpace(req.Text) == "":
 		return invalidRequest("The `text` field is required and must not be empty.")
+	case xtext.DMLength(req.Text) > xtext.DMMaxLength:
+		// X's limit for a Direct Message, in characters.
+		return invalidRequest(fmt.Sprintf("The `text` field must be at most %d characters long.", xtext.DMMaxLength))
 	case recipient.ID == me.ID:
 		// Whether X lets a user DM themselves is not confirmed; refusing keeps
 		// clients honest.
@@ -158,6 +163,10 @@ func (s *Sandbox) handleTweet(in *inbound, me User) reply {
 	}
 	if strings.TrimSpace(req.Text) == "" {
 		return invalidRequest("The `text` field is required and must not be empty.")
+	}
+	if xtext.PostWeight(req.Text) > xtext.PostMaxWeight {
+		// X's limit for a post, weighted as twitter-text weighs it.
+		return invalidRequest(fmt.Sprintf("The `text` field is too long: a post weighs at most %d.", xtext.PostMaxWeight))
 	}
 	for _, t := range s.tweets {
 		if t.AuthorID == me.ID && t.Text == req.Text {

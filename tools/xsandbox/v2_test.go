@@ -299,3 +299,28 @@ func TestV2CallsAreRecordedWithTheirBodyAndUser(t *testing.T) {
 		t.Errorf("after ResetCalls: %+v", calls)
 	}
 }
+
+// X refuses a DM over 10,000 characters and a post over 280 weighted
+// characters, before acting.
+func TestTextsOverXsLimitsAreRefused(t *testing.T) {
+	h := newHarness(t)
+	brand := h.userSigner(brandID)
+	long := strings.Repeat("é", 10001)
+	resp := h.do(brand, request{method: "POST", path: "/2/dm_conversations/with/" + aliceID + "/messages", json: `{"text":"` + long + `"}`})
+	if resp.status != http.StatusBadRequest || len(h.sb.DMs()) != 0 {
+		t.Fatalf("a DM of 10,001 characters: %d, %d DMs", resp.status, len(h.sb.DMs()))
+	}
+	resp = h.do(brand, request{method: "POST", path: "/2/dm_conversations/with/" + aliceID + "/messages", json: `{"text":"` + long[2:] + `"}`})
+	if resp.status != http.StatusCreated {
+		t.Fatalf("a DM of 10,000 characters: %d", resp.status)
+	}
+	alice := h.userSigner(aliceID)
+	resp = h.do(alice, request{method: "POST", path: "/2/tweets", json: `{"text":"` + strings.Repeat("登", 141) + `"}`})
+	if resp.status != http.StatusBadRequest || len(h.sb.Tweets()) != 0 {
+		t.Fatalf("a post weighing 282: %d, %d posts", resp.status, len(h.sb.Tweets()))
+	}
+	resp = h.do(alice, request{method: "POST", path: "/2/tweets", json: `{"text":"` + strings.Repeat("登", 140) + `"}`})
+	if resp.status != http.StatusCreated {
+		t.Fatalf("a post weighing 280: %d", resp.status)
+	}
+}

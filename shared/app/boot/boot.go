@@ -68,7 +68,11 @@ func Load(ctx context.Context, env config.Env, logOut io.Writer, function string
 	}
 	var box seal.Box = sealer
 	if reload := config.KeyReload(env, cfg, ssm); reload != nil {
-		box = seal.NewKeyring(sealer, loggedReload(reload, log))
+		ring := seal.NewKeyring(sealer, loggedReload(reload, log))
+		// Keys read before the deploy's key existed are re-read at the
+		// first seal, not kept until a value under the new key shows up.
+		ring.Deployed = cfg.EncryptionKeyID
+		box = ring
 	}
 	return &Deps{
 		Config: cfg,

@@ -38,6 +38,8 @@ type Store interface {
 	Get(ctx context.Context, name string) (string, bool, error)
 	// Put writes a SecureString, replacing any value.
 	Put(ctx context.Context, name, value string) error
+	// Delete deletes a parameter; one that does not exist is no error.
+	Delete(ctx context.Context, name string) error
 }
 
 // Stage is one stage's parameters.

@@ -36,6 +36,13 @@ func (s *memStore) Put(_ context.Context, name, value string) error {
 	return nil
 }
 
+func (s *memStore) Delete(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, name)
+	return nil
+}
+
 func newStage() (Stage, *memStore) {
 	m := &memStore{m: map[string]string{}}
 	return ForStage(m, "staging"), m

@@ -13,6 +13,7 @@ import (
 type SSMClient interface {
 	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
 	PutParameter(ctx context.Context, in *ssm.PutParameterInput, opts ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
+	DeleteParameter(ctx context.Context, in *ssm.DeleteParameterInput, opts ...func(*ssm.Options)) (*ssm.DeleteParameterOutput, error)
 }
 
 // SSM is the Store on SSM Parameter Store: decrypted reads, SecureString
@@ -37,5 +38,15 @@ func (s SSM) Put(ctx context.Context, name, value string) error {
 	_, err := s.Client.PutParameter(ctx, &ssm.PutParameterInput{
 		Name: aws.String(name), Value: aws.String(value), Type: types.ParameterTypeSecureString, Overwrite: aws.Bool(true),
 	})
+	return err
+}
+
+// Delete implements Store.
+func (s SSM) Delete(ctx context.Context, name string) error {
+	_, err := s.Client.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(name)})
+	var nf *types.ParameterNotFound
+	if errors.As(err, &nf) {
+		return nil
+	}
 	return err
 }

@@ -205,6 +205,13 @@ func forget(ctx context.Context, t *ops.Target, f flags, e env) error {
 	if !f.yes {
 		fg.Confirm = confirm(e.in, e.errOut)
 	}
+	var told time.Time
+	fg.Waiting = func(until time.Time) {
+		if !until.Equal(told) {
+			told = until
+			fmt.Fprintf(e.errOut, "forget: a token refresh of this person is under way (its lease ends %s): waiting for it, so that the grant X returns is revoked too\n", until.Format(time.RFC3339))
+		}
+	}
 	res, err := fg.Run(ctx, f.uid)
 	if err != nil {
 		return err
