@@ -41,7 +41,8 @@ func Run(function string, build func(*Deps) any) {
 	lambda.Start(build(d))
 }
 
-// Load reads the configuration (fetching secrets from SSM when named) and
+// Load reads the function's configuration (fetching its own secrets, and
+// only those, from SSM when named: config.LoadFor) and
 // builds the clients every function shares. It makes no call beyond
 // config.Load's one GetParameters; the keyring calls SSM again only when it
 // meets an unknown key id.
@@ -51,7 +52,7 @@ func Load(ctx context.Context, env config.Env, logOut io.Writer, function string
 		return nil, err
 	}
 	ssm := config.SSM{AWS: awsCfg, Endpoint: config.SSMEndpoint(env)}
-	cfg, err := config.Load(ctx, env, ssm)
+	cfg, err := config.LoadFor(ctx, env, ssm, function)
 	if err != nil {
 		return nil, err
 	}
