@@ -26,6 +26,9 @@ type Deps struct {
 	// once a minute. Where the keys come from the environment it is a plain
 	// *seal.Sealer.
 	Sealer seal.Box
+	// EdgeReload re-reads the origin header secrets from SSM (a warm
+	// function after make rotate-edge-secret); nil where they cannot change.
+	EdgeReload func(context.Context) ([]string, error)
 }
 
 // Run is a Lambda's main: it loads the function's dependencies and serves
@@ -79,7 +82,8 @@ func Load(ctx context.Context, env config.Env, logOut io.Writer, function string
 				o.BaseEndpoint = &ep
 			}
 		}),
-		Sealer: box,
+		Sealer:     box,
+		EdgeReload: config.EdgeReload(cfg, ssm),
 	}, nil
 }
 

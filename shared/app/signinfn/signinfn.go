@@ -40,7 +40,7 @@ func Edge(d *boot.Deps, h web.HTTPHandler) web.HTTPHandler {
 	for i, s := range e.Secrets {
 		secrets[i] = s.Reveal()
 	}
-	return web.ThroughEdge(secrets, d.Log, h)
+	return web.ThroughEdge(web.NewEdgeGuard(secrets, d.EdgeReload), d.Log, h)
 }
 
 // TwitterCallback is twitter_callback's handler (boot.Run).
