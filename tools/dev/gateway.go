@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
@@ -94,14 +95,20 @@ func describeGateway(gw *devserver.Gateway, signin *devserver.Concurrency) []str
 	}
 	if e := gw.Edge; e != nil {
 		for _, r := range e.Rules {
-			lines = append(lines, fmt.Sprintf("edge (WAF): %d requests per %v per client IP to %s (beyond: %d)",
-				r.Limit, r.Window, strings.Join(r.Paths, ", "), r.Status))
+			lines = append(lines, fmt.Sprintf("edge (WAF): %d requests per %g min per client IP to %s (beyond: %d)",
+				r.Limit, r.Window.Minutes(), strings.Join(r.Paths, ", "), r.Status))
 		}
 		lines = append(lines, fmt.Sprintf("edge (WAF): %s from another site's page: 403", strings.Join(e.OriginPaths, ", ")))
 	}
 	lines = append(lines, fmt.Sprintf("%g requests/s, burst %d, per route (beyond: 429 Too Many Requests)",
 		gw.Throttle.RateLimit, gw.Throttle.BurstLimit))
-	for key, t := range gw.RouteThrottles {
+	keys := make([]string, 0, len(gw.RouteThrottles))
+	for key := range gw.RouteThrottles {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		t := gw.RouteThrottles[key]
 		lines = append(lines, fmt.Sprintf("  %s: %g requests/s, burst %d", key, t.RateLimit, t.BurstLimit))
 	}
 	if signin != nil {
