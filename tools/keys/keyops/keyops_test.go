@@ -37,7 +37,9 @@ func (s *memStore) Put(_ context.Context, name, value string) error {
 }
 
 // PutString: the memory store keeps both kinds alike.
-func (s *memStore) PutString(ctx context.Context, name, value string) error { return s.Put(ctx, name, value) }
+func (s *memStore) PutString(ctx context.Context, name, value string) error {
+	return s.Put(ctx, name, value)
+}
 
 func newStage() (Stage, *memStore) {
 	m := &memStore{m: map[string]string{}}
