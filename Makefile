@@ -35,7 +35,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
 
-.PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets rotate-edge-secret rotate-key reseal subscribers stats campaigns forget lint tidy-check ddb test dev clean
+.PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets edge-acl rotate-edge-secret rotate-key reseal subscribers stats campaigns forget lint tidy-check ddb test dev clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -112,6 +112,16 @@ secrets: ## Store the X app's secrets for STAGE's sign-in protocol (typed, not e
 	  prompts=$$(go run ./tools/keys prompts "$${args[@]}"); answers=''; \
 	  while IFS= read -r prompt; do read -rsp "$$prompt: " answer </dev/tty; echo; answers+="$$answer"$$'\n'; done <<<"$$prompts"; \
 	  printf '%s' "$$answers" | go run ./tools/keys store "$${args[@]}"
+
+# A stage outside us-east-1 cannot create its CLOUDFRONT web ACL (it must be in us-east-1): this deploys the same
+# web ACL (tools/edgeacl takes it from the stage's packaged template) as a small stack in us-east-1, with the AWS CLI.
+edge-acl: $(NODE_STAMP) ## For a stage outside us-east-1: deploy its edge web ACL in us-east-1; prints the ARN for edgeWebAclArn
+	$(need-deployed-stage)
+	SKIP_GO_BUILD=1 $(SERVERLESS) package --stage $(STAGE) --package .build/sls-$(STAGE) $(SLS_ARGS)
+	go run ./tools/edgeacl -in .build/sls-$(STAGE)/cloudformation-template-update-stack.json -out .build/edge-acl-$(STAGE).json
+	aws cloudformation deploy --region us-east-1 --stack-name twitter-sessions-$(STAGE)-edge-acl --template-file .build/edge-acl-$(STAGE).json
+	@echo "edgeWebAclArn for $(STAGE):"; aws cloudformation describe-stacks --region us-east-1 --stack-name twitter-sessions-$(STAGE)-edge-acl \
+	  --query "Stacks[0].Outputs[?OutputKey=='WebAclArn'].OutputValue" --output text
 
 rotate-edge-secret: ## Make a new origin header secret current for STAGE's edge (the previous one stays accepted; then make deploy)
 	$(need-deployed-stage)
