@@ -56,11 +56,14 @@ type sample struct {
 // X sandbox; and a sign-in started before the flood finishes during it,
 // because the callback's route has a bucket of its own.
 //
+// It measures the API's own throttle: the emulated edge's per-client rules
+// are off (-no-edge; tools/dev's flood test covers them).
+//
 // Not parallel: it runs before the browser tests, so that its latencies are
 // not those of a CPU shared with chromium.
 func TestLoadSignInFloodIsThrottledWhileASignInFinishes(t *testing.T) {
 	s, err := startStackRetrying("-rate", fmt.Sprint(floodRate), "-burst", fmt.Sprint(floodBurst),
-		"-signin-concurrency", fmt.Sprint(floodConcurrency))
+		"-signin-concurrency", fmt.Sprint(floodConcurrency), "-no-edge")
 	if err != nil {
 		t.Fatalf("starting a dev stack with small limits: %v", err)
 	}
