@@ -35,7 +35,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
 
-.PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets rotate-key reseal retire-keys subscribers stats campaigns forget lint tidy-check ddb test dev clean
+.PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets edge-acl rotate-edge-secret rotate-key reseal retire-keys subscribers stats campaigns forget lint tidy-check ddb test dev clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,16 +75,24 @@ package: $(NODE_STAMP) ## Package the stack into .serverless/ without deploying 
 deploy: $(NODE_STAMP) ## Deploy the stack: make deploy STAGE=staging|production
 	@[[ "$(STAGE)" =~ ^(staging|production)$$ ]] || { echo "say which stage: make deploy STAGE=staging|production"; exit 2; }
 	@id=$$(go run ./tools/keys key-id -stage $(STAGE)) || { echo "deploy: $(STAGE) is not ready (above: what is missing in SSM; make secrets STAGE=$(STAGE) creates it)"; exit 1; }; \
-	  echo "deploying $(STAGE) with tokenEncryptionKeyId=$$id (the current token encryption key's id)"; \
-	  $(SERVERLESS) deploy --stage $(STAGE) --param "tokenEncryptionKeyId=$$id" $(SLS_ARGS)
+	  edge=$$(go run ./tools/keys edge-id -stage $(STAGE)) || { echo "deploy: $(STAGE) has edge protection but no origin header secret (make secrets STAGE=$(STAGE) creates it)"; exit 1; }; \
+	  echo "deploying $(STAGE) with tokenEncryptionKeyId=$$id (the current token encryption key's id), edgeSecretId=$$edge (the origin header secret's id)"; \
+	  $(SERVERLESS) deploy --stage $(STAGE) --param "tokenEncryptionKeyId=$$id" --param "edgeSecretId=$$edge" $(SLS_ARGS)
 
 # Stages that live in AWS; the operator targets below refuse anything else.
 need-deployed-stage = @[[ "$(STAGE)" =~ ^(staging|production)$$ ]] || { echo "say which stage: make $@ STAGE=staging|production"; exit 2; }
 
 URL ?=
 ORIGIN ?=
-smoke: ## After a deploy: start a sign-in on the deployed API (URL=<HttpApi URL> ORIGIN=<your site's origin>)
-	@[[ -n "$(URL)" && -n "$(ORIGIN)" ]] || { echo "make smoke URL=<the HttpApi URL that deploy printed> ORIGIN=<an allowed page origin, e.g. https://www.brand.com>"; exit 2; }
+# With edge protection: URL is the EdgeUrl output (CloudFront); DIRECT=<the HttpApi URL> also checks that the API's
+# own address refuses a sign-in (403: the origin header secret is missing).
+DIRECT ?=
+smoke: ## After a deploy: start a sign-in on the deployed API (URL=<EdgeUrl, or HttpApi URL without edge> ORIGIN=<your site's origin> [DIRECT=<HttpApi URL>])
+	@[[ -n "$(URL)" && -n "$(ORIGIN)" ]] || { echo "make smoke URL=<the EdgeUrl output (edge protection), else the HttpApi URL that deploy printed> ORIGIN=<an allowed page origin, e.g. https://www.brand.com>"; exit 2; }
+	@if [[ -n "$(DIRECT)" ]]; then \
+	  code=$$(curl -sS --max-time 15 -o /dev/null -w '%{http_code}' -H 'Accept: application/json' -H 'Origin: $(ORIGIN)' --data 'follow=false' "$(DIRECT)/api/twitter-session"); \
+	  [[ "$$code" == 403 ]] || { echo "smoke: FAILED: a sign-in sent around the edge to $(DIRECT) answered $$code, want 403"; exit 1; }; \
+	  echo "smoke: the API's own address refuses requests around the edge (403)"; fi
 	@out=$$(curl -sS --max-time 15 -H 'Accept: application/json' -H 'Origin: $(ORIGIN)' --data 'follow=false' "$(URL)/api/twitter-session"); \
 	  echo "$$out"; [[ "$$out" == *'"authorize_url":"http'* ]] \
 	  || { echo "smoke: FAILED (see the reason above and the function's log: npx serverless logs -f generate_session --stage ...)"; exit 1; }; \
@@ -101,12 +109,26 @@ smoke: ## After a deploy: start a sign-in on the deployed API (URL=<HttpApi URL>
 # The sign-in protocol whose secrets make secrets asks for; empty: the stage's signinProtocol in serverless.yml.
 PROTOCOL ?=
 # tools/keys says which of the X app's secrets the stage needs (one prompt per line); each is typed, not echoed.
-secrets: ## Store the X app's secrets for STAGE's sign-in protocol (typed, not echoed); create the encryption and link keys in SSM
+secrets: ## Store the X app's secrets for STAGE's sign-in protocol (typed, not echoed); create the encryption and link keys and the edge secret in SSM
 	$(need-deployed-stage)
 	@args=(-stage '$(STAGE)' $(if $(PROTOCOL),-protocol '$(PROTOCOL)')); \
 	  prompts=$$(go run ./tools/keys prompts "$${args[@]}"); answers=''; \
 	  while IFS= read -r prompt; do read -rsp "$$prompt: " answer </dev/tty; echo; answers+="$$answer"$$'\n'; done <<<"$$prompts"; \
 	  printf '%s' "$$answers" | go run ./tools/keys store "$${args[@]}"
+
+# A stage outside us-east-1 cannot create its CLOUDFRONT web ACL (it must be in us-east-1): this deploys the same
+# web ACL (tools/edgeacl takes it from the stage's packaged template) as a small stack in us-east-1, with the AWS CLI.
+edge-acl: $(NODE_STAMP) ## For a stage outside us-east-1: deploy its edge web ACL in us-east-1; prints the ARN for edgeWebAclArn
+	$(need-deployed-stage)
+	SKIP_GO_BUILD=1 $(SERVERLESS) package --stage $(STAGE) --package .build/sls-$(STAGE) $(SLS_ARGS)
+	go run ./tools/edgeacl -in .build/sls-$(STAGE)/cloudformation-template-update-stack.json -out .build/edge-acl-$(STAGE).json
+	aws cloudformation deploy --region us-east-1 --stack-name twitter-sessions-$(STAGE)-edge-acl --template-file .build/edge-acl-$(STAGE).json
+	@echo "edgeWebAclArn for $(STAGE):"; aws cloudformation describe-stacks --region us-east-1 --stack-name twitter-sessions-$(STAGE)-edge-acl \
+	  --query "Stacks[0].Outputs[?OutputKey=='WebAclArn'].OutputValue" --output text
+
+rotate-edge-secret: ## Make a new origin header secret current for STAGE's edge (the previous one stays accepted; then make deploy)
+	$(need-deployed-stage)
+	go run ./tools/keys rotate-edge -stage $(STAGE)
 
 rotate-key: ## Make a new token encryption key current for STAGE (old keys still open old values; then make deploy)
 	$(need-deployed-stage)

@@ -70,6 +70,8 @@ func TestCORSAllowsTheConfiguredOrigins(t *testing.T) {
 // TestAlarmsNotifyTheTopic: the dead-letter queue, every function's errors
 // and the public functions' throttles each have an alarm whose action is the
 // stack's SNS topic; an address is subscribed only when alarmEmail is set.
+// The edge's two alarms (requests the web ACL blocked, 429s of the API's
+// throttle) fire above a threshold of their own (a launch blocks a few).
 func TestAlarmsNotifyTheTopic(t *testing.T) {
 	for _, stage := range []string{"staging", "production"} {
 		tpl := load(t, stage)
@@ -90,14 +92,21 @@ func TestAlarmsNotifyTheTopic(t *testing.T) {
 			{"AWS/Lambda", "Throttles", "GenerateUnderscoresessionLambdaFunction"}:      false,
 			{"AWS/Lambda", "Throttles", "TwitterUnderscorecallbackLambdaFunction"}:      false,
 			{"twitter-sessions/" + stage, "UnknownOutcomes", ""}:                        false,
+			{"AWS/WAFV2", "BlockedRequests", ""}:                                        false,
+			{"twitter-sessions/" + stage, "ApiThrottled", ""}:                           false,
 		}
+		thresholds := map[string]bool{"EdgeBlockedRequestsAlarm": true, "ApiThrottledAlarm": true}
 		for id, a := range tpl.ofType("AWS::CloudWatch::Alarm") {
 			p := a.Properties
 			actions := js(p["AlarmActions"])
 			if actions != `[{"Ref":"`+topicID+`"}]` {
 				t.Errorf("%s: alarm %s notifies %s, want the topic %s", stage, id, actions, topicID)
 			}
-			if p["Threshold"] != 0.0 || p["ComparisonOperator"] != "GreaterThanThreshold" || p["Period"] != 300.0 {
+			if thresholds[id] {
+				if th, _ := p["Threshold"].(float64); th <= 0 || p["ComparisonOperator"] != "GreaterThanThreshold" || p["Period"] != 300.0 {
+					t.Errorf("%s: alarm %s has no threshold above 0 in 5 minutes: %s", stage, id, js(p))
+				}
+			} else if p["Threshold"] != 0.0 || p["ComparisonOperator"] != "GreaterThanThreshold" || p["Period"] != 300.0 {
 				t.Errorf("%s: alarm %s does not fire on the first occurrence in 5 minutes: %s", stage, id, js(p))
 			}
 			dim := ""
@@ -166,7 +175,8 @@ func TestTheSweepIsScheduled(t *testing.T) {
 
 // TestLinkKeyIsItsOwnSecret: deployed functions read the unsubscribe link
 // key (and its verify-only old keys) from SSM, under names distinct from the
-// token encryption key's, and may read nothing else new.
+// token encryption key's; the roles of the functions that sign or check
+// links may read them (generate_session does neither: secrets_test.go).
 func TestLinkKeyIsItsOwnSecret(t *testing.T) {
 	tpl := load(t, "production")
 	for _, id := range []string{"GenerateUnderscoresessionLambdaFunction", "TwitterUnderscorecallbackLambdaFunction", "TwitterUnderscoreactionsLambdaFunction"} {
@@ -176,7 +186,7 @@ func TestLinkKeyIsItsOwnSecret(t *testing.T) {
 			t.Errorf("%s: link key variables %v %v %v", id, env["LINK_SIGNING_KEY"], env["LINK_SIGNING_KEY_SSM"], env["LINK_SIGNING_OLD_KEYS_SSM"])
 		}
 	}
-	for _, role := range []string{"GenerateSessionRole", "TwitterCallbackRole", "TwitterActionsRole"} {
+	for _, role := range []string{"TwitterCallbackRole", "TwitterActionsRole"} {
 		p := js(tpl.Resources[role].Properties["Policies"])
 		for _, name := range []string{"/link-signing-key", "/link-signing-old-keys", "/token-encryption-key", "/twitter-consumer-secret"} {
 			if !strings.Contains(p, "parameter/twitter-sessions/production"+name) {

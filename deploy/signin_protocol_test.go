@@ -53,17 +53,16 @@ func TestDeployedStagesSignInWithOAuth2ByDefault(t *testing.T) {
 	}
 }
 
-// TestTheFunctionsMayReadTheClientSecret: every function starts with the same
-// configuration, which reads the X app's secrets at its cold start in one
-// GetParameters call (the client secret serves twitter_callback's code
-// exchange and twitter_actions' refreshes; generate_session validates it with
-// the rest). Each role may read exactly the stage's own parameters: the
-// client secret's among them, nothing outside the stage's prefix.
+// TestTheFunctionsMayReadTheClientSecret: the functions that use the OAuth
+// 2.0 client secret read it at their cold start (twitter_callback's code
+// exchange, twitter_actions' refreshes; generate_session does not use it:
+// secrets_test.go). Their roles may read it, and nothing outside the stage's
+// prefix.
 func TestTheFunctionsMayReadTheClientSecret(t *testing.T) {
 	for _, stage := range []string{"staging", "production"} {
 		tpl := load(t, stage)
 		prefix := "parameter/twitter-sessions/" + stage + "/"
-		for _, role := range []string{"GenerateSessionRole", "TwitterCallbackRole", "TwitterActionsRole"} {
+		for _, role := range []string{"TwitterCallbackRole", "TwitterActionsRole"} {
 			var readable []string
 			for _, pol := range tpl.Resources[role].Properties["Policies"].([]any) {
 				for _, st := range pol.(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {

@@ -151,8 +151,10 @@ func TestFunctionsRoutesAndTrigger(t *testing.T) {
 				t.Errorf("%s: missing %s", id, frag)
 			}
 		}
-		if !strings.Contains(p, `"TWITTER_CALLBACK_URL":{"Fn::Join":["",[{"Fn::GetAtt":["HttpApi","ApiEndpoint"]},"/api/twitter-callback"]]}`) {
-			t.Errorf("%s: TWITTER_CALLBACK_URL is not derived from the HTTP API's URL", id)
+		// The address browsers use: CloudFront's with edge protection (the
+		// custom domain when set), else the HTTP API's own.
+		if !strings.Contains(p, `"TWITTER_CALLBACK_URL":{"Fn::Join":["",[{"Fn::If":["EdgeProtection",{"Fn::Join":["",["https://",{"Fn::If":["HasEdgeDomain",{"Ref":"EdgeDomainParam"},{"Fn::GetAtt":["EdgeDistribution","DomainName"]}]}]]},{"Fn::GetAtt":["HttpApi","ApiEndpoint"]}]},"/api/twitter-callback"]]}`) {
+			t.Errorf("%s: TWITTER_CALLBACK_URL is not derived from the edge's or the HTTP API's URL", id)
 		}
 		if strings.Contains(p, "sandbox-consumer-secret") || strings.Contains(p, `"TOKEN_ENCRYPTION_KEY":"A`) {
 			t.Errorf("%s: a secret value is in the template", id)

@@ -66,11 +66,14 @@ type sample struct {
 // invoked, never how fast: the latencies it logs are figures for make bench
 // (tools/bench prints them).
 //
+// It measures the API's own throttle: the emulated edge's per-client rules
+// are off (-no-edge; tools/dev's flood test covers them).
+//
 // Not parallel: it runs before the browser tests, so that the latencies it
 // logs are not those of a CPU shared with chromium.
 func TestLoadSignInFloodIsThrottledWhileASignInFinishes(t *testing.T) {
 	s, err := startStackRetrying("-rate", fmt.Sprint(floodRate), "-burst", fmt.Sprint(floodBurst),
-		"-signin-concurrency", fmt.Sprint(floodConcurrency))
+		"-signin-concurrency", fmt.Sprint(floodConcurrency), "-no-edge")
 	if err != nil {
 		t.Fatalf("starting a dev stack with small limits: %v", err)
 	}

@@ -32,6 +32,13 @@ func (d *Deps) boot() *boot.Deps { return (*boot.Deps)(d) }
 // CallbackRoutes uses its own).
 func (d *Deps) SignIn() *web.Handlers { return signinfn.New(d.boot(), boot.GenerateSession) }
 
+// StartSignIn is the generate_session function's handler: the sign-in
+// start behind the edge check (a 403 for a request that bypassed CloudFront,
+// when edge protection is on).
+func (d *Deps) StartSignIn() func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return signinfn.StartSignIn(d.boot())
+}
+
 // CallbackRoutes is the twitter_callback function's handler: the sign-in
 // callback and the unsubscribe page.
 func (d *Deps) CallbackRoutes() func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {

@@ -62,7 +62,8 @@ func (k Keys) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
 // Config is the whole configuration of every function. All three functions
 // share it (serverless.yml gives them the same environment) so that one
-// validation covers them all.
+// validation covers them all; each function reads only its own secrets
+// (LoadFor, Reads), and those it does not read stay empty.
 type Config struct {
 	Stage          string
 	SessionTable   string
@@ -110,6 +111,11 @@ type Config struct {
 	LinkOldKeys Keys
 
 	LogLevel zerolog.Level
+
+	// Edge is the CloudFront + WAF protection in front of the HTTP API and
+	// the origin header's secrets (EDGE_PROTECTION, EDGE_SECRET(_SSM),
+	// EDGE_OLD_SECRETS(_SSM), EDGE_SECRET_ID).
+	Edge Edge
 
 	WelcomeDMText  string
 	OptInTweetText string

@@ -26,8 +26,16 @@ func (p *problems) protocol(env Env) Protocol {
 // protocol needs its app (required). The other app is loaded when its id is
 // given, so that users holding that kind of credentials keep working after a
 // switch; its secret must come with it. Without its id, a secret (a
-// parameter left over in SSM) is ignored.
-func (p *problems) app(env Env, required bool, idName, secretName string) (string, Secret) {
+// parameter left over in SSM) is ignored. A function that does not read the
+// secret (Reads) gets neither the other app nor the secret: its id alone is
+// what it may use (generate_session under OAuth 2.0).
+func (p *problems) app(env Env, required, readsSecret bool, idName, secretName string) (string, Secret) {
+	if !readsSecret {
+		if required {
+			return p.required(env, idName), ""
+		}
+		return "", ""
+	}
 	if !required && !given(env, idName) {
 		return "", ""
 	}

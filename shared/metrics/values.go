@@ -46,7 +46,7 @@ var (
 			"origin_not_allowed", "origin_missing", "method_not_allowed", "body_too_large",
 			"unsupported_media_type", "query_too_long", "bad_encoding", "malformed_form", "malformed_query",
 			"duplicate_parameter", "bad_follow", "bad_tweet", "bad_brand", "bad_utm_source", "bad_utm_medium",
-			"bad_utm_campaign", "bad_utm_term", "bad_utm_content", "bad_signature",
+			"bad_utm_campaign", "bad_utm_term", "bad_utm_content", "bad_signature", "not_through_edge",
 		}},
 		{"actions/reasons.go", []string{
 			"revoked", "no_credentials", "unsubscribed", "recipient_refuses_dms", "follow_not_permitted",

@@ -26,4 +26,5 @@ const (
 	ReasonBadUTMTerm           Reason = "bad_utm_term"           // 400: over 200 characters
 	ReasonBadUTMContent        Reason = "bad_utm_content"        // 400: over 200 characters
 	ReasonBadSignature         Reason = "bad_signature"          // 400: an unsubscribe link that does not verify
+	ReasonNotThroughEdge       Reason = "not_through_edge"       // 403: edge protection on, and the request did not come through CloudFront
 )

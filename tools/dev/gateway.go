@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
@@ -16,6 +17,7 @@ type limits struct {
 	burst             int
 	signinConcurrency int
 	off               bool // -no-throttle
+	noEdge            bool // -no-edge
 }
 
 // gateway builds what API Gateway and Lambda put in front of the functions
@@ -38,11 +40,23 @@ func gateway(root string, env map[string]string, l limits) (*devserver.Gateway, 
 		return gw, nil, nil
 	}
 	gw.Throttle = settings.Throttle
+	gw.RouteThrottles = settings.RouteThrottles
+	if l.rate >= 0 || l.burst >= 0 {
+		gw.RouteThrottles = nil // one override for every route
+	}
 	if l.rate >= 0 {
 		gw.Throttle.RateLimit = l.rate
 	}
 	if l.burst >= 0 {
 		gw.Throttle.BurstLimit = l.burst
+	}
+	if !l.noEdge {
+		// The deployed edge's per-client rules (CloudFront + WAF), whatever
+		// the local stage's edgeProtection: make dev shows what production does.
+		if gw.Edge, err = devserver.LoadEdge(root, "local"); err != nil {
+			return nil, nil, err
+		}
+		gw.Edge.AllowOrigins = allowed
 	}
 	var signin *devserver.Concurrency
 	if n, ok := settings.Reserved["generate_session"]; ok || l.signinConcurrency >= 0 {
@@ -79,8 +93,24 @@ func describeGateway(gw *devserver.Gateway, signin *devserver.Concurrency) []str
 	if gw.Throttle == nil {
 		return append(lines, "no throttling, no reserved concurrency (-no-throttle)")
 	}
+	if e := gw.Edge; e != nil {
+		for _, r := range e.Rules {
+			lines = append(lines, fmt.Sprintf("edge (WAF): %d requests per %g min per client IP to %s (beyond: %d)",
+				r.Limit, r.Window.Minutes(), strings.Join(r.Paths, ", "), r.Status))
+		}
+		lines = append(lines, fmt.Sprintf("edge (WAF): %s from another site's page: 403", strings.Join(e.OriginPaths, ", ")))
+	}
 	lines = append(lines, fmt.Sprintf("%g requests/s, burst %d, per route (beyond: 429 Too Many Requests)",
 		gw.Throttle.RateLimit, gw.Throttle.BurstLimit))
+	keys := make([]string, 0, len(gw.RouteThrottles))
+	for key := range gw.RouteThrottles {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		t := gw.RouteThrottles[key]
+		lines = append(lines, fmt.Sprintf("  %s: %g requests/s, burst %d", key, t.RateLimit, t.BurstLimit))
+	}
 	if signin != nil {
 		lines = append(lines, fmt.Sprintf("generate_session: at most %d at once (beyond: 500, Lambda throttled)", signin.Reserved()))
 	}

@@ -58,7 +58,8 @@ func parseFlags() options {
 	flag.Float64Var(&o.limits.rate, "rate", -1, "requests per second of each route's token bucket (-1: serverless.yml's ThrottlingRateLimit)")
 	flag.IntVar(&o.limits.burst, "burst", -1, "size of each route's token bucket (-1: serverless.yml's ThrottlingBurstLimit)")
 	flag.IntVar(&o.limits.signinConcurrency, "signin-concurrency", -1, "generate_session's reserved concurrency (-1: serverless.yml's reservedConcurrency)")
-	flag.BoolVar(&o.limits.off, "no-throttle", false, "turn off the emulated route throttling and reserved concurrency")
+	flag.BoolVar(&o.limits.off, "no-throttle", false, "turn off the emulated route throttling, reserved concurrency and edge rules")
+	flag.BoolVar(&o.limits.noEdge, "no-edge", false, "turn off the emulated edge (the WAF web ACL's per-client rules and Origin rule)")
 	flag.Parse()
 	return o
 }

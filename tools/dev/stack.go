@@ -163,7 +163,7 @@ func api(fns functions, gw *devserver.Gateway, signinLimit *devserver.Concurrenc
 	route := func(pattern, routeKey string, fn devserver.HTTPHandler, c *devserver.Concurrency) {
 		mux.Handle(pattern, gw.Route(routeKey, devserver.Handler(fn, devserver.Options{RouteKey: routeKey, Concurrency: c, Logf: logf})))
 	}
-	route("/api/twitter-session", "POST /api/twitter-session", fns.signIn.SignIn().StartSignIn, signinLimit)
+	route("/api/twitter-session", "POST /api/twitter-session", fns.signIn.StartSignIn(), signinLimit)
 	// twitter_callback serves its two routes with one handler, as the Lambda does.
 	callbackFn := fns.callback.CallbackRoutes()
 	route("/api/twitter-callback", "GET /api/twitter-callback", callbackFn, nil)

@@ -62,6 +62,13 @@ var NotFound http.Handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http
 type Gateway struct {
 	CORS     *CORS     // nil: CORS not configured (no preflight answers, no headers)
 	Throttle *Throttle // nil: not throttled
+	// RouteThrottles are the stage's RouteSettings: a route's own throttle
+	// instead of Throttle (the default route settings); ignored when
+	// Throttle is nil (throttling off).
+	RouteThrottles map[string]*Throttle
+	// Edge is the web ACL of CloudFront in front of the API (nil: none);
+	// Handler puts it before everything else, as CloudFront is.
+	Edge *Edge
 	// Now is the clock of the token buckets (tests set it); default time.Now.
 	Now func() time.Time
 }
@@ -80,7 +87,11 @@ func (g *Gateway) Route(routeKey string, h http.Handler) http.Handler {
 	if g.Throttle == nil {
 		return h
 	}
-	b := &bucket{rate: g.Throttle.RateLimit, size: float64(g.Throttle.BurstLimit), now: g.now}
+	t := g.Throttle
+	if rt, ok := g.RouteThrottles[routeKey]; ok {
+		t = rt
+	}
+	b := &bucket{rate: t.RateLimit, size: float64(t.BurstLimit), now: g.now}
 	b.tokens, b.at = b.size, g.now()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !b.take() {
@@ -92,11 +103,16 @@ func (g *Gateway) Route(routeKey string, h http.Handler) http.Handler {
 	})
 }
 
-// Handler wraps the API's routes with CORS: preflight requests are answered
+// Handler wraps the API's routes with the edge's web ACL (Edge) and CORS:
+// a request the web ACL blocks gets its answer first; preflight requests are answered
 // here (204, without reaching a route or a function), and every other answer
 // gets the CORS headers for an allowed origin instead of whatever CORS
 // headers the function set.
 func (g *Gateway) Handler(routes http.Handler) http.Handler {
+	return g.Edge.Handler(g.cors(routes))
+}
+
+func (g *Gateway) cors(routes http.Handler) http.Handler {
 	if g.CORS == nil {
 		return routes
 	}

@@ -11,6 +11,8 @@ import (
 const (
 	corsPath     = "resources.extensions.HttpApi.Properties.CorsConfiguration"
 	throttlePath = "resources.extensions.HttpApiStage.Properties.DefaultRouteSettings"
+	// The routes' own throttling, a map by route key ("GET /api/...").
+	routeSettingsPath = "resources.extensions.HttpApiStage.Properties.RouteSettings"
 )
 
 // Settings are what serverless.yml gives a stage's HTTP API and functions
@@ -23,6 +25,9 @@ type Settings struct {
 	// follow the override, as both follow the param on AWS.
 	CORS     *CORS
 	Throttle *Throttle
+	// RouteThrottles are the routes with throttling of their own
+	// (RouteSettings), by route key.
+	RouteThrottles map[string]*Throttle
 	// Reserved maps a function's name to its reservedConcurrency.
 	Reserved map[string]int
 }
@@ -59,6 +64,20 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 		return s, fmt.Errorf("devserver: %s needs both ThrottlingRateLimit and ThrottlingBurstLimit", throttlePath)
 	}
 	s.Throttle = &Throttle{RateLimit: *throttle.Rate, BurstLimit: *throttle.Burst}
+	var routes map[string]struct {
+		Rate  *float64 `yaml:"ThrottlingRateLimit"`
+		Burst *int     `yaml:"ThrottlingBurstLimit"`
+	}
+	if err := ddblocal.Decode(repoRoot, stage, routeSettingsPath, &routes); err != nil {
+		return s, err
+	}
+	s.RouteThrottles = map[string]*Throttle{}
+	for key, r := range routes {
+		if r.Rate == nil || r.Burst == nil {
+			return s, fmt.Errorf("devserver: %s.%s needs both ThrottlingRateLimit and ThrottlingBurstLimit", routeSettingsPath, key)
+		}
+		s.RouteThrottles[key] = &Throttle{RateLimit: *r.Rate, BurstLimit: *r.Burst}
+	}
 
 	var functions map[string]struct {
 		Reserved *int `yaml:"reservedConcurrency"`

@@ -17,6 +17,14 @@
 //	keys key-id -stage S   print the current encryption key's id (never the key), for
 //	                       make deploy's tokenEncryptionKeyId param; fail when the stage
 //	                       lacks a parameter its functions need at start
+//	keys rotate-edge -stage S  make a new origin header secret current for CloudFront,
+//	                       keeping the previous one accepted (make rotate-edge-secret)
+//	keys edge-id -stage S  print the origin header secret's id (never the secret), for
+//	                       make deploy's edgeSecretId param; "" without edge protection;
+//	                       fail when the stage has edge protection and no secret
+//
+// store also creates the origin header secret (edge-secret, a String parameter)
+// when the stage has none.
 //
 // Which X app secrets a stage needs comes from serverless.yml (its
 // signinProtocol, twitterConsumerKey and twitterClientId); -protocol
@@ -53,7 +61,7 @@ func main() {
 	var u usageError
 	switch {
 	case errors.As(err, &u):
-		fmt.Fprintln(os.Stderr, "usage: keys prompts|store|rotate|reseal|retire|key-id -stage STAGE [-protocol oauth2|oauth1]")
+		fmt.Fprintln(os.Stderr, "usage: keys prompts|store|rotate|reseal|retire|key-id|rotate-edge|edge-id -stage STAGE [-protocol oauth2|oauth1]")
 		os.Exit(2)
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "keys:", err)
@@ -79,7 +87,7 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 		return usageError{}
 	}
 	switch cmd {
-	case "prompts", "store", "rotate", "reseal", "retire", "key-id":
+	case "prompts", "store", "rotate", "reseal", "retire", "key-id", "rotate-edge", "edge-id":
 	default:
 		return usageError{}
 	}
@@ -99,7 +107,23 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 	s.Secrets = secrets
 	switch cmd {
 	case "store":
-		return s.StoreSecrets(ctx, in, out)
+		if err := s.StoreSecrets(ctx, in, out); err != nil {
+			return err
+		}
+		return s.StoreEdgeSecret(ctx, out)
+	case "rotate-edge":
+		return s.RotateEdgeSecret(ctx, out)
+	case "edge-id": // stdout is the id alone (or nothing), for $(...) in the Makefile
+		on, err := edgeProtection(*stage)
+		if err != nil {
+			return err
+		}
+		id, err := s.EdgeID(ctx, on)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(out, id)
+		return err
 	case "rotate":
 		return s.Rotate(ctx, out)
 	case "reseal":
@@ -137,4 +161,18 @@ func appSecrets(stage, protocol string) ([]keyops.Secret, error) {
 		app.Protocol = protocol
 	}
 	return app.Secrets()
+}
+
+// edgeProtection reads the stage's EDGE_PROTECTION from serverless.yml (its
+// edgeProtection param).
+func edgeProtection(stage string) (bool, error) {
+	root, err := ddblocal.RepoRoot()
+	if err != nil {
+		return false, err
+	}
+	var v string
+	if err := ddblocal.Decode(root, stage, "provider.environment.EDGE_PROTECTION", &v); err != nil {
+		return false, err
+	}
+	return v == "true", nil
 }

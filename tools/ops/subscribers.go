@@ -30,13 +30,13 @@ type Row struct {
 	// HoldsToken: the item still holds credentials (the brand's, or a
 	// visitor's whose work is not finished yet); Cred is their kind,
 	// oauth1 or oauth2 ("" without credentials).
-	HoldsToken     bool   `json:"holds_token"`
-	Cred           string `json:"cred"`
-	Reconnect      bool   `json:"reconnect"`
-	ReconnectAt    string `json:"reconnect_at,omitempty"`
-	Brand          bool   `json:"brand,omitempty"`
-	Follow         bool   `json:"follow"` // the latest sign-in's choices
-	Tweet          bool   `json:"tweet"`
+	HoldsToken  bool   `json:"holds_token"`
+	Cred        string `json:"cred"`
+	Reconnect   bool   `json:"reconnect"`
+	ReconnectAt string `json:"reconnect_at,omitempty"`
+	Brand       bool   `json:"brand,omitempty"`
+	Follow      bool   `json:"follow"` // the latest sign-in's choices
+	Tweet       bool   `json:"tweet"`
 	// Actions are keyed by action name (follow, welcome, tweet, release).
 	Actions          map[string]ActionState `json:"actions"`
 	FirstAttribution map[string]string      `json:"first_attribution,omitempty"`

@@ -26,6 +26,9 @@ type Deps struct {
 	// once a minute. Where the keys come from the environment it is a plain
 	// *seal.Sealer.
 	Sealer seal.Box
+	// EdgeReload re-reads the origin header secrets from SSM (a warm
+	// function after make rotate-edge-secret); nil where they cannot change.
+	EdgeReload func(context.Context) ([]string, error)
 }
 
 // Run is a Lambda's main: it loads the function's dependencies and serves
@@ -41,7 +44,8 @@ func Run(function string, build func(*Deps) any) {
 	lambda.Start(build(d))
 }
 
-// Load reads the configuration (fetching secrets from SSM when named) and
+// Load reads the function's configuration (fetching its own secrets, and
+// only those, from SSM when named: config.LoadFor) and
 // builds the clients every function shares. It makes no call beyond
 // config.Load's one GetParameters; the keyring calls SSM again only when it
 // meets an unknown key id.
@@ -51,7 +55,7 @@ func Load(ctx context.Context, env config.Env, logOut io.Writer, function string
 		return nil, err
 	}
 	ssm := config.SSM{AWS: awsCfg, Endpoint: config.SSMEndpoint(env)}
-	cfg, err := config.Load(ctx, env, ssm)
+	cfg, err := config.LoadFor(ctx, env, ssm, function)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +86,8 @@ func Load(ctx context.Context, env config.Env, logOut io.Writer, function string
 				o.BaseEndpoint = &ep
 			}
 		}),
-		Sealer: box,
+		Sealer:     box,
+		EdgeReload: config.EdgeReload(cfg, ssm),
 	}, nil
 }
 

@@ -21,7 +21,28 @@ import (
 )
 
 // GenerateSession is generate_session's handler (boot.Run).
-func GenerateSession(d *boot.Deps) any { return New(d, boot.GenerateSession).StartSignIn }
+func GenerateSession(d *boot.Deps) any { return StartSignIn(d) }
+
+// StartSignIn is generate_session's handler as a function: the sign-in
+// start behind the edge check (Edge).
+func StartSignIn(d *boot.Deps) web.HTTPHandler {
+	return Edge(d, New(d, boot.GenerateSession).StartSignIn)
+}
+
+// Edge puts the origin header check in front of h when edge protection is
+// on: a request that did not come through CloudFront is refused with 403
+// before any work (web.ThroughEdge).
+func Edge(d *boot.Deps, h web.HTTPHandler) web.HTTPHandler {
+	e := d.Config.Edge
+	if !e.On {
+		return h
+	}
+	secrets := make([]string, len(e.Secrets))
+	for i, s := range e.Secrets {
+		secrets[i] = s.Reveal()
+	}
+	return web.ThroughEdge(web.NewEdgeGuard(secrets, d.EdgeReload), d.Log, h)
+}
 
 // TwitterCallback is twitter_callback's handler (boot.Run).
 func TwitterCallback(d *boot.Deps) any { return CallbackRoutes(d, boot.TwitterCallback) }
@@ -108,7 +129,7 @@ func Unsubscribe(d *boot.Deps) *web.UnsubscribePage {
 }
 
 // CallbackRoutes is twitter_callback's handler: the sign-in callback and,
-// on its own route, the unsubscribe page.
+// on its own route, the unsubscribe page, both behind the edge check.
 func CallbackRoutes(d *boot.Deps, t boot.Timing) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return web.CallbackRoutes(New(d, t).Callback, Unsubscribe(d).Handle)
+	return Edge(d, web.CallbackRoutes(New(d, t).Callback, Unsubscribe(d).Handle))
 }

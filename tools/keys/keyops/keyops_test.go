@@ -43,6 +43,11 @@ func (s *memStore) Delete(_ context.Context, name string) error {
 	return nil
 }
 
+// PutString: the memory store keeps both kinds alike.
+func (s *memStore) PutString(ctx context.Context, name, value string) error {
+	return s.Put(ctx, name, value)
+}
+
 func newStage() (Stage, *memStore) {
 	m := &memStore{m: map[string]string{}}
 	return ForStage(m, "staging"), m

@@ -50,3 +50,12 @@ func (s SSM) Delete(ctx context.Context, name string) error {
 	}
 	return err
 }
+
+// PutString implements StringStore: a String parameter (the edge secret,
+// which CloudFormation resolves into CloudFront's configuration).
+func (s SSM) PutString(ctx context.Context, name, value string) error {
+	_, err := s.Client.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String(name), Value: aws.String(value), Type: types.ParameterTypeString, Overwrite: aws.Bool(true),
+	})
+	return err
+}
