@@ -1,0 +1,17 @@
+package actionstore_test
+
+import (
+	"testing"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/storetest"
+)
+
+// TestTheContractOnDynamoDB runs the users table's contract against
+// DynamoDB Local: the truth shared/memstore is held to (it runs the same
+// suite).
+func TestTheContractOnDynamoDB(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		s, _ := newStore(t)
+		return s
+	})
+}
