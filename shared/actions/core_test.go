@@ -167,7 +167,9 @@ func (c *core) wantAction(uid string, a signin.Action, state actions.State, reas
 }
 
 // writes is how many writes reached X (follow, DM, post).
-func (c *core) writes() int { return c.x.Calls(fakex.Follow) + c.x.Calls(fakex.DM) + c.x.Calls(fakex.Tweet) }
+func (c *core) writes() int {
+	return c.x.Calls(fakex.Follow) + c.x.Calls(fakex.DM) + c.x.Calls(fakex.Tweet)
+}
 
 func (c *core) unknownLines() int { return strings.Count(c.logs.String(), `"state":"unknown"`) }
 
