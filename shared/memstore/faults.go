@@ -97,6 +97,13 @@ func (f *faults) Inject(fl Fault) {
 	f.list = append(f.list, &armed{Fault: fl})
 }
 
+// Reset disarms every fault (the table is back).
+func (f *faults) Reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.list = nil
+}
+
 // Before sets a hook run before every call, outside the store's lock: an
 // error fails the call with nothing written. nil removes it.
 func (f *faults) Before(h func(ctx context.Context, c Call) error) {
