@@ -667,3 +667,59 @@ func TestStoreFailuresBeforeTheClaimHandTheRecordBack(t *testing.T) {
 		})
 	}
 }
+
+// TestARefreshThatCannotHappenNowHandsTheRecordBack: the brand's token is
+// about to expire and cannot be refreshed now (X's token endpoint answers
+// 429 beyond the budget, or another invocation holds the lease beyond the
+// wait). Nothing is claimed and X gets no DM: the record goes back to
+// Lambda, and its redelivery, once the cause is gone, sends the DM once.
+func TestARefreshThatCannotHappenNowHandsTheRecordBack(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		cause func(c *core) (gone func())
+	}{
+		{"X's token endpoint answers 429 beyond the budget", func(c *core) func() {
+			c.x.Script(fakex.Refresh, fakex.TooMany(c.clock.Now().Add(time.Hour)))
+			return func() { c.clock.Advance(time.Hour) }
+		}},
+		{"another invocation holds the lease beyond the wait", func(c *core) func() {
+			st, err := c.users.ReadTokens(context.Background(), brand)
+			if err != nil {
+				c.t.Fatal(err)
+			}
+			if ok, err := c.users.TakeRefreshLease(context.Background(), brand, st.Version, tokens.Lease{Owner: "other", Until: c.clock.Now().Add(time.Hour)}); !ok || err != nil {
+				c.t.Fatal(ok, err)
+			}
+			c.tokens.Wait = 100 * time.Millisecond
+			return func() {
+				if err := c.users.ReleaseRefreshLease(context.Background(), brand, "other"); err != nil {
+					c.t.Fatal(err)
+				}
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newCore(t)
+			c.signInBrand(c.clock.Now().Add(30 * time.Second))
+			c.users.Update(brand, func(it *memstore.Item) { delete(it.Actions, signin.ActionRelease) })
+			c.signIn(alice, false, false)
+			gone := tt.cause(c)
+			if err := c.deliver(alice); err == nil {
+				t.Fatal("the record was not handed back")
+			}
+			c.wantAction(alice, signin.ActionWelcome, actions.StatePending, "")
+			if c.x.Calls(fakex.DM) != 0 || c.user(brand).Reconnect {
+				t.Fatalf("%d DMs; brand reconnect %v", c.x.Calls(fakex.DM), c.user(brand).Reconnect)
+			}
+			gone()
+			c.mustDeliver(alice)
+			c.wantAction(alice, signin.ActionWelcome, actions.StateDone, "")
+			if c.x.DMsTo(alice) != 1 || len(c.x.Reused()) != 0 {
+				t.Fatalf("%d DMs to alice; refresh tokens reused %v", c.x.DMsTo(alice), c.x.Reused())
+			}
+		})
+	}
+}

@@ -136,21 +136,25 @@ func (f *faults) fault(op Op) (before, after error) {
 		f.calls = map[Op]int{}
 	}
 	f.calls[op]++
-	for _, a := range f.list {
+	var fire *armed
+	for _, a := range f.list { // each fault counts every call of its Op
 		if a.Op != op {
 			continue
 		}
 		a.seen++
-		if a.seen < a.Nth || (a.Times >= 0 && a.failed >= a.Times) {
-			continue
+		if fire == nil && a.seen >= a.Nth && (a.Times < 0 || a.failed < a.Times) {
+			fire = a
 		}
-		a.failed++
-		if a.After {
-			return nil, a.Err
-		}
-		return a.Err, nil
 	}
-	return nil, nil
+	switch {
+	case fire == nil:
+		return nil, nil
+	case fire.After:
+		fire.failed++
+		return nil, fire.Err
+	}
+	fire.failed++
+	return fire.Err, nil
 }
 
 func (f *faults) hooks() (before, after func(ctx context.Context, c Call) error) {
