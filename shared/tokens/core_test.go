@@ -28,10 +28,11 @@ type unit struct {
 	now   atomic.Int64 // the protocol's clock, in ns since the epoch
 	mu    sync.Mutex
 	logs  bytes.Buffer
+	wait  time.Duration // how long an invocation waits for another's lease
 }
 
 func newUnit(t *testing.T) *unit {
-	u := &unit{t: t, users: memstore.NewUsers(nil), x: fakex.New()}
+	u := &unit{t: t, users: memstore.NewUsers(nil), x: fakex.New(), wait: 5 * time.Second}
 	u.now.Store(time.Now().UnixNano())
 	u.x.Now = u.clock
 	return u
@@ -50,7 +51,7 @@ func (u *unit) log() zerolog.Logger { return zerolog.New(u) }
 // service is one invocation's refresh: polls of another's lease wait a
 // little on the wall clock; X's 429 is waited for on the protocol's clock.
 func (u *unit) service() *tokens.Service {
-	return &tokens.Service{Store: u.users, X: u.x, Lease: 15 * time.Second, Wait: 5 * time.Second, Poll: 20 * time.Millisecond,
+	return &tokens.Service{Store: u.users, X: u.x, Lease: 15 * time.Second, Wait: u.wait, Poll: 20 * time.Millisecond,
 		WriteTimeout: 5 * time.Second, Now: u.clock,
 		Retry: xapi.Retry{Attempts: 2, Backoff: 50 * time.Millisecond, MaxWait: 10 * time.Second, Now: u.clock},
 		Sleep: func(ctx context.Context, d time.Duration) error {
@@ -134,6 +135,7 @@ func TestTheRefreshFaultMatrix(t *testing.T) {
 			if ok, err := u.users.TakeRefreshLease(context.Background(), alice, st.Version, tokens.Lease{Owner: "other", Until: u.clock().Add(time.Hour)}); !ok || err != nil {
 				u.t.Fatal(ok, err)
 			}
+			u.wait = 200 * time.Millisecond
 		}, busy, 0},
 		{"the lease cannot be written", func(u *unit) { u.users.Inject(memstore.Fault{Op: memstore.OpTakeRefreshLease}) }, refused, 0},
 	}
@@ -209,7 +211,8 @@ func TestOneRefreshPerUserAcrossInvocations(t *testing.T) {
 				expires = time.Hour
 			}
 			c := u.signIn(expires)
-			// Hold X's answer until every invocation has read the item.
+			// Hold X's answer until the others have read the item (and
+			// found the lease, or will find the new pair).
 			release := make(chan struct{})
 			u.x.Script(fakex.Refresh, fakex.Answer{Acted: true, Before: func(context.Context) { <-release }})
 			const n = 8
