@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 )
 
 // The flood's limits, given to a dev stack of its own (the shared stack keeps
@@ -280,14 +279,7 @@ func countItems(t *testing.T, s *devStack, tableVar string) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	env, err := ddblocal.Environment(s.root, "local")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := ddblocal.Client(ctx, s.dynamo)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, env := devDB(ctx, t, s)
 	n := 0
 	pages := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(env[tableVar]), Select: types.SelectCount, ConsistentRead: aws.Bool(true)})
 	for pages.HasMorePages() {

@@ -45,12 +45,10 @@ func (u userItem) mapStr(name, key string) string {
 	return ""
 }
 
-// storedUser reads user uid from the dev stack's users table in DynamoDB
-// Local, the endpoint tools/dev printed.
-func storedUser(t *testing.T, s *devStack, uid string) userItem {
+// devDB is a client of the dev stack's DynamoDB Local (the endpoint
+// tools/dev printed) and the local stage's environment (its table names).
+func devDB(ctx context.Context, t *testing.T, s *devStack) (*dynamodb.Client, map[string]string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	env, err := ddblocal.Environment(s.root, "local")
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +57,16 @@ func storedUser(t *testing.T, s *devStack, uid string) userItem {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, env
+}
+
+// storedUser reads user uid from the dev stack's users table in DynamoDB
+// Local, the endpoint tools/dev printed.
+func storedUser(t *testing.T, s *devStack, uid string) userItem {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, env := devDB(ctx, t, s)
 	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(env["TWITTER_TABLE"]),
 		Key:            map[string]types.AttributeValue{"uid": &types.AttributeValueMemberN{Value: uid}},
