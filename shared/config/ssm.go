@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"net/http"
 	"strings"
 	"time"
@@ -58,11 +59,7 @@ func (s SSM) GetParameters(ctx context.Context, names []string) (map[string]stri
 		return nil, fmt.Errorf("ssm: credentials: %w", err)
 	}
 	sum := sha256.Sum256(body)
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "ssm", s.AWS.Region, now()); err != nil {
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "ssm", s.AWS.Region, clock.Now(s.Now)); err != nil {
 		return nil, fmt.Errorf("ssm: signing: %w", err)
 	}
 	client := &http.Client{Timeout: 3 * time.Second}

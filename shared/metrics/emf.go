@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"encoding/json"
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"strconv"
 	"time"
 
@@ -47,9 +48,6 @@ type Emitter struct {
 // timestamp (nil: time.Now). It only encodes six small arrays: no I/O, no
 // client, nothing that a cold start would notice.
 func New(stage string, now func() time.Time) *Emitter {
-	if now == nil {
-		now = time.Now
-	}
 	e := &Emitter{now: now}
 	for l, ds := range lineDirectives {
 		e.directives[l] = encodeDirectives(Namespace(stage), ds)
@@ -81,7 +79,7 @@ func (e *Emitter) aws(ev *zerolog.Event, l line) *zerolog.Event {
 	d := e.directives[l]
 	b := make([]byte, 0, len(`{"Timestamp":,"CloudWatchMetrics":}`)+20+len(d))
 	b = append(b, `{"Timestamp":`...)
-	b = strconv.AppendInt(b, e.now().UnixMilli(), 10)
+	b = strconv.AppendInt(b, clock.Now(e.now).UnixMilli(), 10)
 	b = append(b, `,"CloudWatchMetrics":`...)
 	b = append(b, d...)
 	b = append(b, '}')

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -158,12 +159,7 @@ func (k *Keyring) load() error {
 	return nil
 }
 
-func (k *Keyring) now() time.Time {
-	if k.Now != nil {
-		return k.Now()
-	}
-	return time.Now()
-}
+func (k *Keyring) now() time.Time { return clock.Now(k.Now) }
 
 // has reports whether the Sealer holds the key named id.
 func (s *Sealer) has(id string) bool {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"net/http"
 	"sync"
 	"time"
@@ -45,12 +46,7 @@ func NewEdgeGuard(secrets []string, reload func(context.Context) ([]string, erro
 	return g
 }
 
-func (g *EdgeGuard) now() time.Time {
-	if g.Now != nil {
-		return g.Now()
-	}
-	return time.Now()
-}
+func (g *EdgeGuard) now() time.Time { return clock.Now(g.Now) }
 
 func (g *EdgeGuard) set(secrets []string) {
 	g.secrets = g.secrets[:0]

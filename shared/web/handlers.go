@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"net/http"
 	"net/url"
 	"time"
@@ -68,12 +69,7 @@ func (h *Handlers) cookie(key, value string, maxAge time.Duration) string {
 	return BindingCookie(CookieName(key), value, h.Site.CallbackURL.Path, maxAge, h.Site.CallbackURL.Scheme == "https")
 }
 
-func (h *Handlers) now() time.Time {
-	if h.Now != nil {
-		return h.Now()
-	}
-	return time.Now()
-}
+func (h *Handlers) now() time.Time { return clock.Now(h.Now) }
 
 // StartSignIn serves POST /api/twitter-session: validate the form, start the
 // sign-in, bind the browser, and send it to X (303) or, for a client that

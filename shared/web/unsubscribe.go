@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"html"
 	"net/http"
 	"net/url"
@@ -73,12 +74,7 @@ func (p *UnsubscribePage) Handle(ctx context.Context, req events.APIGatewayV2HTT
 		"You will no longer receive our promotional direct messages on X.", ""), nil
 }
 
-func (p *UnsubscribePage) now() time.Time {
-	if p.Now != nil {
-		return p.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (p *UnsubscribePage) now() time.Time { return clock.Now(p.Now) }
 
 // page answers a small HTML page. Never cached; never indexed; no referrer
 // (the URL carries the signature).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,17 +32,13 @@ type Client struct {
 // (xapi.NewHTTPClient): its Timeout bounds one call.
 func NewClient(o Options) *Client {
 	base := strings.TrimRight(o.BaseURL.String(), "/")
-	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
 	return &Client{
 		basic:     basicAuth(o.ClientID, o.ClientSecret),
 		clientID:  o.ClientID,
 		tokenURL:  base + "/2/oauth2/token",
 		revokeURL: base + "/2/oauth2/revoke",
 		http:      o.HTTPClient,
-		now:       now,
+		now:       o.Now,
 	}
 }
 
@@ -104,7 +101,7 @@ func (c *Client) token(ctx context.Context, step string, form url.Values) (signi
 	if err != nil {
 		return signin.Credentials{}, err
 	}
-	return readToken(step, body, c.now())
+	return readToken(step, body, clock.Now(c.now))
 }
 
 // post sends one form-encoded request with the client's credentials and
