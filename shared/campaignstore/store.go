@@ -181,25 +181,21 @@ func (s *Store) Save(ctx context.Context, c campaigns.Campaign, owner string, no
 // are a handful of campaigns).
 func (s *Store) Unfinished(ctx context.Context) ([]campaigns.Campaign, error) {
 	var out []campaigns.Campaign
-	var start dynamo.Item
-	for {
-		page, err := s.DB.Scan(ctx, &dynamodb.ScanInput{
-			TableName:                 aws.String(s.Name),
-			FilterExpression:          aws.String("#s <> :done"),
-			ExpressionAttributeNames:  map[string]string{"#s": AttrStatus},
-			ExpressionAttributeValues: dynamo.Item{":done": dynamo.S(string(campaigns.StatusDone))},
-			ConsistentRead:            aws.Bool(true),
-			ExclusiveStartKey:         start,
-		})
+	pages := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{
+		TableName:                 aws.String(s.Name),
+		FilterExpression:          aws.String("#s <> :done"),
+		ExpressionAttributeNames:  map[string]string{"#s": AttrStatus},
+		ExpressionAttributeValues: dynamo.Item{":done": dynamo.S(string(campaigns.StatusDone))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("%w: scan: %w", campaigns.ErrStoreUnavailable, err)
 		}
 		for _, it := range page.Items {
 			out = append(out, Decode(it))
 		}
-		if page.LastEvaluatedKey == nil {
-			return out, nil
-		}
-		start = page.LastEvaluatedKey
 	}
+	return out, nil
 }

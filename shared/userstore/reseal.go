@@ -26,14 +26,13 @@ type ResealStats struct {
 // counted and left alone, never destroyed.
 func (s *Store) Reseal(ctx context.Context, current string) (ResealStats, error) {
 	var st ResealStats
-	var start dynamo.Item
-	for {
-		out, err := s.DB.Scan(ctx, &dynamodb.ScanInput{
-			TableName:                aws.String(s.Name),
-			ProjectionExpression:     aws.String("#uid, #token, #secret, #refresh, #lease"),
-			ExpressionAttributeNames: map[string]string{"#uid": AttrUID, "#token": AttrToken, "#secret": AttrSecret, "#refresh": AttrRefresh, "#lease": AttrRefreshLease},
-			ExclusiveStartKey:        start,
-		})
+	pages := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{
+		TableName:                aws.String(s.Name),
+		ProjectionExpression:     aws.String("#uid, #token, #secret, #refresh, #lease"),
+		ExpressionAttributeNames: map[string]string{"#uid": AttrUID, "#token": AttrToken, "#secret": AttrSecret, "#refresh": AttrRefresh, "#lease": AttrRefreshLease},
+	})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return st, fmt.Errorf("userstore: reseal: scanning: %w", err)
 		}
@@ -50,11 +49,8 @@ func (s *Store) Reseal(ctx context.Context, current string) (ResealStats, error)
 				st.Resealed++
 			}
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return st, nil
-		}
-		start = out.LastEvaluatedKey
 	}
+	return st, nil
 }
 
 var (

@@ -22,8 +22,9 @@ const DefaultPageSize = 1000
 func (t *Target) scan(ctx context.Context, table string, in *dynamodb.ScanInput, pageSize int32, p *Progress, page func([]dynamo.Item) error) error {
 	in.TableName = aws.String(table)
 	in.Limit = aws.Int32(max(pageSize, 1))
-	for {
-		out, err := t.DB.Scan(ctx, in)
+	pages := dynamodb.NewScanPaginator(t.DB, in)
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return t.explain(table, err)
 		}
@@ -31,11 +32,8 @@ func (t *Target) scan(ctx context.Context, table string, in *dynamodb.ScanInput,
 			return err
 		}
 		p.Add(len(out.Items))
-		if out.LastEvaluatedKey == nil {
-			return nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+	return nil
 }
 
 // Progress prints a line on W every Every items, and the total at Done, so

@@ -171,21 +171,18 @@ func scanAll(ctx context.Context, db dynamo.Client, table string, attrs []string
 		names[n] = a
 		proj = append(proj, n)
 	}
-	var start dynamo.Item
-	for {
-		out, err := db.Scan(ctx, &dynamodb.ScanInput{
-			TableName: aws.String(table), ConsistentRead: aws.Bool(true), ExclusiveStartKey: start,
-			ProjectionExpression: aws.String(strings.Join(proj, ", ")), ExpressionAttributeNames: names,
-		})
+	pages := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+		TableName: aws.String(table), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String(strings.Join(proj, ", ")), ExpressionAttributeNames: names,
+	})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return fmt.Errorf("scanning %s: %w", table, err)
 		}
 		for _, it := range out.Items {
 			each(it)
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return nil
-		}
-		start = out.LastEvaluatedKey
 	}
+	return nil
 }
