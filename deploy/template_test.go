@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 type template struct {
@@ -181,9 +183,14 @@ func TestFunctionsRoutesAndTrigger(t *testing.T) {
 				t.Errorf("stream trigger: missing %s in %s", frag, p)
 			}
 		}
-		for _, action := range []string{"a_follow", "a_welcome", "a_tweet", "a_release"} {
-			if !strings.Contains(p, action) {
-				t.Errorf("stream filter does not pass pending %s", action)
+		// Every action of the user item's vocabulary, in state pending: the
+		// filter is serverless.yml's own syntax of useritem.Order and
+		// useritem.StatePending.
+		for _, action := range useritem.Order {
+			pattern := `{"` + action.Attr() + `":{"M":{"state":{"S":["` + string(useritem.StatePending) + `"]}}}}`
+			pattern = strings.ReplaceAll(pattern, `"`, `\"`) // each filter pattern is a JSON string in the template
+			if !strings.Contains(p, pattern) {
+				t.Errorf("stream filter does not pass pending %s (no %s in %s)", action, pattern, p)
 			}
 		}
 	}

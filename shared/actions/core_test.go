@@ -16,6 +16,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/memstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
@@ -108,7 +109,7 @@ func (c *core) signInBrand(expires time.Time) signin.Credentials {
 	c.t.Helper()
 	cred := c.x.Issue(brand, expires, true)
 	c.save(signin.User{Identity: signin.Identity{UserID: brand, ScreenName: "brand", Credentials: cred}, Brand: true,
-		SignedInAt: c.clock.Now(), Actions: []signin.Action{signin.ActionRelease}})
+		SignedInAt: c.clock.Now(), Actions: []useritem.Action{useritem.ActionRelease}})
 	return cred
 }
 
@@ -117,12 +118,12 @@ func (c *core) signInBrand(expires time.Time) signin.Credentials {
 func (c *core) signIn(uid string, follow, tweet bool) signin.Credentials {
 	c.t.Helper()
 	cred := signin.Credentials{Kind: signin.KindOAuth1, Token: "tok-" + uid, Secret: "sec-" + uid}
-	acts := []signin.Action{signin.ActionWelcome}
+	acts := []useritem.Action{useritem.ActionWelcome}
 	if follow {
-		acts = append(acts, signin.ActionFollow)
+		acts = append(acts, useritem.ActionFollow)
 	}
 	if tweet {
-		acts = append(acts, signin.ActionTweet)
+		acts = append(acts, useritem.ActionTweet)
 	}
 	c.save(signin.User{Identity: signin.Identity{UserID: uid, ScreenName: "u" + uid, Credentials: cred},
 		Choices: signin.Choices{Follow: follow, Tweet: tweet}, SignedInAt: c.clock.Now(), Actions: acts})
@@ -157,7 +158,7 @@ func (c *core) user(uid string) actions.User {
 	return u
 }
 
-func (c *core) wantAction(uid string, a signin.Action, state actions.State, reason actions.Reason) actions.Record {
+func (c *core) wantAction(uid string, a useritem.Action, state useritem.State, reason actions.Reason) actions.Record {
 	c.t.Helper()
 	r := c.user(uid).Actions[a]
 	if r.State != state || r.Reason != reason {
@@ -183,12 +184,12 @@ func (c *core) sweep() actions.SweepCounts {
 }
 
 var steps = []struct {
-	action   signin.Action
+	action   useritem.Action
 	endpoint fakex.Endpoint
 }{
-	{signin.ActionFollow, fakex.Follow},
-	{signin.ActionWelcome, fakex.DM},
-	{signin.ActionTweet, fakex.Tweet},
+	{useritem.ActionFollow, fakex.Follow},
+	{useritem.ActionWelcome, fakex.DM},
+	{useritem.ActionTweet, fakex.Tweet},
 }
 
 // TestTheFaultMatrix fails each action's one write to X in each way it
@@ -202,19 +203,19 @@ func TestTheFaultMatrix(t *testing.T) {
 	faults := []struct {
 		name   string
 		answer func(now time.Time) fakex.Answer
-		state  actions.State
-		reason map[signin.Action]actions.Reason // by action; "*" for all
+		state  useritem.State
+		reason map[useritem.Action]actions.Reason // by action; "*" for all
 		status int
 	}{
-		{"X acted, then answered 503", func(time.Time) fakex.Answer { return fakex.ActedThenUnavailable(503) }, actions.StateUnknown, all("x_unavailable"), 503},
-		{"X answered 502 without acting", func(time.Time) fakex.Answer { return fakex.Unavailable(502) }, actions.StateUnknown, all("x_unavailable"), 502},
-		{"X did not answer in time", func(time.Time) fakex.Answer { return fakex.Timeout() }, actions.StateUnknown, all("x_timeout"), 0},
-		{"X acted and the answer was lost", func(time.Time) fakex.Answer { return fakex.ActedThenLost() }, actions.StateUnknown, all("x_unavailable"), 0},
-		{"a 429 whose window resets beyond the budget", func(now time.Time) fakex.Answer { return fakex.TooMany(now.Add(time.Hour)) }, actions.StateFailed, all("x_rate_limited"), 429},
-		{"the app's usage cap", func(time.Time) fakex.Answer { return fakex.UsageCapped() }, actions.StateFailed, all("x_usage_capped"), 429},
-		{"a malformed answer", func(time.Time) fakex.Answer { return fakex.Malformed() }, actions.StateFailed, all("x_malformed"), 0},
+		{"X acted, then answered 503", func(time.Time) fakex.Answer { return fakex.ActedThenUnavailable(503) }, useritem.StateUnknown, all("x_unavailable"), 503},
+		{"X answered 502 without acting", func(time.Time) fakex.Answer { return fakex.Unavailable(502) }, useritem.StateUnknown, all("x_unavailable"), 502},
+		{"X did not answer in time", func(time.Time) fakex.Answer { return fakex.Timeout() }, useritem.StateUnknown, all("x_timeout"), 0},
+		{"X acted and the answer was lost", func(time.Time) fakex.Answer { return fakex.ActedThenLost() }, useritem.StateUnknown, all("x_unavailable"), 0},
+		{"a 429 whose window resets beyond the budget", func(now time.Time) fakex.Answer { return fakex.TooMany(now.Add(time.Hour)) }, useritem.StateFailed, all("x_rate_limited"), 429},
+		{"the app's usage cap", func(time.Time) fakex.Answer { return fakex.UsageCapped() }, useritem.StateFailed, all("x_usage_capped"), 429},
+		{"a malformed answer", func(time.Time) fakex.Answer { return fakex.Malformed() }, useritem.StateFailed, all("x_malformed"), 0},
 		{"a 403", func(time.Time) fakex.Answer { return fakex.Forbidden() }, "",
-			map[signin.Action]actions.Reason{signin.ActionFollow: actions.ReasonFollowNotPermitted, signin.ActionWelcome: actions.ReasonRefusesDMs, signin.ActionTweet: "x_forbidden"}, 403},
+			map[useritem.Action]actions.Reason{useritem.ActionFollow: actions.ReasonFollowNotPermitted, useritem.ActionWelcome: actions.ReasonRefusesDMs, useritem.ActionTweet: "x_forbidden"}, 403},
 	}
 	for _, step := range steps {
 		for _, f := range faults {
@@ -232,9 +233,9 @@ func TestTheFaultMatrix(t *testing.T) {
 					reason = f.reason["*"]
 				}
 				if state == "" { // the 403s: a follow the plan lacks is unavailable
-					state = actions.StateFailed
-					if step.action == signin.ActionFollow {
-						state = actions.StateUnavailable
+					state = useritem.StateFailed
+					if step.action == useritem.ActionFollow {
+						state = useritem.StateUnavailable
 					}
 				}
 				r := c.wantAction(alice, step.action, state, reason)
@@ -244,12 +245,12 @@ func TestTheFaultMatrix(t *testing.T) {
 				if n := c.x.Calls(step.endpoint); n != 1 {
 					t.Fatalf("%d requests to %s, want exactly 1", n, step.endpoint)
 				}
-				if n, want := c.unknownLines(), map[bool]int{true: 1}[state == actions.StateUnknown]; n != want {
+				if n, want := c.unknownLines(), map[bool]int{true: 1}[state == useritem.StateUnknown]; n != want {
 					t.Errorf("%d log lines with state unknown, want %d", n, want)
 				}
 				for _, other := range steps {
 					if other.action != step.action {
-						c.wantAction(alice, other.action, actions.StateDone, "")
+						c.wantAction(alice, other.action, useritem.StateDone, "")
 					}
 				}
 				// Lambda delivers the record again: X is asked nothing.
@@ -269,8 +270,8 @@ func TestTheFaultMatrix(t *testing.T) {
 	}
 }
 
-func all(r actions.Reason) map[signin.Action]actions.Reason {
-	return map[signin.Action]actions.Reason{"*": r}
+func all(r actions.Reason) map[useritem.Action]actions.Reason {
+	return map[useritem.Action]actions.Reason{"*": r}
 }
 
 // TestA429WithinTheBudgetIsWaitedFor: X's 429 is answered before it acts;
@@ -286,7 +287,7 @@ func TestA429WithinTheBudgetIsWaitedFor(t *testing.T) {
 	start := c.clock.Now()
 	c.x.Script(fakex.Follow, fakex.TooMany(start.Add(3*time.Second)))
 	c.mustDeliver(alice)
-	if r := c.wantAction(alice, signin.ActionFollow, actions.StateDone, ""); r.Attempts != 2 {
+	if r := c.wantAction(alice, useritem.ActionFollow, useritem.StateDone, ""); r.Attempts != 2 {
 		t.Fatalf("a_follow after %d requests, want 2", r.Attempts)
 	}
 	if c.x.Calls(fakex.Follow) != 2 || c.x.Acted(fakex.Follow) != 1 {
@@ -300,10 +301,10 @@ func TestA429WithinTheBudgetIsWaitedFor(t *testing.T) {
 	c.x.Script(fakex.DM, fakex.TooMany(c.clock.Now().Add(time.Hour)))
 	c.signIn(bob, false, false)
 	c.mustDeliver(bob)
-	c.wantAction(bob, signin.ActionWelcome, actions.StateFailed, "x_rate_limited")
+	c.wantAction(bob, useritem.ActionWelcome, useritem.StateFailed, "x_rate_limited")
 	c.signIn(carol, false, false)
 	c.mustDeliver(carol)
-	c.wantAction(carol, signin.ActionWelcome, actions.StateFailed, "x_rate_limited")
+	c.wantAction(carol, useritem.ActionWelcome, useritem.StateFailed, "x_rate_limited")
 	if n := c.x.Calls(fakex.DM); n != 2 { // alice's, bob's
 		t.Fatalf("%d DM requests, want 2: the gate knew the window was used up", n)
 	}
@@ -320,11 +321,11 @@ func TestACrashAfterXActedNeverSendsTwice(t *testing.T) {
 		name      string
 		after     bool // the write landed, its answer lost
 		markedBy  string
-		wantState actions.State
+		wantState useritem.State
 	}{
-		{"the record never landed; the sweep marks it", false, "sweep", actions.StateUnknown},
-		{"the record never landed; a later delivery marks it", false, "delivery", actions.StateUnknown},
-		{"the record landed, its answer lost", true, "sweep", actions.StateDone},
+		{"the record never landed; the sweep marks it", false, "sweep", useritem.StateUnknown},
+		{"the record never landed; a later delivery marks it", false, "delivery", useritem.StateUnknown},
+		{"the record landed, its answer lost", true, "sweep", useritem.StateDone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,11 +341,11 @@ func TestACrashAfterXActedNeverSendsTwice(t *testing.T) {
 			if c.x.DMsTo(alice) != 1 {
 				t.Fatalf("%d DMs to alice", c.x.DMsTo(alice))
 			}
-			want := actions.StateSending
+			want := useritem.StateSending
 			if tt.after {
-				want = actions.StateDone
+				want = useritem.StateDone
 			}
-			if st := c.user(alice).Actions[signin.ActionWelcome].State; st != want {
+			if st := c.user(alice).Actions[useritem.ActionWelcome].State; st != want {
 				t.Fatalf("a_welcome = %s, want %s", st, want)
 			}
 			// Redeliveries and a sweep within Stale change nothing.
@@ -361,8 +362,8 @@ func TestACrashAfterXActedNeverSendsTwice(t *testing.T) {
 			case "delivery":
 				c.mustDeliver(alice)
 			}
-			r := c.user(alice).Actions[signin.ActionWelcome]
-			if r.State != tt.wantState || (r.State == actions.StateUnknown && r.Reason != actions.ReasonStuckSending) {
+			r := c.user(alice).Actions[useritem.ActionWelcome]
+			if r.State != tt.wantState || (r.State == useritem.StateUnknown && r.Reason != actions.ReasonStuckSending) {
 				t.Fatalf("a_welcome = %+v, want %s", r, tt.wantState)
 			}
 			if got := c.sweep(); got.Marked != 0 || got.Sending != 0 {
@@ -428,7 +429,7 @@ func TestConcurrentInvocationsMakeEachWriteOnce(t *testing.T) {
 		t.Fatalf("%d claims, want %d (all read before any claimed)", got, n)
 	}
 	for _, s := range steps {
-		c.wantAction(alice, s.action, actions.StateDone, "")
+		c.wantAction(alice, s.action, useritem.StateDone, "")
 		if got := c.x.Calls(s.endpoint); got != 1 {
 			t.Fatalf("%d requests to %s, want 1", got, s.endpoint)
 		}
@@ -446,9 +447,9 @@ func TestAUserWhoRevokedTheAppIsMarkedOnce(t *testing.T) {
 	c.signIn(alice, true, true)
 	c.x.Script(fakex.Follow, fakex.Unauthorized())
 	c.mustDeliver(alice)
-	c.wantAction(alice, signin.ActionFollow, actions.StateFailed, actions.ReasonRevoked)
-	c.wantAction(alice, signin.ActionWelcome, actions.StateSkipped, actions.ReasonRevoked)
-	c.wantAction(alice, signin.ActionTweet, actions.StateSkipped, actions.ReasonRevoked)
+	c.wantAction(alice, useritem.ActionFollow, useritem.StateFailed, actions.ReasonRevoked)
+	c.wantAction(alice, useritem.ActionWelcome, useritem.StateSkipped, actions.ReasonRevoked)
+	c.wantAction(alice, useritem.ActionTweet, useritem.StateSkipped, actions.ReasonRevoked)
 	if !c.user(alice).Revoked || c.x.Calls(fakex.Follow) != 1 || c.x.Calls(fakex.Tweet) != 0 || c.x.Calls(fakex.DM) != 0 {
 		t.Fatalf("revoked %v, follows %d, posts %d", c.user(alice).Revoked, c.x.Calls(fakex.Follow), c.x.Calls(fakex.Tweet))
 	}
@@ -462,7 +463,7 @@ func TestTheBrandsTokenIsRefreshedOnceAcrossInvocations(t *testing.T) {
 	t.Parallel()
 	c := newCore(t)
 	old := c.signInBrand(c.clock.Now().Add(30 * time.Second))
-	c.users.Update(brand, func(it *memstore.Item) { delete(it.Actions, signin.ActionRelease) })
+	c.users.Update(brand, func(it *memstore.Item) { delete(it.Actions, useritem.ActionRelease) })
 	uids := []string{alice, bob, carol, "5550001"}
 	for _, uid := range uids {
 		c.signIn(uid, false, false)
@@ -485,7 +486,7 @@ func TestTheBrandsTokenIsRefreshedOnceAcrossInvocations(t *testing.T) {
 		t.Fatalf("refresh tokens presented twice: %v", r)
 	}
 	for _, uid := range uids {
-		c.wantAction(uid, signin.ActionWelcome, actions.StateDone, "")
+		c.wantAction(uid, useritem.ActionWelcome, useritem.StateDone, "")
 	}
 	for _, call := range c.x.Log() {
 		if call.Endpoint == fakex.DM && call.Token == old.Token {
@@ -506,10 +507,10 @@ func TestABrandWhoseRefreshIsLostReconnects(t *testing.T) {
 	c.x.Script(fakex.Refresh, fakex.ActedThenLost())
 	c.signIn(alice, false, false)
 	c.mustDeliver(alice)
-	c.wantAction(alice, signin.ActionWelcome, actions.StateWaitingBrand, actions.ReasonBrandNotConnected)
+	c.wantAction(alice, useritem.ActionWelcome, useritem.StateWaitingBrand, actions.ReasonBrandNotConnected)
 	c.signIn(bob, false, false)
 	c.mustDeliver(bob)
-	c.wantAction(bob, signin.ActionWelcome, actions.StateWaitingBrand, actions.ReasonBrandNotConnected)
+	c.wantAction(bob, useritem.ActionWelcome, useritem.StateWaitingBrand, actions.ReasonBrandNotConnected)
 	if !c.user(brand).Reconnect || c.x.Calls(fakex.Refresh) != 1 || len(c.x.Reused()) != 0 || c.x.Calls(fakex.DM) != 0 {
 		t.Fatalf("brand reconnect %v; %d refreshes, reused %v, %d DMs", c.user(brand).Reconnect, c.x.Calls(fakex.Refresh), c.x.Reused(), c.x.Calls(fakex.DM))
 	}
@@ -517,14 +518,14 @@ func TestABrandWhoseRefreshIsLostReconnects(t *testing.T) {
 	// and their deliveries send each once.
 	c.signInBrand(c.clock.Now().Add(2 * time.Hour))
 	c.mustDeliver(brand)
-	if r := c.wantAction(brand, signin.ActionRelease, actions.StateDone, ""); r.Result != "released 2" {
+	if r := c.wantAction(brand, useritem.ActionRelease, useritem.StateDone, ""); r.Result != "released 2" {
 		t.Fatalf("release: %q", r.Result)
 	}
 	for _, uid := range []string{alice, bob, alice, bob} {
 		c.mustDeliver(uid)
 	}
 	for _, uid := range []string{alice, bob} {
-		c.wantAction(uid, signin.ActionWelcome, actions.StateDone, "")
+		c.wantAction(uid, useritem.ActionWelcome, useritem.StateDone, "")
 		if c.x.DMsTo(uid) != 1 {
 			t.Fatalf("%d DMs to %s", c.x.DMsTo(uid), uid)
 		}
@@ -542,7 +543,7 @@ func TestA401ToTheBrandsOAuth2TokenRenewsItOnce(t *testing.T) {
 	c.x.Script(fakex.DM, fakex.Unauthorized())
 	c.signIn(alice, false, false)
 	c.mustDeliver(alice)
-	if r := c.wantAction(alice, signin.ActionWelcome, actions.StateDone, ""); r.Attempts != 2 {
+	if r := c.wantAction(alice, useritem.ActionWelcome, useritem.StateDone, ""); r.Attempts != 2 {
 		t.Fatalf("a_welcome after %d requests", r.Attempts)
 	}
 	if c.x.Calls(fakex.Refresh) != 1 || c.x.DMsTo(alice) != 1 {
@@ -551,7 +552,7 @@ func TestA401ToTheBrandsOAuth2TokenRenewsItOnce(t *testing.T) {
 	c.x.Script(fakex.DM, fakex.Unauthorized(), fakex.Unauthorized())
 	c.signIn(bob, false, false)
 	c.mustDeliver(bob)
-	c.wantAction(bob, signin.ActionWelcome, actions.StateWaitingBrand, actions.ReasonBrandNotConnected)
+	c.wantAction(bob, useritem.ActionWelcome, useritem.StateWaitingBrand, actions.ReasonBrandNotConnected)
 	if b := c.user(brand); !b.Revoked || c.x.DMsTo(bob) != 0 || c.x.Calls(fakex.Refresh) != 2 {
 		t.Fatalf("brand revoked %v, DMs to bob %d, refreshes %d", b.Revoked, c.x.DMsTo(bob), c.x.Calls(fakex.Refresh))
 	}
@@ -602,7 +603,7 @@ func TestAVisitorsTokenIsRemovedAfterItsWork(t *testing.T) {
 		}
 		c.users.Before(nil)
 		c.mustDeliver(alice) // the new sign-in's record: its post, then the removal
-		c.wantAction(alice, signin.ActionTweet, actions.StateDone, "")
+		c.wantAction(alice, useritem.ActionTweet, useritem.StateDone, "")
 		if c.user(alice).SealedToken != "" || c.x.Revoked() != 1 {
 			t.Fatal("the new token not removed after its work")
 		}
@@ -629,9 +630,9 @@ func TestAVisitorsTokenIsRemovedAfterItsWork(t *testing.T) {
 		if c.user(alice).SealedToken != "" || c.x.Revoked() != 2 {
 			t.Fatalf("alice's day-old token kept, or not revoked (%d)", c.x.Revoked())
 		}
-		c.wantAction(alice, signin.ActionFollow, actions.StatePending, "")
+		c.wantAction(alice, useritem.ActionFollow, useritem.StatePending, "")
 		c.mustDeliver(alice) // too late: nothing to follow with
-		c.wantAction(alice, signin.ActionFollow, actions.StateSkipped, actions.ReasonNoCredentials)
+		c.wantAction(alice, useritem.ActionFollow, useritem.StateSkipped, actions.ReasonNoCredentials)
 		if c.x.Calls(fakex.Follow) != 1 {
 			t.Fatalf("%d follows", c.x.Calls(fakex.Follow))
 		}
@@ -655,11 +656,11 @@ func TestStoreFailuresBeforeTheClaimHandTheRecordBack(t *testing.T) {
 				t.Fatal("a failed read or claim was not handed back")
 			}
 			for _, s := range steps {
-				c.wantAction(alice, s.action, actions.StatePending, "")
+				c.wantAction(alice, s.action, useritem.StatePending, "")
 			}
 			c.mustDeliver(alice)
 			for _, s := range steps {
-				c.wantAction(alice, s.action, actions.StateDone, "")
+				c.wantAction(alice, s.action, useritem.StateDone, "")
 				if c.x.Calls(s.endpoint) != 1 {
 					t.Fatalf("%d requests to %s", c.x.Calls(s.endpoint), s.endpoint)
 				}
@@ -704,19 +705,19 @@ func TestARefreshThatCannotHappenNowHandsTheRecordBack(t *testing.T) {
 			t.Parallel()
 			c := newCore(t)
 			c.signInBrand(c.clock.Now().Add(30 * time.Second))
-			c.users.Update(brand, func(it *memstore.Item) { delete(it.Actions, signin.ActionRelease) })
+			c.users.Update(brand, func(it *memstore.Item) { delete(it.Actions, useritem.ActionRelease) })
 			c.signIn(alice, false, false)
 			gone := tt.cause(c)
 			if err := c.deliver(alice); err == nil {
 				t.Fatal("the record was not handed back")
 			}
-			c.wantAction(alice, signin.ActionWelcome, actions.StatePending, "")
+			c.wantAction(alice, useritem.ActionWelcome, useritem.StatePending, "")
 			if c.x.Calls(fakex.DM) != 0 || c.user(brand).Reconnect {
 				t.Fatalf("%d DMs; brand reconnect %v", c.x.Calls(fakex.DM), c.user(brand).Reconnect)
 			}
 			gone()
 			c.mustDeliver(alice)
-			c.wantAction(alice, signin.ActionWelcome, actions.StateDone, "")
+			c.wantAction(alice, useritem.ActionWelcome, useritem.StateDone, "")
 			if c.x.DMsTo(alice) != 1 || len(c.x.Reused()) != 0 {
 				t.Fatalf("%d DMs to alice; refresh tokens reused %v", c.x.DMsTo(alice), c.x.Reused())
 			}

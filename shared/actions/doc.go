@@ -4,7 +4,8 @@
 // (Batch, fed by the users table's stream), and the sweep of actions a dead
 // run left in sending (Service.Sweep).
 //
-// domain.go declares the types (State, Record, User) and the small
+// domain.go declares the types (Record, User; the actions and their states
+// are the user item's vocabulary, shared/useritem) and the small
 // interfaces the use case needs of the users table and of X; reasons.go the
 // reasons an outcome is recorded with. It knows nothing of DynamoDB or
 // Lambda: shared/actionstore implements the interfaces, shared/dispatch

@@ -8,36 +8,13 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
-// State is where an action stands: the state member of its a_* record.
-type State string
-
-// Action states. Only StatePending triggers the actions function (the stream
-// filter of serverless.yml).
-const (
-	StatePending      State = "pending"       // requested, not yet attempted
-	StateSending      State = "sending"       // claimed by a run; the X call may have happened
-	StateDone         State = "done"          // X confirmed it
-	StateFailed       State = "failed"        // X refused or kept failing; reason says why
-	StateUnavailable  State = "unavailable"   // the app's plan does not allow it (follow 403)
-	StateWaitingBrand State = "waiting_brand" // a DM waits for the brand account to connect
-	StateSkipped      State = "skipped"       // no longer applies (unsubscribed, revoked)
-	// StateUnknown: a write to X whose outcome is unknown (X answered 5xx,
-	// gave no answer, or the run died before recording the answer and the
-	// sweep found it in sending). X may or may not have acted; it is never
-	// repeated.
-	StateUnknown State = "unknown"
-)
-
-// Order is the order the actions of one user run in: following the brand
-// first makes the welcome DM more likely to be accepted.
-var Order = []signin.Action{signin.ActionFollow, signin.ActionWelcome, signin.ActionTweet, signin.ActionRelease}
-
 // Record is what is kept of one action (an a_* map of the user item).
 type Record struct {
-	State       State
+	State       useritem.State
 	Reason      Reason
 	Result      string // what X returned: the DM event or post id, "pending_follow"
 	Status      int    // X's HTTP status when it answered with an error; 0 otherwise
@@ -72,18 +49,18 @@ type User struct {
 	// until they sign in again.
 	Reconnect bool
 	Brand     bool
-	Actions   map[signin.Action]Record
+	Actions   map[useritem.Action]Record
 }
 
 // Pending lists the user's actions waiting to run, in Order.
-func (u User) Pending() []signin.Action { return u.inState(StatePending) }
+func (u User) Pending() []useritem.Action { return u.inState(useritem.StatePending) }
 
 // Sending lists the actions claimed by a run that never recorded an outcome.
-func (u User) Sending() []signin.Action { return u.inState(StateSending) }
+func (u User) Sending() []useritem.Action { return u.inState(useritem.StateSending) }
 
-func (u User) inState(s State) []signin.Action {
-	var out []signin.Action
-	for _, a := range Order {
+func (u User) inState(s useritem.State) []useritem.Action {
+	var out []useritem.Action
+	for _, a := range useritem.Order {
 		if r, ok := u.Actions[a]; ok && r.State == s {
 			out = append(out, a)
 		}
@@ -92,14 +69,14 @@ func (u User) inState(s State) []signin.Action {
 }
 
 // ownWork are the actions made with the user's own token.
-var ownWork = []signin.Action{signin.ActionFollow, signin.ActionTweet}
+var ownWork = []useritem.Action{useritem.ActionFollow, useritem.ActionTweet}
 
 // OwnWorkFinished reports that no action made with the user's own token is
 // waiting to run or running (none requested, or each done, skipped, failed,
 // unavailable or unknown): their token has nothing left to do.
 func (u User) OwnWorkFinished() bool {
 	for _, a := range ownWork {
-		if r, ok := u.Actions[a]; ok && (r.State == StatePending || r.State == StateSending) {
+		if r, ok := u.Actions[a]; ok && (r.State == useritem.StatePending || r.State == useritem.StateSending) {
 			return false
 		}
 	}
@@ -131,7 +108,7 @@ func XCredentials(c signin.Credentials) xapi.Credentials {
 // (yet, or ever: the run died between X's answer and the record).
 type Sending struct {
 	UID       string
-	Action    signin.Action
+	Action    useritem.Action
 	ClaimedAt time.Time
 }
 
@@ -178,8 +155,8 @@ type (
 	// (ErrConflict when one of them is no longer pending) and records each
 	// outcome while the action is still sending.
 	Claimer interface {
-		ClaimPending(ctx context.Context, uid string, acts []signin.Action, now time.Time) (User, error)
-		RecordOutcome(ctx context.Context, uid string, act signin.Action, r Record) error
+		ClaimPending(ctx context.Context, uid string, acts []useritem.Action, now time.Time) (User, error)
+		RecordOutcome(ctx context.Context, uid string, act useritem.Action, r Record) error
 	}
 	// Revoker marks a user whose token X refused (401).
 	Revoker interface {
@@ -189,7 +166,7 @@ type (
 	// to pending (false when it was not in state from any more).
 	Requeuer interface {
 		WaitingForBrand(ctx context.Context, after string, limit int32) (uids []string, next string, err error)
-		Requeue(ctx context.Context, uid string, act signin.Action, from State, now time.Time) (bool, error)
+		Requeue(ctx context.Context, uid string, act useritem.Action, from useritem.State, now time.Time) (bool, error)
 	}
 	// CredentialRemover finds the visitors whose items hold credentials,
 	// and removes every credential attribute of one (userstore

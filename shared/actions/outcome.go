@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 
-	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
 // outcome is what happened to one action.
 type outcome struct {
-	state    State
+	state    useritem.State
 	reason   Reason
 	result   string
 	status   int // X's HTTP status when it answered with an error
@@ -21,10 +21,10 @@ type outcome struct {
 	then func(ctx context.Context)
 }
 
-func skipped(reason Reason) outcome { return outcome{state: StateSkipped, reason: reason} }
+func skipped(reason Reason) outcome { return outcome{state: useritem.StateSkipped, reason: reason} }
 
 // record writes an outcome and logs it: one line per action.
-func (b *Batch) record(ctx context.Context, uid string, a signin.Action, o outcome) {
+func (b *Batch) record(ctx context.Context, uid string, a useritem.Action, o outcome) {
 	rec := Record{State: o.state, Reason: o.reason, Result: o.result, Status: o.status, Attempts: o.attempts, UpdatedAt: b.s.now()}
 	werr := b.s.Claims.RecordOutcome(ctx, uid, a, rec)
 	ev := b.log.Info()
@@ -33,7 +33,7 @@ func (b *Batch) record(ctx context.Context, uid string, a signin.Action, o outco
 		// The action stays sending: the sweep marks it unknown after
 		// Stale; it is never sent again.
 		ev = b.log.Error().AnErr("record_error", werr)
-	case o.state == StateFailed || o.state == StateUnknown:
+	case o.state == useritem.StateFailed || o.state == useritem.StateUnknown:
 		ev = b.log.Warn()
 	}
 	if o.err != nil {
@@ -62,16 +62,16 @@ func (b *Batch) record(ctx context.Context, uid string, a signin.Action, o outco
 func failure(n int, err error) outcome {
 	switch {
 	case xapi.OutcomeUnknown(err):
-		return fromX(StateUnknown, ReasonOf(err), n, err)
+		return fromX(useritem.StateUnknown, ReasonOf(err), n, err)
 	case n == 0 && errors.Is(err, tokens.ErrReconnect):
-		return fromX(StateSkipped, ReasonReconnect, n, err)
+		return fromX(useritem.StateSkipped, ReasonReconnect, n, err)
 	}
-	return fromX(StateFailed, ReasonOf(err), n, err)
+	return fromX(useritem.StateFailed, ReasonOf(err), n, err)
 }
 
 // fromX is an outcome decided by X's error, with X's HTTP status when it
 // answered.
-func fromX(state State, reason Reason, n int, err error) outcome {
+func fromX(state useritem.State, reason Reason, n int, err error) outcome {
 	o := outcome{state: state, reason: reason, attempts: n, err: err}
 	var xe *xapi.Error
 	if errors.As(err, &xe) {

@@ -11,6 +11,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
@@ -130,7 +131,7 @@ func (b *Batch) User(ctx context.Context, uid string) error {
 	}
 	for _, a := range pending {
 		out := b.do(ctx, &u, a)
-		if out.state == StatePending { // X did not act; the token may work later
+		if out.state == useritem.StatePending { // X did not act; the token may work later
 			b.requeue(ctx, u.UID, a, out)
 			continue
 		}
@@ -152,7 +153,7 @@ func (b *Batch) User(ctx context.Context, uid string) error {
 // record is handed back to Lambda rather than its actions given up (nothing
 // is claimed yet; after Lambda's retries the record goes to the dead-letter
 // queue).
-func (b *Batch) ready(ctx context.Context, u *User, pending []signin.Action) error {
+func (b *Batch) ready(ctx context.Context, u *User, pending []useritem.Action) error {
 	for _, a := range pending {
 		switch {
 		case b.needsOwnToken(*u, a) && u.CredentialsUnopenable():
@@ -161,7 +162,7 @@ func (b *Batch) ready(ctx context.Context, u *User, pending []signin.Action) err
 			if err := b.prepare(ctx, u); err != nil {
 				return fmt.Errorf("%w: the user's token: %w", errRetryRecord, err)
 			}
-		case a == signin.ActionWelcome:
+		case a == useritem.ActionWelcome:
 			if err := b.loadBrand(ctx); err != nil {
 				return fmt.Errorf("%w: %w", errRetryRecord, err)
 			}
@@ -173,8 +174,8 @@ func (b *Batch) ready(ctx context.Context, u *User, pending []signin.Action) err
 // needsOwnToken reports whether action a will call X with the user's token
 // (a revoked user's actions, or a reconnect user's, are skipped without a
 // call).
-func (b *Batch) needsOwnToken(u User, a signin.Action) bool {
-	return !u.Revoked && !u.Reconnect && ((a == signin.ActionFollow && b.s.FollowByAPI && u.Follow) || (a == signin.ActionTweet && u.Tweet))
+func (b *Batch) needsOwnToken(u User, a useritem.Action) bool {
+	return !u.Revoked && !u.Reconnect && ((a == useritem.ActionFollow && b.s.FollowByAPI && u.Follow) || (a == useritem.ActionTweet && u.Tweet))
 }
 
 // loadBrand reads the brand account into b once per batch: b.brand (its

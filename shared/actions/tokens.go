@@ -8,6 +8,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
@@ -114,13 +115,13 @@ func retryLater(err error) error {
 }
 
 // requeued is the outcome of an action that met errRequeue: pending again.
-func requeued(n int, err error) outcome { return fromX(StatePending, ReasonOf(err), n, err) }
+func requeued(n int, err error) outcome { return fromX(useritem.StatePending, ReasonOf(err), n, err) }
 
 // requeue puts a claimed action back to pending (requeued), only while it
 // is still sending: the write's image holds a pending action, so the stream
 // delivers the user again; its claim, as any, makes one run the action.
-func (b *Batch) requeue(ctx context.Context, uid string, a signin.Action, o outcome) {
-	ok, err := b.s.Requeue.Requeue(ctx, uid, a, StateSending, b.s.now())
+func (b *Batch) requeue(ctx context.Context, uid string, a useritem.Action, o outcome) {
+	ok, err := b.s.Requeue.Requeue(ctx, uid, a, useritem.StateSending, b.s.now())
 	ev, msg := b.log.Warn(), "the token cannot be used now and X did not act: the action is pending again, for a later delivery"
 	switch {
 	case err != nil:

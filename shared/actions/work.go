@@ -6,24 +6,24 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
 // do carries out one claimed action.
-func (b *Batch) do(ctx context.Context, u *User, a signin.Action) outcome {
-	if u.Revoked && a != signin.ActionRelease {
+func (b *Batch) do(ctx context.Context, u *User, a useritem.Action) outcome {
+	if u.Revoked && a != useritem.ActionRelease {
 		return skipped(ReasonRevoked)
 	}
 	switch a {
-	case signin.ActionFollow:
+	case useritem.ActionFollow:
 		return b.follow(ctx, u)
-	case signin.ActionWelcome:
+	case useritem.ActionWelcome:
 		return b.welcome(ctx, u)
-	case signin.ActionTweet:
+	case useritem.ActionTweet:
 		return b.tweet(ctx, u)
-	case signin.ActionRelease:
+	case useritem.ActionRelease:
 		return b.release(ctx, u)
 	}
 	return skipped(ReasonUnknownAction)
@@ -78,7 +78,7 @@ func (b *Batch) ownToken(u *User) (o outcome, ok bool) {
 	case u.Reconnect:
 		return skipped(ReasonReconnect), false
 	case c.OAuth2() && c.Refresh == "" && !c.ExpiresAt.After(b.s.now()):
-		return outcome{state: StateFailed, reason: ReasonTokenExpired}, false
+		return outcome{state: useritem.StateFailed, reason: ReasonTokenExpired}, false
 	}
 	return outcome{}, true
 }
@@ -105,13 +105,13 @@ func (b *Batch) follow(ctx context.Context, u *User) outcome {
 	var xe *xapi.Error
 	switch {
 	case err == nil:
-		o := outcome{state: StateDone, attempts: n, result: "following"}
+		o := outcome{state: useritem.StateDone, attempts: n, result: "following"}
 		if res.PendingFollow {
 			o.result = "pending_follow"
 		}
 		return o
 	case revoked:
-		return fromX(StateFailed, ReasonRevoked, n, err)
+		return fromX(useritem.StateFailed, ReasonRevoked, n, err)
 	case errors.Is(err, errRequeue):
 		return requeued(n, err)
 	case errors.As(err, &xe) && xe.Status == http.StatusForbidden:
@@ -121,7 +121,7 @@ func (b *Batch) follow(ctx context.Context, u *User) outcome {
 		if xe.Code == 453 {
 			reason = Reason(xe.Reason())
 		}
-		return fromX(StateUnavailable, reason, n, err)
+		return fromX(useritem.StateUnavailable, reason, n, err)
 	}
 	return failure(n, err)
 }
@@ -145,9 +145,9 @@ func (b *Batch) tweet(ctx context.Context, u *User) outcome {
 	})
 	switch {
 	case err == nil:
-		return outcome{state: StateDone, attempts: n, result: res.ID}
+		return outcome{state: useritem.StateDone, attempts: n, result: res.ID}
 	case revoked:
-		return fromX(StateFailed, ReasonRevoked, n, err)
+		return fromX(useritem.StateFailed, ReasonRevoked, n, err)
 	case errors.Is(err, errRequeue):
 		return requeued(n, err)
 	}
@@ -179,13 +179,13 @@ func (b *Batch) welcome(ctx context.Context, u *User) outcome {
 	var xe *xapi.Error
 	switch {
 	case err == nil:
-		return outcome{state: StateDone, attempts: n, result: res.EventID}
+		return outcome{state: useritem.StateDone, attempts: n, result: res.EventID}
 	case revokedBy(err), errors.Is(err, tokens.ErrReconnect):
 		return b.brandLost(ctx, u.UID, n, err)
 	case errors.Is(err, errRequeue):
 		return requeued(n, err)
 	case errors.As(err, &xe) && xe.Status == http.StatusForbidden:
-		return fromX(StateFailed, ReasonRefusesDMs, n, err)
+		return fromX(useritem.StateFailed, ReasonRefusesDMs, n, err)
 	}
 	return failure(n, err)
 }
@@ -211,13 +211,13 @@ func (b *Batch) brandLost(ctx context.Context, uid string, n int, err error) out
 // again, and if it has connected meanwhile the user is requeued at once.
 func (b *Batch) waitForBrand(uid string) outcome {
 	s := b.s
-	o := outcome{state: StateWaitingBrand, reason: ReasonBrandNotConnected}
+	o := outcome{state: useritem.StateWaitingBrand, reason: ReasonBrandNotConnected}
 	o.then = func(ctx context.Context) {
 		brand, err := s.Users.GetActionUser(ctx, s.BrandUID)
 		if err != nil || brand.Revoked || brand.Reconnect || !brand.HasCredentials() {
 			return
 		}
-		if ok, err := s.Requeue.Requeue(ctx, uid, signin.ActionWelcome, StateWaitingBrand, s.now()); err == nil && ok {
+		if ok, err := s.Requeue.Requeue(ctx, uid, useritem.ActionWelcome, useritem.StateWaitingBrand, s.now()); err == nil && ok {
 			b.log.Info().Str("uid", uid).Msg("the brand connected meanwhile: welcome DM requeued")
 		}
 	}
@@ -233,7 +233,7 @@ func (b *Batch) release(ctx context.Context, u *User) outcome {
 	}
 	released, after := 0, ""
 	failed := func(err error) outcome {
-		return outcome{state: StateFailed, reason: ReasonStoreUnavailable, result: "released " + strconv.Itoa(released), err: err}
+		return outcome{state: useritem.StateFailed, reason: ReasonStoreUnavailable, result: "released " + strconv.Itoa(released), err: err}
 	}
 	for {
 		uids, next, err := s.Requeue.WaitingForBrand(ctx, after, s.PageSize)
@@ -241,7 +241,7 @@ func (b *Batch) release(ctx context.Context, u *User) outcome {
 			return failed(err)
 		}
 		for _, uid := range uids {
-			ok, err := s.Requeue.Requeue(ctx, uid, signin.ActionWelcome, StateWaitingBrand, s.now())
+			ok, err := s.Requeue.Requeue(ctx, uid, useritem.ActionWelcome, useritem.StateWaitingBrand, s.now())
 			if err != nil {
 				return failed(err)
 			}
@@ -254,5 +254,5 @@ func (b *Batch) release(ctx context.Context, u *User) outcome {
 		}
 		after = next
 	}
-	return outcome{state: StateDone, result: "released " + strconv.Itoa(released)}
+	return outcome{state: useritem.StateDone, result: "released " + strconv.Itoa(released)}
 }

@@ -13,8 +13,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
-	"github.com/twitter-sessions/twitter-sessions/shared/signin"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
 
@@ -37,42 +36,42 @@ func (s *Store) GetActionUser(ctx context.Context, uid string) (actions.User, er
 
 func (s *Store) actionUser(item dynamo.Item) actions.User {
 	u := actions.User{
-		Follow:     dynamo.GetBool(item, userstore.AttrFollow),
-		Tweet:      dynamo.GetBool(item, userstore.AttrTweet),
-		Subscribed: dynamo.GetBool(item, userstore.AttrSubscribed),
-		Revoked:    dynamo.GetBool(item, userstore.AttrRevoked),
-		Brand:      dynamo.GetBool(item, userstore.AttrBrand),
-		Reconnect:  dynamo.GetBool(item, userstore.AttrReconnect),
-		Actions:    map[signin.Action]actions.Record{},
+		Follow:     dynamo.GetBool(item, useritem.AttrFollow),
+		Tweet:      dynamo.GetBool(item, useritem.AttrTweet),
+		Subscribed: dynamo.GetBool(item, useritem.AttrSubscribed),
+		Revoked:    dynamo.GetBool(item, useritem.AttrRevoked),
+		Brand:      dynamo.GetBool(item, useritem.AttrBrand),
+		Reconnect:  dynamo.GetBool(item, useritem.AttrReconnect),
+		Actions:    map[useritem.Action]actions.Record{},
 	}
-	u.UID, _ = dynamo.GetN(item, userstore.AttrUID)
-	u.ScreenName, _ = dynamo.GetS(item, userstore.AttrScreenName)
-	for _, a := range actions.Order {
-		if m, ok := dynamo.GetM(item, userstore.ActionAttr(string(a))); ok {
+	u.UID, _ = dynamo.GetN(item, useritem.AttrUID)
+	u.ScreenName, _ = dynamo.GetS(item, useritem.AttrScreenName)
+	for _, a := range useritem.Order {
+		if m, ok := dynamo.GetM(item, a.Attr()); ok {
 			u.Actions[a] = readRecord(m)
 		}
 	}
 	u.Credentials, u.CredentialsErr = s.credentials(item, u.UID)
-	u.SealedToken, _ = dynamo.GetS(item, userstore.AttrToken)
-	u.CredentialsAt = dynamo.GetTime(item, userstore.AttrCredentialsAt)
+	u.SealedToken, _ = dynamo.GetS(item, useritem.AttrToken)
+	u.CredentialsAt = dynamo.GetTime(item, useritem.AttrCredentialsAt)
 	return u
 }
 
 func readRecord(m dynamo.Item) actions.Record {
 	r := actions.Record{
-		RequestedAt: dynamo.GetTime(m, userstore.MemberRequestedAt),
-		ClaimedAt:   dynamo.GetTime(m, userstore.MemberClaimedAt),
-		UpdatedAt:   dynamo.GetTime(m, userstore.MemberUpdatedAt),
+		RequestedAt: dynamo.GetTime(m, useritem.MemberRequestedAt),
+		ClaimedAt:   dynamo.GetTime(m, useritem.MemberClaimedAt),
+		UpdatedAt:   dynamo.GetTime(m, useritem.MemberUpdatedAt),
 	}
-	st, _ := dynamo.GetS(m, userstore.MemberState)
-	r.State = actions.State(st)
-	reason, _ := dynamo.GetS(m, userstore.MemberReason)
+	st, _ := dynamo.GetS(m, useritem.MemberState)
+	r.State = useritem.State(st)
+	reason, _ := dynamo.GetS(m, useritem.MemberReason)
 	r.Reason = actions.Reason(reason)
-	r.Result, _ = dynamo.GetS(m, userstore.MemberResult)
-	if n, ok := dynamo.GetInt(m, userstore.MemberAttempts); ok {
+	r.Result, _ = dynamo.GetS(m, useritem.MemberResult)
+	if n, ok := dynamo.GetInt(m, useritem.MemberAttempts); ok {
 		r.Attempts = int(n)
 	}
-	if n, ok := dynamo.GetInt(m, userstore.MemberStatus); ok {
+	if n, ok := dynamo.GetInt(m, useritem.MemberStatus); ok {
 		r.Status = int(n)
 	}
 	return r
@@ -84,19 +83,19 @@ func readRecord(m dynamo.Item) actions.Record {
 // filter drops the record of this write and of every later outcome write:
 // the function is not invoked again by its own updates. actions.ErrConflict
 // when one of the actions is no longer pending.
-func (s *Store) ClaimPending(ctx context.Context, uid string, acts []signin.Action, now time.Time) (actions.User, error) {
+func (s *Store) ClaimPending(ctx context.Context, uid string, acts []useritem.Action, now time.Time) (actions.User, error) {
 	if len(acts) == 0 {
 		return actions.User{}, errors.New("actionstore: nothing to claim")
 	}
 	u := dynamo.NewUpdate()
-	conds := []string{"attribute_exists(" + u.Name(userstore.AttrUID) + ")"}
-	pending := u.Value(dynamo.S(string(actions.StatePending)))
+	conds := []string{"attribute_exists(" + u.Name(useritem.AttrUID) + ")"}
+	pending := u.Value(dynamo.S(string(useritem.StatePending)))
 	for _, a := range acts {
-		attr := userstore.ActionAttr(string(a))
-		conds = append(conds, u.Name(attr, userstore.MemberState)+" = "+pending)
-		u.SetMember(attr, userstore.MemberState, dynamo.S(string(actions.StateSending)))
-		u.SetMember(attr, userstore.MemberClaimedAt, dynamo.Time(now))
-		u.SetMember(attr, userstore.MemberUpdatedAt, dynamo.Time(now))
+		attr := a.Attr()
+		conds = append(conds, u.Name(attr, useritem.MemberState)+" = "+pending)
+		u.SetMember(attr, useritem.MemberState, dynamo.S(string(useritem.StateSending)))
+		u.SetMember(attr, useritem.MemberClaimedAt, dynamo.Time(now))
+		u.SetMember(attr, useritem.MemberUpdatedAt, dynamo.Time(now))
 	}
 	in := u.When(strings.Join(conds, " AND ")).Input(s.Name, s.key(uid))
 	in.ReturnValues = types.ReturnValueAllNew
@@ -110,18 +109,18 @@ func (s *Store) ClaimPending(ctx context.Context, uid string, acts []signin.Acti
 // RecordOutcome writes an action's final state (done, failed, unknown,
 // unavailable, waiting_brand, skipped), only if the action is still sending,
 // i.e. still owned by the run that claimed it.
-func (s *Store) RecordOutcome(ctx context.Context, uid string, act signin.Action, r actions.Record) error {
-	attr := userstore.ActionAttr(string(act))
+func (s *Store) RecordOutcome(ctx context.Context, uid string, act useritem.Action, r actions.Record) error {
+	attr := act.Attr()
 	u := dynamo.NewUpdate()
-	u.SetMember(attr, userstore.MemberState, dynamo.S(string(r.State)))
-	u.SetMember(attr, userstore.MemberUpdatedAt, dynamo.Time(r.UpdatedAt))
-	u.SetMember(attr, userstore.MemberAttempts, dynamo.Int(int64(r.Attempts)))
+	u.SetMember(attr, useritem.MemberState, dynamo.S(string(r.State)))
+	u.SetMember(attr, useritem.MemberUpdatedAt, dynamo.Time(r.UpdatedAt))
+	u.SetMember(attr, useritem.MemberAttempts, dynamo.Int(int64(r.Attempts)))
 	// An outcome replaces what an earlier one said (a welcome that waited
 	// for the brand and is now done has no reason any more).
-	setOrRemove(u, attr, userstore.MemberReason, string(r.Reason) != "", dynamo.S(string(r.Reason)))
-	setOrRemove(u, attr, userstore.MemberResult, r.Result != "", dynamo.S(r.Result))
-	setOrRemove(u, attr, userstore.MemberStatus, r.Status != 0, dynamo.Int(int64(r.Status)))
-	u.When(u.Name(attr, userstore.MemberState) + " = " + u.Value(dynamo.S(string(actions.StateSending))))
+	setOrRemove(u, attr, useritem.MemberReason, string(r.Reason) != "", dynamo.S(string(r.Reason)))
+	setOrRemove(u, attr, useritem.MemberResult, r.Result != "", dynamo.S(r.Result))
+	setOrRemove(u, attr, useritem.MemberStatus, r.Status != 0, dynamo.Int(int64(r.Status)))
+	u.When(u.Name(attr, useritem.MemberState) + " = " + u.Value(dynamo.S(string(useritem.StateSending))))
 	if _, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid))); err != nil {
 		return s.writeErr("record "+string(act), uid, err)
 	}
@@ -139,12 +138,12 @@ func setOrRemove(u *dynamo.Update, attr, member string, set bool, v types.Attrib
 // Requeue moves an action from state from back to pending, which makes the
 // table's stream deliver the user to the actions function again. False when
 // the action was not in state from (someone else requeued it, or it moved on).
-func (s *Store) Requeue(ctx context.Context, uid string, act signin.Action, from actions.State, now time.Time) (bool, error) {
-	attr := userstore.ActionAttr(string(act))
+func (s *Store) Requeue(ctx context.Context, uid string, act useritem.Action, from useritem.State, now time.Time) (bool, error) {
+	attr := act.Attr()
 	u := dynamo.NewUpdate()
-	u.SetMember(attr, userstore.MemberState, dynamo.S(string(actions.StatePending)))
-	u.SetMember(attr, userstore.MemberUpdatedAt, dynamo.Time(now))
-	u.When(u.Name(attr, userstore.MemberState) + " = " + u.Value(dynamo.S(string(from))))
+	u.SetMember(attr, useritem.MemberState, dynamo.S(string(useritem.StatePending)))
+	u.SetMember(attr, useritem.MemberUpdatedAt, dynamo.Time(now))
+	u.When(u.Name(attr, useritem.MemberState) + " = " + u.Value(dynamo.S(string(from))))
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
 	return s.conditional(err, "requeue "+string(act), uid)
 }
@@ -154,9 +153,9 @@ func (s *Store) Requeue(ctx context.Context, uid string, act signin.Action, from
 // clears the mark (SaveSignIn).
 func (s *Store) MarkRevoked(ctx context.Context, uid string, now time.Time) error {
 	u := dynamo.NewUpdate()
-	u.Set(userstore.AttrRevoked, dynamo.Bool(true))
-	u.Set(userstore.AttrRevokedAt, dynamo.Time(now))
-	u.When("attribute_exists(" + u.Name(userstore.AttrUID) + ")")
+	u.Set(useritem.AttrRevoked, dynamo.Bool(true))
+	u.Set(useritem.AttrRevokedAt, dynamo.Time(now))
+	u.When("attribute_exists(" + u.Name(useritem.AttrUID) + ")")
 	if _, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid))); err != nil {
 		return s.writeErr("mark revoked", uid, err)
 	}

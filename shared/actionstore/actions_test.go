@@ -15,6 +15,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
@@ -47,7 +48,7 @@ func newStore(t *testing.T) (store, *seal.Sealer) {
 	return store{actionstore.New(db, stage+"_twitter", sealer), userstore.New(db, stage+"_twitter", sealer)}, sealer
 }
 
-func signIn(t *testing.T, s signin.UserStore, uid string, acts ...signin.Action) {
+func signIn(t *testing.T, s signin.UserStore, uid string, acts ...useritem.Action) {
 	t.Helper()
 	_, err := s.SaveSignIn(context.Background(), signin.User{
 		Identity:   signin.Identity{UserID: uid, ScreenName: "u", Credentials: signin.Credentials{Token: "tok-" + uid, Secret: "sec-" + uid}},
@@ -63,13 +64,13 @@ func TestClaimAndRecord(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
 	ctx := context.Background()
-	signIn(t, s, alice, signin.ActionFollow, signin.ActionWelcome)
+	signIn(t, s, alice, useritem.ActionFollow, useritem.ActionWelcome)
 
 	u, err := s.GetActionUser(ctx, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := u.Pending(); len(got) != 2 || got[0] != signin.ActionFollow || got[1] != signin.ActionWelcome {
+	if got := u.Pending(); len(got) != 2 || got[0] != useritem.ActionFollow || got[1] != useritem.ActionWelcome {
 		t.Fatalf("pending %v", got)
 	}
 	if !u.HasCredentials() || u.Credentials.Token != "tok-"+alice || u.Credentials.Secret != "sec-"+alice || !u.Subscribed {
@@ -78,54 +79,54 @@ func TestClaimAndRecord(t *testing.T) {
 
 	now := time.Now()
 	claimed, err := s.ClaimPending(ctx, alice, u.Pending(), now)
-	if err != nil || len(claimed.Pending()) != 0 || len(claimed.Sending()) != 2 || claimed.Actions[signin.ActionWelcome].ClaimedAt.IsZero() {
+	if err != nil || len(claimed.Pending()) != 0 || len(claimed.Sending()) != 2 || claimed.Actions[useritem.ActionWelcome].ClaimedAt.IsZero() {
 		t.Fatalf("claim: %+v %v", claimed.Actions, err)
 	}
-	if claimed.Actions[signin.ActionFollow].RequestedAt.IsZero() {
+	if claimed.Actions[useritem.ActionFollow].RequestedAt.IsZero() {
 		t.Fatal("the claim lost requested_at")
 	}
 	t.Run("a second claim of the same actions conflicts", func(t *testing.T) {
-		if _, err := s.ClaimPending(ctx, alice, []signin.Action{signin.ActionWelcome}, now); !errors.Is(err, actions.ErrConflict) {
+		if _, err := s.ClaimPending(ctx, alice, []useritem.Action{useritem.ActionWelcome}, now); !errors.Is(err, actions.ErrConflict) {
 			t.Fatalf("err %v", err)
 		}
 	})
 	t.Run("an outcome is recorded only while sending", func(t *testing.T) {
-		rec := actions.Record{State: actions.StateDone, Result: "dm-1", Attempts: 1, UpdatedAt: now}
-		if err := s.RecordOutcome(ctx, alice, signin.ActionWelcome, rec); err != nil {
+		rec := actions.Record{State: useritem.StateDone, Result: "dm-1", Attempts: 1, UpdatedAt: now}
+		if err := s.RecordOutcome(ctx, alice, useritem.ActionWelcome, rec); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordOutcome(ctx, alice, signin.ActionWelcome, rec); !errors.Is(err, actions.ErrConflict) {
+		if err := s.RecordOutcome(ctx, alice, useritem.ActionWelcome, rec); !errors.Is(err, actions.ErrConflict) {
 			t.Fatalf("second record: %v", err)
 		}
 		u, _ := s.GetActionUser(ctx, alice)
-		if r := u.Actions[signin.ActionWelcome]; r.State != actions.StateDone || r.Result != "dm-1" || r.Attempts != 1 || r.Status != 0 {
+		if r := u.Actions[useritem.ActionWelcome]; r.State != useritem.StateDone || r.Result != "dm-1" || r.Attempts != 1 || r.Status != 0 {
 			t.Fatalf("record %+v", r)
 		}
 	})
 	t.Run("an unknown outcome keeps X's status and is final", func(t *testing.T) {
 		const bob = "9007199254740993"
-		signIn(t, s, bob, signin.ActionWelcome)
-		if _, err := s.ClaimPending(ctx, bob, []signin.Action{signin.ActionWelcome}, now); err != nil {
+		signIn(t, s, bob, useritem.ActionWelcome)
+		if _, err := s.ClaimPending(ctx, bob, []useritem.Action{useritem.ActionWelcome}, now); err != nil {
 			t.Fatal(err)
 		}
-		rec := actions.Record{State: actions.StateUnknown, Reason: "x_unavailable", Status: 502, Attempts: 1, UpdatedAt: now}
-		if err := s.RecordOutcome(ctx, bob, signin.ActionWelcome, rec); err != nil {
+		rec := actions.Record{State: useritem.StateUnknown, Reason: "x_unavailable", Status: 502, Attempts: 1, UpdatedAt: now}
+		if err := s.RecordOutcome(ctx, bob, useritem.ActionWelcome, rec); err != nil {
 			t.Fatal(err)
 		}
 		u, _ := s.GetActionUser(ctx, bob)
-		if r := u.Actions[signin.ActionWelcome]; r.State != actions.StateUnknown || r.Reason != "x_unavailable" || r.Status != 502 {
+		if r := u.Actions[useritem.ActionWelcome]; r.State != useritem.StateUnknown || r.Reason != "x_unavailable" || r.Status != 502 {
 			t.Fatalf("record %+v", r)
 		}
-		if err := s.RecordOutcome(ctx, bob, signin.ActionWelcome, rec); !errors.Is(err, actions.ErrConflict) {
+		if err := s.RecordOutcome(ctx, bob, useritem.ActionWelcome, rec); !errors.Is(err, actions.ErrConflict) {
 			t.Fatalf("an unknown outcome was overwritten: %v", err)
 		}
 	})
 	t.Run("a waiting welcome is requeued once", func(t *testing.T) {
-		if err := s.RecordOutcome(ctx, alice, signin.ActionFollow, actions.Record{State: actions.StateWaitingBrand, Reason: "x", UpdatedAt: now}); err != nil {
+		if err := s.RecordOutcome(ctx, alice, useritem.ActionFollow, actions.Record{State: useritem.StateWaitingBrand, Reason: "x", UpdatedAt: now}); err != nil {
 			t.Fatal(err)
 		}
-		ok1, err1 := s.Requeue(ctx, alice, signin.ActionFollow, actions.StateWaitingBrand, now)
-		ok2, err2 := s.Requeue(ctx, alice, signin.ActionFollow, actions.StateWaitingBrand, now)
+		ok1, err1 := s.Requeue(ctx, alice, useritem.ActionFollow, useritem.StateWaitingBrand, now)
+		ok2, err2 := s.Requeue(ctx, alice, useritem.ActionFollow, useritem.StateWaitingBrand, now)
 		if !ok1 || ok2 || err1 != nil || err2 != nil {
 			t.Fatalf("requeue %v %v %v %v", ok1, ok2, err1, err2)
 		}
@@ -134,7 +135,7 @@ func TestClaimAndRecord(t *testing.T) {
 		if _, err := s.GetActionUser(ctx, "42"); !errors.Is(err, actions.ErrNotFound) {
 			t.Fatalf("err %v", err)
 		}
-		if _, err := s.ClaimPending(ctx, "42", []signin.Action{signin.ActionWelcome}, now); !errors.Is(err, actions.ErrConflict) {
+		if _, err := s.ClaimPending(ctx, "42", []useritem.Action{useritem.ActionWelcome}, now); !errors.Is(err, actions.ErrConflict) {
 			t.Fatalf("err %v", err)
 		}
 		if ok, err := s.Unsubscribe(ctx, "42", now); ok || err != nil {
@@ -151,7 +152,7 @@ func TestCredentialsThatDoNotOpenAreReported(t *testing.T) {
 	k2[0] = 1
 	s1, _ := seal.New(k1)
 	s2, _ := seal.New(k2)
-	signIn(t, userstore.New(db, stage+"_twitter", s1), alice, signin.ActionWelcome)
+	signIn(t, userstore.New(db, stage+"_twitter", s1), alice, useritem.ActionWelcome)
 	other := actionstore.New(db, stage+"_twitter", s2)
 	u, err := other.GetActionUser(context.Background(), alice)
 	if err != nil || u.HasCredentials() || u.CredentialsErr == nil || u.Credentials.Token != "" || !u.CredentialsUnopenable() {
@@ -160,7 +161,7 @@ func TestCredentialsThatDoNotOpenAreReported(t *testing.T) {
 	t.Run("an item without credentials is not unopenable", func(t *testing.T) {
 		const bob = "9007199254740993"
 		if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{
-			TableName: aws.String(stage + "_twitter"), Item: dynamo.Item{userstore.AttrUID: dynamo.N(bob)},
+			TableName: aws.String(stage + "_twitter"), Item: dynamo.Item{useritem.AttrUID: dynamo.N(bob)},
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -266,11 +267,11 @@ func TestCampaignMarksAndTheRecipientScan(t *testing.T) {
 		}
 	})
 	t.Run("users waiting for the brand are found", func(t *testing.T) {
-		signIn(t, s, alice, signin.ActionWelcome)
-		if _, err := s.ClaimPending(ctx, alice, []signin.Action{signin.ActionWelcome}, now); err != nil {
+		signIn(t, s, alice, useritem.ActionWelcome)
+		if _, err := s.ClaimPending(ctx, alice, []useritem.Action{useritem.ActionWelcome}, now); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordOutcome(ctx, alice, signin.ActionWelcome, actions.Record{State: actions.StateWaitingBrand, UpdatedAt: now}); err != nil {
+		if err := s.RecordOutcome(ctx, alice, useritem.ActionWelcome, actions.Record{State: useritem.StateWaitingBrand, UpdatedAt: now}); err != nil {
 			t.Fatal(err)
 		}
 		var found []string
@@ -294,7 +295,7 @@ func TestCampaignMarksAndTheRecipientScan(t *testing.T) {
 
 // A sign-in requests its actions in the state the actions claim.
 func TestASignInRequestsActionsInThePendingState(t *testing.T) {
-	if userstore.StatePending != string(actions.StatePending) {
-		t.Fatalf("userstore.StatePending %q, actions.StatePending %q", userstore.StatePending, actions.StatePending)
+	if string(useritem.StatePending) != string(useritem.StatePending) {
+		t.Fatalf("string(useritem.StatePending) %q, useritem.StatePending %q", string(useritem.StatePending), useritem.StatePending)
 	}
 }

@@ -3,13 +3,14 @@ package actionstore
 import (
 	"context"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // ScanRecipients returns up to limit users after the uid cursor after (""
@@ -17,21 +18,21 @@ import (
 // the end. A campaign stores the cursor and resumes days later.
 func (s *Store) ScanRecipients(ctx context.Context, after string, limit int32) (rs []campaigns.Recipient, more bool, err error) {
 	var e dynamo.Expr
-	proj := strings.Join([]string{e.Name(userstore.AttrUID), e.Name(userstore.AttrSubscribed), e.Name(userstore.AttrRevoked), e.Name(userstore.AttrReconnect),
-		e.Name(userstore.AttrBrand), e.Name(userstore.AttrCampaignsSent)}, ", ")
+	proj := strings.Join([]string{e.Name(useritem.AttrUID), e.Name(useritem.AttrSubscribed), e.Name(useritem.AttrRevoked), e.Name(useritem.AttrReconnect),
+		e.Name(useritem.AttrBrand), e.Name(useritem.AttrCampaignsSent)}, ", ")
 	out, err := s.scanPage(ctx, e.Scan(s.Name, "", proj), after, limit, "recipients")
 	if err != nil {
 		return nil, false, err
 	}
 	for _, it := range out.Items {
 		r := campaigns.Recipient{
-			Subscribed: dynamo.GetBool(it, userstore.AttrSubscribed),
-			Revoked:    dynamo.GetBool(it, userstore.AttrRevoked),
-			Reconnect:  dynamo.GetBool(it, userstore.AttrReconnect),
-			Brand:      dynamo.GetBool(it, userstore.AttrBrand),
-			Campaigns:  dynamo.GetStringSet(it, userstore.AttrCampaignsSent),
+			Subscribed: dynamo.GetBool(it, useritem.AttrSubscribed),
+			Revoked:    dynamo.GetBool(it, useritem.AttrRevoked),
+			Reconnect:  dynamo.GetBool(it, useritem.AttrReconnect),
+			Brand:      dynamo.GetBool(it, useritem.AttrBrand),
+			Campaigns:  dynamo.GetStringSet(it, useritem.AttrCampaignsSent),
 		}
-		r.UID, _ = dynamo.GetN(it, userstore.AttrUID)
+		r.UID, _ = dynamo.GetN(it, useritem.AttrUID)
 		rs = append(rs, r)
 	}
 	return rs, out.LastEvaluatedKey != nil, nil
@@ -45,10 +46,10 @@ func (s *Store) ScanRecipients(ctx context.Context, after string, limit int32) (
 // after a true: at most once per user.
 func (s *Store) MarkCampaign(ctx context.Context, uid, id string, now time.Time) (bool, error) {
 	u := dynamo.NewUpdate()
-	u.Add(userstore.AttrCampaignsSent, dynamo.StringSet(id))
+	u.Add(useritem.AttrCampaignsSent, dynamo.StringSet(id))
 	u.When(fmt.Sprintf("attribute_exists(%s) AND NOT contains(%s, %s) AND %s = %s AND %s AND %s",
-		u.Name(userstore.AttrUID), u.Name(userstore.AttrCampaignsSent), u.Value(dynamo.S(id)), u.Name(userstore.AttrSubscribed), u.Value(dynamo.Bool(true)),
-		notTrue(u, userstore.AttrRevoked), notTrue(u, userstore.AttrReconnect)))
+		u.Name(useritem.AttrUID), u.Name(useritem.AttrCampaignsSent), u.Value(dynamo.S(id)), u.Name(useritem.AttrSubscribed), u.Value(dynamo.Bool(true)),
+		notTrue(u, useritem.AttrRevoked), notTrue(u, useritem.AttrReconnect)))
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
 	return s.conditional(err, "mark campaign", uid)
 }
@@ -58,10 +59,10 @@ func (s *Store) MarkCampaign(ctx context.Context, uid, id string, now time.Time)
 // sends it.
 func (s *Store) UnmarkCampaign(ctx context.Context, uid, id string) error {
 	u := dynamo.NewUpdate()
-	u.Delete(userstore.AttrCampaignsSent, dynamo.StringSet(id))
+	u.Delete(useritem.AttrCampaignsSent, dynamo.StringSet(id))
 	// An erased user (make forget) stays erased: an update without this
 	// condition would create a bare item under their uid.
-	u.When("attribute_exists(" + u.Name(userstore.AttrUID) + ")")
+	u.When("attribute_exists(" + u.Name(useritem.AttrUID) + ")")
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
 	_, err = s.conditional(err, "unmark campaign", uid)
 	return err

@@ -6,6 +6,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 )
 
@@ -15,7 +16,7 @@ import (
 // actions.ErrCredentialsUnopenable when they do not open (or are of a kind
 // this code does not know: a newer version wrote them, which may heal).
 func (s *Store) credentials(item dynamo.Item, uid string) (signin.Credentials, error) {
-	kind, _ := dynamo.GetS(item, userstore.AttrKind)
+	kind, _ := dynamo.GetS(item, useritem.AttrKind)
 	switch signin.Kind(kind) {
 	case signin.KindOAuth2:
 		return s.oauth2(item, uid)
@@ -26,8 +27,8 @@ func (s *Store) credentials(item dynamo.Item, uid string) (signin.Credentials, e
 }
 
 func (s *Store) oauth1(item dynamo.Item, uid string) (signin.Credentials, error) {
-	tok, okT := dynamo.GetS(item, userstore.AttrToken)
-	sec, okS := dynamo.GetS(item, userstore.AttrSecret)
+	tok, okT := dynamo.GetS(item, useritem.AttrToken)
+	sec, okS := dynamo.GetS(item, useritem.AttrSecret)
 	if !okT || !okS || tok == "" || sec == "" {
 		return signin.Credentials{}, actions.ErrNoCredentials
 	}
@@ -45,14 +46,14 @@ func (s *Store) oauth1(item dynamo.Item, uid string) (signin.Credentials, error)
 // oauth2 opens an OAuth 2.0 access token and, when the grant has one, its
 // refresh token.
 func (s *Store) oauth2(item dynamo.Item, uid string) (signin.Credentials, error) {
-	tok, ok := dynamo.GetS(item, userstore.AttrToken)
+	tok, ok := dynamo.GetS(item, useritem.AttrToken)
 	if !ok || tok == "" {
 		return signin.Credentials{}, actions.ErrNoCredentials
 	}
-	c := signin.Credentials{Kind: signin.KindOAuth2, ExpiresAt: dynamo.GetTime(item, userstore.AttrTokenExpiresAt)}
+	c := signin.Credentials{Kind: signin.KindOAuth2, ExpiresAt: dynamo.GetTime(item, useritem.AttrTokenExpiresAt)}
 	var err error
 	c.Token, err = s.Sealer.Open(tok, userstore.TokenContext(uid))
-	if ref, ok := dynamo.GetS(item, userstore.AttrRefresh); ok && ref != "" && err == nil {
+	if ref, ok := dynamo.GetS(item, useritem.AttrRefresh); ok && ref != "" && err == nil {
 		c.Refresh, err = s.Sealer.Open(ref, userstore.RefreshContext(uid))
 	}
 	if err != nil {

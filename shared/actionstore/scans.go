@@ -11,8 +11,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
-	"github.com/twitter-sessions/twitter-sessions/shared/signin"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
 
@@ -40,15 +39,15 @@ func (s *Store) scanPage(ctx context.Context, in *dynamodb.ScanInput, after stri
 // the table holds sign-ups, and this runs once per brand sign-in.
 func (s *Store) WaitingForBrand(ctx context.Context, after string, limit int32) (uids []string, next string, err error) {
 	var e dynamo.Expr
-	filter := e.Name(userstore.ActionAttr(string(signin.ActionWelcome)), userstore.MemberState) + " = " + e.Value(dynamo.S(string(actions.StateWaitingBrand)))
-	in := e.Scan(s.Name, filter, e.Name(userstore.AttrUID))
+	filter := e.Name(useritem.ActionWelcome.Attr(), useritem.MemberState) + " = " + e.Value(dynamo.S(string(useritem.StateWaitingBrand)))
+	in := e.Scan(s.Name, filter, e.Name(useritem.AttrUID))
 	in.ConsistentRead = aws.Bool(true)
 	out, err := s.scanPage(ctx, in, after, limit, "waiting_brand")
 	if err != nil {
 		return nil, "", err
 	}
 	for _, it := range out.Items {
-		if uid, ok := dynamo.GetN(it, userstore.AttrUID); ok {
+		if uid, ok := dynamo.GetN(it, useritem.AttrUID); ok {
 			uids = append(uids, uid)
 		}
 	}
@@ -62,12 +61,12 @@ func (s *Store) WaitingForBrand(ctx context.Context, after string, limit int32) 
 // by MarkUnknown's condition.
 func (s *Store) ScanSending(ctx context.Context, after string, limit int32) (actions.SendingPage, error) {
 	var e dynamo.Expr
-	sending := e.Value(dynamo.S(string(actions.StateSending)))
-	filters := make([]string, 0, len(actions.Order))
-	proj := []string{e.Name(userstore.AttrUID)}
-	for _, a := range actions.Order {
-		filters = append(filters, e.Name(userstore.ActionAttr(string(a)), userstore.MemberState)+" = "+sending)
-		proj = append(proj, e.Name(userstore.ActionAttr(string(a))))
+	sending := e.Value(dynamo.S(string(useritem.StateSending)))
+	filters := make([]string, 0, len(useritem.Order))
+	proj := []string{e.Name(useritem.AttrUID)}
+	for _, a := range useritem.Order {
+		filters = append(filters, e.Name(a.Attr(), useritem.MemberState)+" = "+sending)
+		proj = append(proj, e.Name(a.Attr()))
 	}
 	out, err := s.scanPage(ctx, e.Scan(s.Name, strings.Join(filters, " OR "), strings.Join(proj, ", ")), after, limit, "sending")
 	if err != nil {
@@ -75,13 +74,13 @@ func (s *Store) ScanSending(ctx context.Context, after string, limit int32) (act
 	}
 	page := actions.SendingPage{Scanned: int(out.ScannedCount), Next: lastUID(out.LastEvaluatedKey)}
 	for _, it := range out.Items {
-		uid, ok := dynamo.GetN(it, userstore.AttrUID)
+		uid, ok := dynamo.GetN(it, useritem.AttrUID)
 		if !ok {
 			continue
 		}
-		for _, a := range actions.Order {
-			if m, ok := dynamo.GetM(it, userstore.ActionAttr(string(a))); ok {
-				if r := readRecord(m); r.State == actions.StateSending {
+		for _, a := range useritem.Order {
+			if m, ok := dynamo.GetM(it, a.Attr()); ok {
+				if r := readRecord(m); r.State == useritem.StateSending {
 					page.Actions = append(page.Actions, actions.Sending{UID: uid, Action: a, ClaimedAt: r.ClaimedAt})
 				}
 			}
@@ -98,16 +97,16 @@ func (s *Store) ScanSending(ctx context.Context, after string, limit int32) (act
 // failed. The written image holds no pending action that was not there
 // before, so the stream filter does not invoke the actions function for it.
 func (s *Store) MarkUnknown(ctx context.Context, a actions.Sending, reason actions.Reason, now time.Time) (bool, error) {
-	attr := userstore.ActionAttr(string(a.Action))
+	attr := a.Action.Attr()
 	u := dynamo.NewUpdate()
-	u.SetMember(attr, userstore.MemberState, dynamo.S(string(actions.StateUnknown)))
-	u.SetMember(attr, userstore.MemberReason, dynamo.S(string(reason)))
-	u.SetMember(attr, userstore.MemberUpdatedAt, dynamo.Time(now))
-	cond := u.Name(attr, userstore.MemberState) + " = " + u.Value(dynamo.S(string(actions.StateSending)))
+	u.SetMember(attr, useritem.MemberState, dynamo.S(string(useritem.StateUnknown)))
+	u.SetMember(attr, useritem.MemberReason, dynamo.S(string(reason)))
+	u.SetMember(attr, useritem.MemberUpdatedAt, dynamo.Time(now))
+	cond := u.Name(attr, useritem.MemberState) + " = " + u.Value(dynamo.S(string(useritem.StateSending)))
 	if a.ClaimedAt.IsZero() {
-		cond += " AND attribute_not_exists(" + u.Name(attr, userstore.MemberClaimedAt) + ")"
+		cond += " AND attribute_not_exists(" + u.Name(attr, useritem.MemberClaimedAt) + ")"
 	} else {
-		cond += " AND " + u.Name(attr, userstore.MemberClaimedAt) + " = " + u.Value(dynamo.Time(a.ClaimedAt))
+		cond += " AND " + u.Name(attr, useritem.MemberClaimedAt) + " = " + u.Value(dynamo.Time(a.ClaimedAt))
 	}
 	_, err := s.DB.UpdateItem(ctx, u.When(cond).Input(s.Name, s.key(a.UID)))
 	return s.conditional(err, "mark unknown "+string(a.Action), a.UID)

@@ -8,6 +8,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 )
 
@@ -35,7 +36,7 @@ func lastUID(k dynamo.Item) string {
 	if k == nil {
 		return ""
 	}
-	uid, _ := dynamo.GetN(k, userstore.AttrUID)
+	uid, _ := dynamo.GetN(k, useritem.AttrUID)
 	return uid
 }
 

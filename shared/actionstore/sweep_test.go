@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
-	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 func TestTheScanFindsActionsInSendingAndMarksThemOnlyUnderTheSameClaim(t *testing.T) {
@@ -20,17 +20,17 @@ func TestTheScanFindsActionsInSendingAndMarksThemOnlyUnderTheSameClaim(t *testin
 	for i := range 12 {
 		uid := fmt.Sprintf("19%017d", i+1)
 		uids = append(uids, uid)
-		signIn(t, s, uid, signin.ActionFollow, signin.ActionWelcome)
+		signIn(t, s, uid, useritem.ActionFollow, useritem.ActionWelcome)
 		switch i % 3 {
 		case 0: // both sending
-			if _, err := s.ClaimPending(ctx, uid, []signin.Action{signin.ActionFollow, signin.ActionWelcome}, claimed); err != nil {
+			if _, err := s.ClaimPending(ctx, uid, []useritem.Action{useritem.ActionFollow, useritem.ActionWelcome}, claimed); err != nil {
 				t.Fatal(err)
 			}
 		case 1: // one sending, one done
-			if _, err := s.ClaimPending(ctx, uid, []signin.Action{signin.ActionFollow, signin.ActionWelcome}, claimed); err != nil {
+			if _, err := s.ClaimPending(ctx, uid, []useritem.Action{useritem.ActionFollow, useritem.ActionWelcome}, claimed); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.RecordOutcome(ctx, uid, signin.ActionFollow, actions.Record{State: actions.StateDone, UpdatedAt: claimed}); err != nil {
+			if err := s.RecordOutcome(ctx, uid, useritem.ActionFollow, actions.Record{State: useritem.StateDone, UpdatedAt: claimed}); err != nil {
 				t.Fatal(err)
 			}
 		} // 2: both pending
@@ -61,7 +61,7 @@ func TestTheScanFindsActionsInSendingAndMarksThemOnlyUnderTheSameClaim(t *testin
 	}
 
 	now := time.Now()
-	a := actions.Sending{UID: uids[0], Action: signin.ActionWelcome, ClaimedAt: claimed}
+	a := actions.Sending{UID: uids[0], Action: useritem.ActionWelcome, ClaimedAt: claimed}
 	t.Run("another claim's time does not match", func(t *testing.T) {
 		other := a
 		other.ClaimedAt = claimed.Add(time.Millisecond)
@@ -70,7 +70,7 @@ func TestTheScanFindsActionsInSendingAndMarksThemOnlyUnderTheSameClaim(t *testin
 		}
 	})
 	t.Run("a pending action is not marked", func(t *testing.T) {
-		if ok, err := s.MarkUnknown(ctx, actions.Sending{UID: uids[2], Action: signin.ActionWelcome}, "stuck_sending", now); ok || err != nil {
+		if ok, err := s.MarkUnknown(ctx, actions.Sending{UID: uids[2], Action: useritem.ActionWelcome}, "stuck_sending", now); ok || err != nil {
 			t.Fatalf("marked %v %v", ok, err)
 		}
 	})
@@ -82,14 +82,14 @@ func TestTheScanFindsActionsInSendingAndMarksThemOnlyUnderTheSameClaim(t *testin
 			t.Fatalf("marked twice: %v %v", ok, err)
 		}
 		u, _ := s.GetActionUser(ctx, a.UID)
-		if r := u.Actions[signin.ActionWelcome]; r.State != actions.StateUnknown || r.Reason != "stuck_sending" || !r.ClaimedAt.Equal(claimed) {
+		if r := u.Actions[useritem.ActionWelcome]; r.State != useritem.StateUnknown || r.Reason != "stuck_sending" || !r.ClaimedAt.Equal(claimed) {
 			t.Fatalf("record %+v", r)
 		}
 		if len(u.Pending()) != 0 {
 			t.Fatal("the mark left something pending")
 		}
-		late := actions.Record{State: actions.StateDone, Result: "dm-late", UpdatedAt: now}
-		if err := s.RecordOutcome(ctx, a.UID, signin.ActionWelcome, late); !errors.Is(err, actions.ErrConflict) {
+		late := actions.Record{State: useritem.StateDone, Result: "dm-late", UpdatedAt: now}
+		if err := s.RecordOutcome(ctx, a.UID, useritem.ActionWelcome, late); !errors.Is(err, actions.ErrConflict) {
 			t.Fatalf("a late record after the mark: %v", err)
 		}
 	})

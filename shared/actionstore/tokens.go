@@ -12,14 +12,15 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
 
 // Members of the refresh lease (userstore.AttrRefreshLease, a map).
 const (
-	leaseOwner = userstore.MemberLeaseOwner // S: the invocation refreshing the token
-	leaseUntil = userstore.MemberLeaseUntil // S, a time: when its lease ends
+	leaseOwner = useritem.MemberLeaseOwner // S: the invocation refreshing the token
+	leaseUntil = useritem.MemberLeaseUntil // S, a time: when its lease ends
 )
 
 var _ tokens.Store = (*Store)(nil)
@@ -37,10 +38,10 @@ func (s *Store) ReadTokens(ctx context.Context, uid string) (tokens.Stored, erro
 	case out.Item == nil:
 		return tokens.Stored{}, actions.ErrNotFound
 	}
-	st := tokens.Stored{Reconnect: dynamo.GetBool(out.Item, userstore.AttrReconnect)}
-	st.Version.Token, _ = dynamo.GetS(out.Item, userstore.AttrToken)
-	st.Version.Refresh, _ = dynamo.GetS(out.Item, userstore.AttrRefresh)
-	if m, ok := dynamo.GetM(out.Item, userstore.AttrRefreshLease); ok {
+	st := tokens.Stored{Reconnect: dynamo.GetBool(out.Item, useritem.AttrReconnect)}
+	st.Version.Token, _ = dynamo.GetS(out.Item, useritem.AttrToken)
+	st.Version.Refresh, _ = dynamo.GetS(out.Item, useritem.AttrRefresh)
+	if m, ok := dynamo.GetM(out.Item, useritem.AttrRefreshLease); ok {
 		st.Lease.Owner, _ = dynamo.GetS(m, leaseOwner)
 		st.Lease.Until = dynamo.GetTime(m, leaseUntil)
 	}
@@ -56,9 +57,9 @@ func (s *Store) ReadTokens(ctx context.Context, uid string) (tokens.Stored, erro
 // reconnect.
 func (s *Store) TakeRefreshLease(ctx context.Context, uid string, v tokens.Version, l tokens.Lease) (bool, error) {
 	u := dynamo.NewUpdate()
-	u.Set(userstore.AttrRefreshLease, dynamo.M(dynamo.Item{leaseOwner: dynamo.S(l.Owner), leaseUntil: dynamo.Time(l.Until)}))
+	u.Set(useritem.AttrRefreshLease, dynamo.M(dynamo.Item{leaseOwner: dynamo.S(l.Owner), leaseUntil: dynamo.Time(l.Until)}))
 	u.When(pairIs(u, v) + fmt.Sprintf(" AND attribute_not_exists(%s) AND (attribute_not_exists(%s) OR %s = %s)",
-		u.Name(userstore.AttrRefreshLease), u.Name(userstore.AttrReconnect), u.Name(userstore.AttrReconnect), u.Value(dynamo.Bool(false))))
+		u.Name(useritem.AttrRefreshLease), u.Name(useritem.AttrReconnect), u.Name(useritem.AttrReconnect), u.Value(dynamo.Bool(false))))
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
 	return s.conditional(err, "take refresh lease", uid)
 }
@@ -72,21 +73,21 @@ func (s *Store) SaveRefreshed(ctx context.Context, uid string, v tokens.Version,
 		return false, fmt.Errorf("actionstore: sealing: %w", err)
 	}
 	u := dynamo.NewUpdate()
-	u.Set(userstore.AttrKind, dynamo.S(string(signin.KindOAuth2)))
-	u.Set(userstore.AttrToken, dynamo.S(tok))
-	u.Set(userstore.AttrTokenExpiresAt, dynamo.Time(c.ExpiresAt))
+	u.Set(useritem.AttrKind, dynamo.S(string(signin.KindOAuth2)))
+	u.Set(useritem.AttrToken, dynamo.S(tok))
+	u.Set(useritem.AttrTokenExpiresAt, dynamo.Time(c.ExpiresAt))
 	if c.Refresh == "" {
-		u.Remove(userstore.AttrRefresh)
+		u.Remove(useritem.AttrRefresh)
 	} else {
 		ref, err := s.Sealer.Seal(c.Refresh, userstore.RefreshContext(uid))
 		if err != nil {
 			return false, fmt.Errorf("actionstore: sealing: %w", err)
 		}
-		u.Set(userstore.AttrRefresh, dynamo.S(ref))
+		u.Set(useritem.AttrRefresh, dynamo.S(ref))
 	}
-	u.Remove(userstore.AttrRefreshLease)
+	u.Remove(useritem.AttrRefreshLease)
 	u.When(pairIs(u, v) + " AND " + leaseHeldBy(u, owner) + " AND " +
-		u.Name(userstore.AttrRefreshLease, leaseUntil) + " > " + u.Value(dynamo.Time(now)))
+		u.Name(useritem.AttrRefreshLease, leaseUntil) + " > " + u.Value(dynamo.Time(now)))
 	_, err = s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
 	return s.conditional(err, "save refreshed tokens", uid)
 }
@@ -95,7 +96,7 @@ func (s *Store) SaveRefreshed(ctx context.Context, uid string, v tokens.Version,
 // refresh token, which stays usable. Nothing when owner does not hold it.
 func (s *Store) ReleaseRefreshLease(ctx context.Context, uid, owner string) error {
 	u := dynamo.NewUpdate()
-	u.Remove(userstore.AttrRefreshLease)
+	u.Remove(useritem.AttrRefreshLease)
 	u.When(leaseHeldBy(u, owner))
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
 	_, err = s.conditional(err, "release refresh lease", uid)
@@ -120,7 +121,7 @@ func (s *Store) MarkReconnect(ctx context.Context, uid string, v tokens.Version,
 func (s *Store) MarkLeaseExpired(ctx context.Context, uid string, v tokens.Version, l tokens.Lease, now time.Time) (bool, error) {
 	u := markReconnect(now)
 	u.When(pairIs(u, v) + " AND " + leaseHeldBy(u, l.Owner) + " AND " +
-		u.Name(userstore.AttrRefreshLease, leaseUntil) + " = " + u.Value(dynamo.Time(l.Until)))
+		u.Name(useritem.AttrRefreshLease, leaseUntil) + " = " + u.Value(dynamo.Time(l.Until)))
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, s.key(uid)))
 	return s.conditional(err, "mark reconnect (expired lease)", uid)
 }
@@ -128,22 +129,22 @@ func (s *Store) MarkLeaseExpired(ctx context.Context, uid string, v tokens.Versi
 // markReconnect is the update of the reconnect mark, which ends any lease.
 func markReconnect(now time.Time) *dynamo.Update {
 	u := dynamo.NewUpdate()
-	u.Set(userstore.AttrReconnect, dynamo.Bool(true))
-	u.Set(userstore.AttrReconnectAt, dynamo.Time(now))
-	u.Remove(userstore.AttrRefreshLease)
+	u.Set(useritem.AttrReconnect, dynamo.Bool(true))
+	u.Set(useritem.AttrReconnectAt, dynamo.Time(now))
+	u.Remove(useritem.AttrRefreshLease)
 	return u
 }
 
 // pairIs is the condition that the stored pair is v (as sealed: sealing is
 // randomized, so a new pair never compares equal to an old one).
 func pairIs(u *dynamo.Update, v tokens.Version) string {
-	cond := u.Name(userstore.AttrToken) + " = " + u.Value(dynamo.S(v.Token))
+	cond := u.Name(useritem.AttrToken) + " = " + u.Value(dynamo.S(v.Token))
 	if v.Refresh == "" {
-		return cond + " AND attribute_not_exists(" + u.Name(userstore.AttrRefresh) + ")"
+		return cond + " AND attribute_not_exists(" + u.Name(useritem.AttrRefresh) + ")"
 	}
-	return cond + " AND " + u.Name(userstore.AttrRefresh) + " = " + u.Value(dynamo.S(v.Refresh))
+	return cond + " AND " + u.Name(useritem.AttrRefresh) + " = " + u.Value(dynamo.S(v.Refresh))
 }
 
 func leaseHeldBy(u *dynamo.Update, owner string) string {
-	return u.Name(userstore.AttrRefreshLease, leaseOwner) + " = " + u.Value(dynamo.S(owner))
+	return u.Name(useritem.AttrRefreshLease, leaseOwner) + " = " + u.Value(dynamo.S(owner))
 }

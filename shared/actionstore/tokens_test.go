@@ -11,6 +11,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 )
 
@@ -18,7 +19,7 @@ func signInWith(t *testing.T, s store, uid string, c signin.Credentials) {
 	t.Helper()
 	_, err := s.SaveSignIn(context.Background(), signin.User{
 		Identity: signin.Identity{UserID: uid, ScreenName: "u", Credentials: c}, SignedInAt: time.Now(),
-		Actions: []signin.Action{signin.ActionTweet},
+		Actions: []useritem.Action{useritem.ActionTweet},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +155,7 @@ func TestCredentialsOfEitherKindAreRead(t *testing.T) {
 		signInWith(t, s, carol, noRefresh)
 		if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(s.Name), Key: userstore.Key(carol), UpdateExpression: aws.String("SET #k = :k"),
-			ExpressionAttributeNames: map[string]string{"#k": userstore.AttrKind}, ExpressionAttributeValues: dynamo.Item{":k": dynamo.S("oauth3")},
+			ExpressionAttributeNames: map[string]string{"#k": useritem.AttrKind}, ExpressionAttributeValues: dynamo.Item{":k": dynamo.S("oauth3")},
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -6,13 +6,12 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
-	"github.com/twitter-sessions/twitter-sessions/shared/signin"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // ownWork are the actions made with the user's own token, whose state the
 // removal of a visitor's credentials waits for.
-var ownWork = []signin.Action{signin.ActionFollow, signin.ActionTweet}
+var ownWork = []useritem.Action{useritem.ActionFollow, useritem.ActionTweet}
 
 // ScanVisitorTokens returns one page of the items that hold an access
 // token and are not the brand's, opened as GetActionUser opens them (the
@@ -20,7 +19,7 @@ var ownWork = []signin.Action{signin.ActionFollow, signin.ActionTweet}
 // after a visitor's work the item holds none, so the page is mostly empty.
 func (s *Store) ScanVisitorTokens(ctx context.Context, after string, limit int32) (actions.TokenPage, error) {
 	var e dynamo.Expr
-	filter := "attribute_exists(" + e.Name(userstore.AttrToken) + ") AND " + notTrue(&e, userstore.AttrBrand)
+	filter := "attribute_exists(" + e.Name(useritem.AttrToken) + ") AND " + notTrue(&e, useritem.AttrBrand)
 	out, err := s.scanPage(ctx, e.Scan(s.Name, filter, ""), after, limit, "visitor tokens")
 	if err != nil {
 		return actions.TokenPage{}, err
@@ -39,14 +38,14 @@ func (s *Store) ScanVisitorTokens(ctx context.Context, after string, limit int32
 // pending or sending. False when that condition failed.
 func (s *Store) RemoveCredentials(ctx context.Context, uid, sealedToken string, finished bool) (bool, error) {
 	u := dynamo.NewUpdate()
-	for _, a := range userstore.CredentialAttrs {
+	for _, a := range useritem.CredentialAttrs {
 		u.Remove(a)
 	}
-	conds := []string{u.Name(userstore.AttrToken) + " = " + u.Value(dynamo.S(sealedToken)), notTrue(u, userstore.AttrBrand)}
+	conds := []string{u.Name(useritem.AttrToken) + " = " + u.Value(dynamo.S(sealedToken)), notTrue(u, useritem.AttrBrand)}
 	if finished {
-		busy := u.Value(dynamo.S(string(actions.StatePending))) + ", " + u.Value(dynamo.S(string(actions.StateSending)))
+		busy := u.Value(dynamo.S(string(useritem.StatePending))) + ", " + u.Value(dynamo.S(string(useritem.StateSending)))
 		for _, a := range ownWork {
-			state := u.Name(userstore.ActionAttr(string(a)), userstore.MemberState)
+			state := u.Name(a.Attr(), useritem.MemberState)
 			conds = append(conds, "(attribute_not_exists("+state+") OR NOT "+state+" IN ("+busy+"))")
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
@@ -59,7 +59,7 @@ func (s *stack) lastGrant(uid string) xsandbox.Grant {
 // credentialAttrs lists the credential attributes an item holds.
 func credentialAttrs(item dynamo.Item) []string {
 	var out []string
-	for _, a := range userstore.CredentialAttrs {
+	for _, a := range useritem.CredentialAttrs {
 		if _, ok := item[a]; ok {
 			out = append(out, a)
 		}

@@ -23,7 +23,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/logging"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/tools/keys/keyops"
 	"github.com/twitter-sessions/twitter-sessions/tools/ssmlocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
@@ -151,8 +151,8 @@ func (d *deployedStage) tokenKeyID(uid string) string {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	tok, _ := dynamo.GetS(out.Item, userstore.AttrToken)
-	sec, _ := dynamo.GetS(out.Item, userstore.AttrSecret)
+	tok, _ := dynamo.GetS(out.Item, useritem.AttrToken)
+	sec, _ := dynamo.GetS(out.Item, useritem.AttrSecret)
 	tid, _ := seal.KeyIDOf(tok)
 	if sid, _ := seal.KeyIDOf(sec); sid != tid {
 		d.t.Fatalf("token under key %s, secret under %s", tid, sid)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
@@ -105,7 +106,7 @@ func (r *run) answered(ctx context.Context, uid string, res xapi.DMResult, err e
 		// X may have delivered it: the mark stays, it is never sent again.
 		r.rejectKey, r.rejectRun = "", 0
 		r.count(&r.c.Unknown, &r.run.Unknown)
-		ev := r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "unknown").Str("state", string(actions.StateUnknown)).Str("reason", string(actions.ReasonOf(err)))
+		ev := r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "unknown").Str("state", string(useritem.StateUnknown)).Str("reason", string(actions.ReasonOf(err)))
 		if errors.As(err, &xe) {
 			ev = ev.Int("x_status", xe.Status)
 		}

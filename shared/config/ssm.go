@@ -7,10 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"

@@ -7,8 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // FuzzStreamRecordDecoding feeds arbitrary JSON where Lambda delivers a
@@ -67,7 +66,7 @@ func TestRecordUIDRefusesOddKeys(t *testing.T) {
 
 // The stream records carry the users table's key.
 func TestTheRecordKeyIsTheUsersTableKey(t *testing.T) {
-	if keyUID != userstore.AttrUID {
-		t.Fatalf("stream records are read by %q, the users table's key is %q", keyUID, userstore.AttrUID)
+	if keyUID != useritem.AttrUID {
+		t.Fatalf("stream records are read by %q, the users table's key is %q", keyUID, useritem.AttrUID)
 	}
 }

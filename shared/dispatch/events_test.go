@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dispatch"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/streamrelay"
 )
@@ -41,7 +41,7 @@ func TestTheSampleEventsAreWhatTheFunctionAccepts(t *testing.T) {
 			if ok, err := streamrelay.Passes(cfg.Filters, rec); !ok || err != nil {
 				t.Errorf("%s: the record would not reach the function (filter): %v", filepath.Base(path), err)
 			}
-			if rec.Change.Keys[userstore.AttrUID].Number() == "" {
+			if rec.Change.Keys[useritem.AttrUID].Number() == "" {
 				t.Errorf("%s: no uid key", path)
 			}
 		}

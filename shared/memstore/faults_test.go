@@ -9,6 +9,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/memstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 const alice = "1234567890123456789"
@@ -21,24 +22,24 @@ func TestFaults(t *testing.T) {
 	s := memstore.NewUsers(nil)
 	now := time.Now()
 	if _, err := s.SaveSignIn(ctx, signin.User{Identity: signin.Identity{UserID: alice}, SignedInAt: now,
-		Actions: []signin.Action{signin.ActionFollow, signin.ActionWelcome, signin.ActionTweet}}); err != nil {
+		Actions: []useritem.Action{useritem.ActionFollow, useritem.ActionWelcome, useritem.ActionTweet}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ClaimPending(ctx, alice, []signin.Action{signin.ActionFollow, signin.ActionWelcome, signin.ActionTweet}, now); err != nil {
+	if _, err := s.ClaimPending(ctx, alice, []useritem.Action{useritem.ActionFollow, useritem.ActionWelcome, useritem.ActionTweet}, now); err != nil {
 		t.Fatal(err)
 	}
 	s.Inject(memstore.Fault{Op: memstore.OpRecordOutcome, Nth: 2})
 	s.Inject(memstore.Fault{Op: memstore.OpRecordOutcome, Nth: 3, After: true})
-	rec := actions.Record{State: actions.StateDone, UpdatedAt: now}
-	for i, a := range []signin.Action{signin.ActionFollow, signin.ActionWelcome, signin.ActionTweet} {
+	rec := actions.Record{State: useritem.StateDone, UpdatedAt: now}
+	for i, a := range []useritem.Action{useritem.ActionFollow, useritem.ActionWelcome, useritem.ActionTweet} {
 		err := s.RecordOutcome(ctx, alice, a, rec)
 		if (err != nil) != (i > 0) || (err != nil && !errors.Is(err, actions.ErrStoreUnavailable)) {
 			t.Fatalf("record %d: %v", i+1, err)
 		}
 	}
 	u, _ := s.GetActionUser(ctx, alice)
-	if u.Actions[signin.ActionFollow].State != actions.StateDone || u.Actions[signin.ActionWelcome].State != actions.StateSending ||
-		u.Actions[signin.ActionTweet].State != actions.StateDone {
+	if u.Actions[useritem.ActionFollow].State != useritem.StateDone || u.Actions[useritem.ActionWelcome].State != useritem.StateSending ||
+		u.Actions[useritem.ActionTweet].State != useritem.StateDone {
 		t.Fatalf("after the faults: %+v", u.Actions)
 	}
 	if s.Calls(memstore.OpRecordOutcome) != 3 {
@@ -51,7 +52,7 @@ func TestFaults(t *testing.T) {
 		}
 		return nil
 	})
-	if ok, err := s.Requeue(ctx, alice, signin.ActionWelcome, actions.StateSending, now); !ok || err != nil {
+	if ok, err := s.Requeue(ctx, alice, useritem.ActionWelcome, useritem.StateSending, now); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
 	if u, _ := s.GetActionUser(ctx, alice); !u.Revoked {

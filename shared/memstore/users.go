@@ -18,6 +18,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
@@ -60,7 +61,7 @@ type Item struct {
 	Logins                           int
 	Attribution, LastAttribution     map[string]string
 	CampaignsSent                    []string // a string set, sorted; nil when empty (DynamoDB has no empty set)
-	Actions                          map[signin.Action]*Record
+	Actions                          map[useritem.Action]*Record
 }
 
 // Lease is the refresh lease's map.
@@ -131,7 +132,7 @@ func (it *Item) clone() Item {
 	}
 	c.Attribution, c.LastAttribution = maps.Clone(it.Attribution), maps.Clone(it.LastAttribution)
 	c.CampaignsSent = slices.Clone(it.CampaignsSent)
-	c.Actions = make(map[signin.Action]*Record, len(it.Actions))
+	c.Actions = make(map[useritem.Action]*Record, len(it.Actions))
 	for a, r := range it.Actions {
 		rc := *r
 		c.Actions[a] = &rc
@@ -191,7 +192,7 @@ func (s *Users) SaveSignIn(ctx context.Context, u signin.User) (bool, error) {
 	err := s.run(ctx, &s.mu, Call{Op: OpSaveSignIn, Key: u.UserID}, wrap, func() error {
 		it := s.items[u.UserID]
 		if it == nil {
-			it = &Item{UID: u.UserID, Actions: map[signin.Action]*Record{}}
+			it = &Item{UID: u.UserID, Actions: map[useritem.Action]*Record{}}
 			s.items[u.UserID] = it
 		}
 		created = it.Logins == 0
@@ -220,10 +221,10 @@ func (s *Users) SaveSignIn(ctx context.Context, u signin.User) (bool, error) {
 			it.LastAttribution = maps.Clone(u.UTM)
 		}
 		for _, a := range u.Actions {
-			if _, ok := it.Actions[a]; ok && a != signin.ActionRelease {
+			if _, ok := it.Actions[a]; ok && a != useritem.ActionRelease {
 				continue
 			}
-			it.Actions[a] = &Record{State: string(actions.StatePending), RequestedAt: at}
+			it.Actions[a] = &Record{State: string(useritem.StatePending), RequestedAt: at}
 		}
 		return nil
 	})
@@ -299,9 +300,9 @@ func (s *Users) GetActionUser(ctx context.Context, uid string) (actions.User, er
 
 func (s *Users) actionUser(it *Item) actions.User {
 	u := actions.User{UID: it.UID, ScreenName: it.ScreenName, Follow: it.Follow, Tweet: it.Tweet, Subscribed: it.Subscribed,
-		Revoked: it.Revoked, Brand: it.Brand, Reconnect: it.Reconnect, Actions: map[signin.Action]actions.Record{},
+		Revoked: it.Revoked, Brand: it.Brand, Reconnect: it.Reconnect, Actions: map[useritem.Action]actions.Record{},
 		SealedToken: it.Token, CredentialsAt: parse(it.CredentialsAt)}
-	for _, a := range actions.Order {
+	for _, a := range useritem.Order {
 		if r, ok := it.Actions[a]; ok {
 			u.Actions[a] = r.record()
 		}
@@ -311,7 +312,7 @@ func (s *Users) actionUser(it *Item) actions.User {
 }
 
 func (r *Record) record() actions.Record {
-	return actions.Record{State: actions.State(r.State), Reason: actions.Reason(r.Reason), Result: r.Result, Status: r.Status,
+	return actions.Record{State: useritem.State(r.State), Reason: actions.Reason(r.Reason), Result: r.Result, Status: r.Status,
 		Attempts: r.Attempts, RequestedAt: parse(r.RequestedAt), ClaimedAt: parse(r.ClaimedAt), UpdatedAt: parse(r.UpdatedAt)}
 }
 
@@ -351,7 +352,7 @@ func (s *Users) credentials(it *Item) (signin.Credentials, error) {
 
 // ClaimPending is actionstore.Store.ClaimPending: every action in acts
 // from pending to sending in one write, or none.
-func (s *Users) ClaimPending(ctx context.Context, uid string, acts []signin.Action, now time.Time) (actions.User, error) {
+func (s *Users) ClaimPending(ctx context.Context, uid string, acts []useritem.Action, now time.Time) (actions.User, error) {
 	if len(acts) == 0 {
 		return actions.User{}, errors.New("actionstore: nothing to claim")
 	}
@@ -363,13 +364,13 @@ func (s *Users) ClaimPending(ctx context.Context, uid string, acts []signin.Acti
 			return nil
 		}
 		for _, a := range acts {
-			if r, has := it.Actions[a]; !has || r.State != string(actions.StatePending) {
+			if r, has := it.Actions[a]; !has || r.State != string(useritem.StatePending) {
 				return nil
 			}
 		}
 		for _, a := range acts {
 			r := it.Actions[a]
-			r.State, r.ClaimedAt, r.UpdatedAt = string(actions.StateSending), stamp(now), stamp(now)
+			r.State, r.ClaimedAt, r.UpdatedAt = string(useritem.StateSending), stamp(now), stamp(now)
 		}
 		u, ok = s.actionUser(it), true
 		return nil
@@ -385,10 +386,10 @@ func (s *Users) ClaimPending(ctx context.Context, uid string, acts []signin.Acti
 
 // RecordOutcome is actionstore.Store.RecordOutcome: only while the action
 // is sending (actions.ErrConflict otherwise).
-func (s *Users) RecordOutcome(ctx context.Context, uid string, act signin.Action, r actions.Record) error {
+func (s *Users) RecordOutcome(ctx context.Context, uid string, act useritem.Action, r actions.Record) error {
 	ok, err := s.cond(ctx, OpRecordOutcome, uid, func(it *Item) bool {
 		rec, has := it.Actions[act]
-		if !has || rec.State != string(actions.StateSending) {
+		if !has || rec.State != string(useritem.StateSending) {
 			return false
 		}
 		rec.State, rec.UpdatedAt, rec.Attempts = string(r.State), stamp(r.UpdatedAt), r.Attempts
@@ -405,13 +406,13 @@ func (s *Users) RecordOutcome(ctx context.Context, uid string, act signin.Action
 }
 
 // Requeue is actionstore.Store.Requeue: from state from to pending.
-func (s *Users) Requeue(ctx context.Context, uid string, act signin.Action, from actions.State, now time.Time) (bool, error) {
+func (s *Users) Requeue(ctx context.Context, uid string, act useritem.Action, from useritem.State, now time.Time) (bool, error) {
 	return s.cond(ctx, OpRequeue, uid, func(it *Item) bool {
 		rec, has := it.Actions[act]
 		if !has || rec.State != string(from) {
 			return false
 		}
-		rec.State, rec.UpdatedAt = string(actions.StatePending), stamp(now)
+		rec.State, rec.UpdatedAt = string(useritem.StatePending), stamp(now)
 		return true
 	})
 }
@@ -437,7 +438,7 @@ func (s *Users) MarkRevoked(ctx context.Context, uid string, now time.Time) erro
 func (s *Users) MarkUnknown(ctx context.Context, a actions.Sending, reason actions.Reason, now time.Time) (bool, error) {
 	return s.cond(ctx, OpMarkUnknown, a.UID, func(it *Item) bool {
 		rec, has := it.Actions[a.Action]
-		if !has || rec.State != string(actions.StateSending) {
+		if !has || rec.State != string(useritem.StateSending) {
 			return false
 		}
 		if a.ClaimedAt.IsZero() {
@@ -447,13 +448,13 @@ func (s *Users) MarkUnknown(ctx context.Context, a actions.Sending, reason actio
 		} else if rec.ClaimedAt != stamp(a.ClaimedAt) {
 			return false
 		}
-		rec.State, rec.Reason, rec.UpdatedAt = string(actions.StateUnknown), string(reason), stamp(now)
+		rec.State, rec.Reason, rec.UpdatedAt = string(useritem.StateUnknown), string(reason), stamp(now)
 		return true
 	})
 }
 
 // ownWork are the actions made with the user's own token.
-var ownWork = []signin.Action{signin.ActionFollow, signin.ActionTweet}
+var ownWork = []useritem.Action{useritem.ActionFollow, useritem.ActionTweet}
 
 // RemoveCredentials is actionstore.Store.RemoveCredentials.
 func (s *Users) RemoveCredentials(ctx context.Context, uid, sealedToken string, finished bool) (bool, error) {
@@ -463,7 +464,7 @@ func (s *Users) RemoveCredentials(ctx context.Context, uid, sealedToken string, 
 		}
 		if finished {
 			for _, a := range ownWork {
-				if r, has := it.Actions[a]; has && (r.State == string(actions.StatePending) || r.State == string(actions.StateSending)) {
+				if r, has := it.Actions[a]; has && (r.State == string(useritem.StatePending) || r.State == string(useritem.StateSending)) {
 					return false
 				}
 			}
@@ -525,8 +526,8 @@ func (s *Users) scan(ctx context.Context, op Op, after string, limit int32, matc
 // WaitingForBrand is actionstore.Store.WaitingForBrand.
 func (s *Users) WaitingForBrand(ctx context.Context, after string, limit int32) ([]string, string, error) {
 	kept, _, next, err := s.scan(ctx, OpWaitingForBrand, after, limit, func(it *Item) bool {
-		r, ok := it.Actions[signin.ActionWelcome]
-		return ok && r.State == string(actions.StateWaitingBrand)
+		r, ok := it.Actions[useritem.ActionWelcome]
+		return ok && r.State == string(useritem.StateWaitingBrand)
 	})
 	if err != nil {
 		return nil, "", err
@@ -542,7 +543,7 @@ func (s *Users) WaitingForBrand(ctx context.Context, after string, limit int32) 
 func (s *Users) ScanSending(ctx context.Context, after string, limit int32) (actions.SendingPage, error) {
 	sending := func(it *Item) bool {
 		for _, r := range it.Actions {
-			if r.State == string(actions.StateSending) {
+			if r.State == string(useritem.StateSending) {
 				return true
 			}
 		}
@@ -554,8 +555,8 @@ func (s *Users) ScanSending(ctx context.Context, after string, limit int32) (act
 	}
 	page := actions.SendingPage{Scanned: scanned, Next: next}
 	for _, it := range kept {
-		for _, a := range actions.Order {
-			if r, ok := it.Actions[a]; ok && r.State == string(actions.StateSending) {
+		for _, a := range useritem.Order {
+			if r, ok := it.Actions[a]; ok && r.State == string(useritem.StateSending) {
 				page.Actions = append(page.Actions, actions.Sending{UID: it.UID, Action: a, ClaimedAt: parse(r.ClaimedAt)})
 			}
 		}

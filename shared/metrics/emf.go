@@ -2,9 +2,10 @@ package metrics
 
 import (
 	"encoding/json"
-	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"strconv"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 
 	"github.com/rs/zerolog"
 )

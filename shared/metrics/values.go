@@ -1,6 +1,10 @@
 package metrics
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
+)
 
 // Values a dimension publishes besides its list.
 const (
@@ -21,13 +25,14 @@ const (
 	ResultRefused Result = "refused" // a 4xx before any use case ran (a refusal reason)
 )
 
-// The lists. Each reason family is the constants of its file, checked both
+// The lists. The actions and their outcomes are the user item's own
+// (useritem). Each reason family is the constants of its file, checked both
 // ways by this package's test: a reason added there and not here would be
 // published as "other".
 var (
 	results  = []string{"started", "success", "denied", "fail", "refused"}
-	actions  = []string{"follow", "welcome", "tweet", "release"}
-	outcomes = []string{"done", "failed", "unknown", "unavailable", "skipped", "waiting_brand"}
+	actions  = strs(useritem.Order)
+	outcomes = strs(useritem.Outcomes)
 
 	// reasonFamilies are the lists of the Reason dimension.
 	reasonFamilies = []family{
@@ -118,4 +123,13 @@ func reason(r string) string {
 		}
 	}
 	return Other
+}
+
+// strs are vs as strings.
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
 }

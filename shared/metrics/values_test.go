@@ -44,14 +44,10 @@ func TestTheListsAreTheCodesConstants(t *testing.T) {
 	t.Run("the campaign stops are listed", func(t *testing.T) {
 		sameSet(t, "campaigns/reasons.go", constantsOf(t, filepath.Join("..", "campaigns", "reasons.go"), "Stop"), stops)
 	})
-	t.Run("the outcomes are the action states a run records", func(t *testing.T) {
-		states := constantsOf(t, filepath.Join("..", "actions", "domain.go"), "State")
-		// pending and sending are never an outcome: a run records the others.
+	t.Run("the outcomes are every action state but pending and sending", func(t *testing.T) {
+		states := constantsOf(t, filepath.Join("..", "useritem", "useritem.go"), "State")
 		states = slices.DeleteFunc(states, func(s string) bool { return s == "pending" || s == "sending" })
-		sameSet(t, "actions/domain.go", states, outcomes)
-	})
-	t.Run("the actions are the sign-in's actions", func(t *testing.T) {
-		sameSet(t, "signin/domain.go", constantsOf(t, filepath.Join("..", "signin", "domain.go"), "Action"), actions)
+		sameSet(t, "useritem/useritem.go", states, outcomes)
 	})
 	t.Run("none and other are no reason of the code", func(t *testing.T) {
 		for _, f := range reasonFamilies {

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 )
 
 // ReloadEvery is the least time between two reloads of a Keyring. A value

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/url"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // Choices are what the visitor asked for on the form, plus the attribution
@@ -105,19 +107,6 @@ type Identity struct {
 	Credentials
 }
 
-// Action names the work the actions function does for a signed-in user.
-type Action string
-
-// The actions recorded on a user item when they are due.
-const (
-	ActionFollow  Action = "follow"  // follow the brand with the user's token
-	ActionWelcome Action = "welcome" // the brand's welcome DM to the user
-	ActionTweet   Action = "tweet"   // the opt-in tweet from the user's account
-	// ActionRelease runs when the brand account itself signs in: welcome DMs
-	// that were waiting for the brand's tokens are released.
-	ActionRelease Action = "release"
-)
-
 // User is what is stored for a signed-in visitor.
 type User struct {
 	// Identity's Credentials are zero when nothing is kept: a sign-up with
@@ -129,7 +118,7 @@ type User struct {
 	// start; its credentials are the sender's. The brand account signing in
 	// as a visitor is not Brand, and leaves the sender's credentials alone.
 	Brand   bool
-	Actions []Action // to request, unless already requested before
+	Actions []useritem.Action // to request, unless already requested before
 }
 
 // Protocol is the sign-in protocol with X. OAuth 1.0a implements it today;

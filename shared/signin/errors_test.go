@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 type reasonedErr string
@@ -47,14 +49,14 @@ func TestEachSignInAsksForWhatItsSignUpUses(t *testing.T) {
 		c           Choices
 		want        Access
 		ownWork     bool
-		actions     []Action
+		actions     []useritem.Action
 	}{
-		{"a plain sign-up only names the visitor", true, true, Choices{}, Access{}, false, []Action{ActionWelcome}},
-		{"follow ticked, the stage follows through the API", true, true, Choices{Follow: true}, Access{Follow: true}, true, []Action{ActionFollow, ActionWelcome}},
-		{"follow ticked, the stage shows a follow button", false, true, Choices{Follow: true}, Access{}, false, []Action{ActionWelcome}},
-		{"post ticked, the stage has a text", true, true, Choices{Tweet: true}, Access{Post: true}, true, []Action{ActionWelcome, ActionTweet}},
-		{"post ticked, the stage has no text", true, false, Choices{Tweet: true}, Access{}, false, []Action{ActionWelcome}},
-		{"everything ticked", true, true, Choices{Follow: true, Tweet: true}, Access{Follow: true, Post: true}, true, []Action{ActionFollow, ActionWelcome, ActionTweet}},
+		{"a plain sign-up only names the visitor", true, true, Choices{}, Access{}, false, []useritem.Action{useritem.ActionWelcome}},
+		{"follow ticked, the stage follows through the API", true, true, Choices{Follow: true}, Access{Follow: true}, true, []useritem.Action{useritem.ActionFollow, useritem.ActionWelcome}},
+		{"follow ticked, the stage shows a follow button", false, true, Choices{Follow: true}, Access{}, false, []useritem.Action{useritem.ActionWelcome}},
+		{"post ticked, the stage has a text", true, true, Choices{Tweet: true}, Access{Post: true}, true, []useritem.Action{useritem.ActionWelcome, useritem.ActionTweet}},
+		{"post ticked, the stage has no text", true, false, Choices{Tweet: true}, Access{}, false, []useritem.Action{useritem.ActionWelcome}},
+		{"everything ticked", true, true, Choices{Follow: true, Tweet: true}, Access{Follow: true, Post: true}, true, []useritem.Action{useritem.ActionFollow, useritem.ActionWelcome, useritem.ActionTweet}},
 		{"the brand's start asks for the sender's grant, whatever is ticked", true, true, Choices{Brand: true, Follow: true, Tweet: true}, Access{Brand: true}, false, nil},
 	}
 	for _, tt := range tests {

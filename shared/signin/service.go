@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/clock"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // SessionTTL is how long a started sign-in may take: long enough to read X's
@@ -160,7 +161,7 @@ func (s *Service) user(ctx context.Context, sess Session, id Identity) (User, er
 		return User{}, s.refuse(ctx, id.Credentials)
 	case sess.Brand:
 		u.Brand = true
-		u.Actions = []Action{ActionRelease}
+		u.Actions = []useritem.Action{useritem.ActionRelease}
 		return u, nil
 	case id.UserID == s.BrandUID:
 		u.Credentials = Credentials{}
@@ -189,14 +190,14 @@ func (s *Service) refuse(ctx context.Context, c Credentials) error {
 // actionsFor decides which actions a visitor's sign-in requests: the
 // welcome DM (sent with the brand's grant), and what access lets their own
 // token do.
-func actionsFor(a Access) []Action {
-	acts := make([]Action, 0, 3)
+func actionsFor(a Access) []useritem.Action {
+	acts := make([]useritem.Action, 0, 3)
 	if a.Follow {
-		acts = append(acts, ActionFollow)
+		acts = append(acts, useritem.ActionFollow)
 	}
-	acts = append(acts, ActionWelcome)
+	acts = append(acts, useritem.ActionWelcome)
 	if a.Post {
-		acts = append(acts, ActionTweet)
+		acts = append(acts, useritem.ActionTweet)
 	}
 	return acts
 }

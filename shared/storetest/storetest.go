@@ -19,6 +19,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // Store is every interface the core declares of the users table, plus the
@@ -88,7 +89,7 @@ func oauth2(uid, suffix string, refresh bool) signin.Credentials {
 }
 
 // SignIn stores a sign-in of uid at at with c, requesting acts.
-func SignIn(t *testing.T, s Store, uid string, c signin.Credentials, at time.Time, acts ...signin.Action) bool {
+func SignIn(t *testing.T, s Store, uid string, c signin.Credentials, at time.Time, acts ...useritem.Action) bool {
 	t.Helper()
 	created, err := s.SaveSignIn(ctx, signin.User{Identity: signin.Identity{UserID: uid, ScreenName: "u" + uid, Credentials: c},
 		Choices: signin.Choices{Follow: true, Tweet: true}, SignedInAt: at, Actions: acts, Brand: uid == Brand})
@@ -107,7 +108,7 @@ func get(t *testing.T, s Store, uid string) actions.User {
 	return u
 }
 
-func state(t *testing.T, s Store, uid string, a signin.Action) actions.State {
+func state(t *testing.T, s Store, uid string, a useritem.Action) useritem.State {
 	t.Helper()
 	return get(t, s, uid).Actions[a].State
 }
@@ -119,7 +120,7 @@ func must(t *testing.T, ok bool, err error, want bool, what string) {
 	}
 }
 
-var all = []signin.Action{signin.ActionFollow, signin.ActionWelcome, signin.ActionTweet}
+var all = []useritem.Action{useritem.ActionFollow, useritem.ActionWelcome, useritem.ActionTweet}
 
 func signIns(t *testing.T, s Store) {
 	if !SignIn(t, s, Alice, oauth1(Alice), t0, all...) {
@@ -133,23 +134,23 @@ func signIns(t *testing.T, s Store) {
 		t.Fatalf("credentials as read: %+v %v sealed %v at %v", u.Credentials, u.CredentialsErr, u.SealedToken != "", u.CredentialsAt)
 	}
 	for _, a := range all {
-		if r := u.Actions[a]; r.State != actions.StatePending || !r.RequestedAt.Equal(t0) {
+		if r := u.Actions[a]; r.State != useritem.StatePending || !r.RequestedAt.Equal(t0) {
 			t.Fatalf("a_%s = %+v, want pending requested at %v", a, r, t0)
 		}
 	}
-	if _, ok := u.Actions[signin.ActionRelease]; ok {
+	if _, ok := u.Actions[useritem.ActionRelease]; ok {
 		t.Fatal("a release nobody requested")
 	}
 	// Done actions are not requested again; a sign-in that keeps no
 	// credentials leaves the stored ones; an OAuth 2.0 sign-in replaces
 	// OAuth 1.0a credentials whole.
-	if _, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionFollow}, t0); err != nil {
+	if _, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionFollow}, t0); err != nil {
 		t.Fatal(err)
 	}
 	if SignIn(t, s, Alice, signin.Credentials{}, t0.Add(time.Minute), all...) {
 		t.Fatal("a second sign-in reported the user created")
 	}
-	if u2 := get(t, s, Alice); u2.Actions[signin.ActionFollow].State != actions.StateSending || u2.SealedToken != u.SealedToken || u2.Credentials != oauth1(Alice) {
+	if u2 := get(t, s, Alice); u2.Actions[useritem.ActionFollow].State != useritem.StateSending || u2.SealedToken != u.SealedToken || u2.Credentials != oauth1(Alice) {
 		t.Fatalf("after a sign-in without credentials: %+v", u2)
 	}
 	c2 := oauth2(Alice, "-2", true)
@@ -160,12 +161,12 @@ func signIns(t *testing.T, s Store) {
 		t.Fatalf("after an OAuth 2.0 sign-in: %+v", u3.Credentials)
 	}
 	// The brand's every sign-in requests its release again.
-	SignIn(t, s, Brand, oauth2(Brand, "", true), t0, signin.ActionRelease)
-	if _, err := s.ClaimPending(ctx, Brand, []signin.Action{signin.ActionRelease}, t0); err != nil {
+	SignIn(t, s, Brand, oauth2(Brand, "", true), t0, useritem.ActionRelease)
+	if _, err := s.ClaimPending(ctx, Brand, []useritem.Action{useritem.ActionRelease}, t0); err != nil {
 		t.Fatal(err)
 	}
-	SignIn(t, s, Brand, oauth2(Brand, "-2", true), t0.Add(time.Hour), signin.ActionRelease)
-	if b := get(t, s, Brand); !b.Brand || b.Actions[signin.ActionRelease].State != actions.StatePending {
+	SignIn(t, s, Brand, oauth2(Brand, "-2", true), t0.Add(time.Hour), useritem.ActionRelease)
+	if b := get(t, s, Brand); !b.Brand || b.Actions[useritem.ActionRelease].State != useritem.StatePending {
 		t.Fatalf("brand after its second sign-in: %+v", b)
 	}
 	if _, err := s.GetActionUser(ctx, Bob); !errors.Is(err, actions.ErrNotFound) {
@@ -178,30 +179,30 @@ func signIns(t *testing.T, s Store) {
 
 func claimAllOrNothing(t *testing.T, s Store) {
 	SignIn(t, s, Alice, oauth1(Alice), t0, all...)
-	claimed, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionWelcome}, t0)
-	if err != nil || claimed.Actions[signin.ActionWelcome].State != actions.StateSending || !claimed.Actions[signin.ActionWelcome].ClaimedAt.Equal(t0) {
+	claimed, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionWelcome}, t0)
+	if err != nil || claimed.Actions[useritem.ActionWelcome].State != useritem.StateSending || !claimed.Actions[useritem.ActionWelcome].ClaimedAt.Equal(t0) {
 		t.Fatalf("claim: %+v %v", claimed.Actions, err)
 	}
 	if claimed.Credentials != oauth1(Alice) {
 		t.Fatal("a claim's user lacks the credentials")
 	}
 	// welcome is sending: a claim naming it takes nothing, follow included.
-	if _, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionFollow, signin.ActionWelcome}, t0); !errors.Is(err, actions.ErrConflict) {
+	if _, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionFollow, useritem.ActionWelcome}, t0); !errors.Is(err, actions.ErrConflict) {
 		t.Fatalf("a claim of an action not pending: %v, want ErrConflict", err)
 	}
-	if st := state(t, s, Alice, signin.ActionFollow); st != actions.StatePending {
+	if st := state(t, s, Alice, useritem.ActionFollow); st != useritem.StatePending {
 		t.Fatalf("a_follow = %s after a refused claim, want pending", st)
 	}
-	if _, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionRelease}, t0); !errors.Is(err, actions.ErrConflict) {
+	if _, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionRelease}, t0); !errors.Is(err, actions.ErrConflict) {
 		t.Fatalf("a claim of an action never requested: %v, want ErrConflict", err)
 	}
-	if _, err := s.ClaimPending(ctx, Bob, []signin.Action{signin.ActionFollow}, t0); !errors.Is(err, actions.ErrConflict) {
+	if _, err := s.ClaimPending(ctx, Bob, []useritem.Action{useritem.ActionFollow}, t0); !errors.Is(err, actions.ErrConflict) {
 		t.Fatalf("a claim on no user: %v, want ErrConflict", err)
 	}
 	if _, err := s.GetActionUser(ctx, Bob); !errors.Is(err, actions.ErrNotFound) {
 		t.Fatal("a refused claim created an item")
 	}
-	if u, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionFollow, signin.ActionTweet}, t0); err != nil ||
+	if u, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionFollow, useritem.ActionTweet}, t0); err != nil ||
 		len(u.Sending()) != 3 || len(u.Pending()) != 0 {
 		t.Fatalf("claiming the rest: %v %v", u.Actions, err)
 	}
@@ -209,72 +210,72 @@ func claimAllOrNothing(t *testing.T, s Store) {
 
 func recordWhileSending(t *testing.T, s Store) {
 	SignIn(t, s, Alice, oauth1(Alice), t0, all...)
-	rec := actions.Record{State: actions.StateDone, Result: "dm-1", Attempts: 1, UpdatedAt: t0}
-	if err := s.RecordOutcome(ctx, Alice, signin.ActionWelcome, rec); !errors.Is(err, actions.ErrConflict) {
+	rec := actions.Record{State: useritem.StateDone, Result: "dm-1", Attempts: 1, UpdatedAt: t0}
+	if err := s.RecordOutcome(ctx, Alice, useritem.ActionWelcome, rec); !errors.Is(err, actions.ErrConflict) {
 		t.Fatalf("recording a pending action: %v, want ErrConflict", err)
 	}
-	if _, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionWelcome}, t0); err != nil {
+	if _, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionWelcome}, t0); err != nil {
 		t.Fatal(err)
 	}
-	wait := actions.Record{State: actions.StateFailed, Reason: "x_unavailable", Status: 503, Result: "r", Attempts: 2, UpdatedAt: t0}
-	if err := s.RecordOutcome(ctx, Alice, signin.ActionWelcome, wait); err != nil {
+	wait := actions.Record{State: useritem.StateFailed, Reason: "x_unavailable", Status: 503, Result: "r", Attempts: 2, UpdatedAt: t0}
+	if err := s.RecordOutcome(ctx, Alice, useritem.ActionWelcome, wait); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordOutcome(ctx, Alice, signin.ActionWelcome, rec); !errors.Is(err, actions.ErrConflict) {
+	if err := s.RecordOutcome(ctx, Alice, useritem.ActionWelcome, rec); !errors.Is(err, actions.ErrConflict) {
 		t.Fatalf("recording twice: %v, want ErrConflict", err)
 	}
-	r := get(t, s, Alice).Actions[signin.ActionWelcome]
-	if r.State != actions.StateFailed || r.Reason != "x_unavailable" || r.Status != 503 || r.Attempts != 2 || r.Result != "r" || !r.ClaimedAt.Equal(t0) || !r.RequestedAt.Equal(t0) {
+	r := get(t, s, Alice).Actions[useritem.ActionWelcome]
+	if r.State != useritem.StateFailed || r.Reason != "x_unavailable" || r.Status != 503 || r.Attempts != 2 || r.Result != "r" || !r.ClaimedAt.Equal(t0) || !r.RequestedAt.Equal(t0) {
 		t.Fatalf("a_welcome = %+v", r)
 	}
 	// A later outcome replaces reason, result and status.
-	if ok, err := s.Requeue(ctx, Alice, signin.ActionWelcome, actions.StateFailed, t0); !ok || err != nil {
+	if ok, err := s.Requeue(ctx, Alice, useritem.ActionWelcome, useritem.StateFailed, t0); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
-	if _, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionWelcome}, t0.Add(time.Minute)); err != nil {
+	if _, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionWelcome}, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordOutcome(ctx, Alice, signin.ActionWelcome, actions.Record{State: actions.StateDone, Attempts: 1, UpdatedAt: t0}); err != nil {
+	if err := s.RecordOutcome(ctx, Alice, useritem.ActionWelcome, actions.Record{State: useritem.StateDone, Attempts: 1, UpdatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if r := get(t, s, Alice).Actions[signin.ActionWelcome]; r.State != actions.StateDone || r.Reason != "" || r.Status != 0 || r.Result != "" {
+	if r := get(t, s, Alice).Actions[useritem.ActionWelcome]; r.State != useritem.StateDone || r.Reason != "" || r.Status != 0 || r.Result != "" {
 		t.Fatalf("a_welcome after a second outcome = %+v", r)
 	}
-	if err := s.RecordOutcome(ctx, Bob, signin.ActionWelcome, rec); !errors.Is(err, actions.ErrConflict) {
+	if err := s.RecordOutcome(ctx, Bob, useritem.ActionWelcome, rec); !errors.Is(err, actions.ErrConflict) {
 		t.Fatalf("recording on no user: %v", err)
 	}
 }
 
 func requeueFromState(t *testing.T, s Store) {
 	SignIn(t, s, Alice, oauth1(Alice), t0, all...)
-	ok, err := s.Requeue(ctx, Alice, signin.ActionWelcome, actions.StateWaitingBrand, t0)
+	ok, err := s.Requeue(ctx, Alice, useritem.ActionWelcome, useritem.StateWaitingBrand, t0)
 	must(t, ok, err, false, "requeue from waiting_brand of a pending action")
-	if _, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionWelcome}, t0); err != nil {
+	if _, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionWelcome}, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordOutcome(ctx, Alice, signin.ActionWelcome, actions.Record{State: actions.StateWaitingBrand, UpdatedAt: t0}); err != nil {
+	if err := s.RecordOutcome(ctx, Alice, useritem.ActionWelcome, actions.Record{State: useritem.StateWaitingBrand, UpdatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	ok, err = s.Requeue(ctx, Alice, signin.ActionWelcome, actions.StateWaitingBrand, t0)
+	ok, err = s.Requeue(ctx, Alice, useritem.ActionWelcome, useritem.StateWaitingBrand, t0)
 	must(t, ok, err, true, "requeue from waiting_brand")
-	ok, err = s.Requeue(ctx, Alice, signin.ActionWelcome, actions.StateWaitingBrand, t0)
+	ok, err = s.Requeue(ctx, Alice, useritem.ActionWelcome, useritem.StateWaitingBrand, t0)
 	must(t, ok, err, false, "a second requeue")
-	if st := state(t, s, Alice, signin.ActionWelcome); st != actions.StatePending {
+	if st := state(t, s, Alice, useritem.ActionWelcome); st != useritem.StatePending {
 		t.Fatalf("a_welcome = %s", st)
 	}
-	ok, err = s.Requeue(ctx, Alice, signin.ActionRelease, actions.StateWaitingBrand, t0)
+	ok, err = s.Requeue(ctx, Alice, useritem.ActionRelease, useritem.StateWaitingBrand, t0)
 	must(t, ok, err, false, "requeue of an action never requested")
-	ok, err = s.Requeue(ctx, Bob, signin.ActionWelcome, actions.StateWaitingBrand, t0)
+	ok, err = s.Requeue(ctx, Bob, useritem.ActionWelcome, useritem.StateWaitingBrand, t0)
 	must(t, ok, err, false, "requeue on no user")
 }
 
 func markUnknownSameClaim(t *testing.T, s Store) {
 	SignIn(t, s, Alice, oauth1(Alice), t0, all...)
 	claimedAt := t0.Add(123*time.Millisecond + 456*time.Microsecond)
-	a := actions.Sending{UID: Alice, Action: signin.ActionTweet, ClaimedAt: claimedAt}
+	a := actions.Sending{UID: Alice, Action: useritem.ActionTweet, ClaimedAt: claimedAt}
 	ok, err := s.MarkUnknown(ctx, a, actions.ReasonStuckSending, t0)
 	must(t, ok, err, false, "mark of a pending action")
-	if _, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionTweet}, claimedAt); err != nil {
+	if _, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionTweet}, claimedAt); err != nil {
 		t.Fatal(err)
 	}
 	other := a
@@ -287,26 +288,26 @@ func markUnknownSameClaim(t *testing.T, s Store) {
 	must(t, ok, err, false, "mark under no claim of a claimed action")
 	// The claim as the scan reads it back: milliseconds.
 	page := scanAll(t, s.ScanSending)
-	if len(page) != 1 || page[0].UID != Alice || page[0].Action != signin.ActionTweet || !page[0].ClaimedAt.Equal(claimedAt.Truncate(time.Millisecond)) {
+	if len(page) != 1 || page[0].UID != Alice || page[0].Action != useritem.ActionTweet || !page[0].ClaimedAt.Equal(claimedAt.Truncate(time.Millisecond)) {
 		t.Fatalf("sending found: %+v", page)
 	}
 	ok, err = s.MarkUnknown(ctx, page[0], actions.ReasonStuckSending, t0.Add(time.Hour))
 	must(t, ok, err, true, "mark under the claim read")
 	ok, err = s.MarkUnknown(ctx, page[0], actions.ReasonStuckSending, t0.Add(time.Hour))
 	must(t, ok, err, false, "a second mark")
-	r := get(t, s, Alice).Actions[signin.ActionTweet]
-	if r.State != actions.StateUnknown || r.Reason != actions.ReasonStuckSending || !r.UpdatedAt.Equal(t0.Add(time.Hour)) {
+	r := get(t, s, Alice).Actions[useritem.ActionTweet]
+	if r.State != useritem.StateUnknown || r.Reason != actions.ReasonStuckSending || !r.UpdatedAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("a_tweet = %+v", r)
 	}
-	if err := s.RecordOutcome(ctx, Alice, signin.ActionTweet, actions.Record{State: actions.StateDone, UpdatedAt: t0}); !errors.Is(err, actions.ErrConflict) {
+	if err := s.RecordOutcome(ctx, Alice, useritem.ActionTweet, actions.Record{State: useritem.StateDone, UpdatedAt: t0}); !errors.Is(err, actions.ErrConflict) {
 		t.Fatalf("a record after the mark: %v, want ErrConflict", err)
 	}
 	// The sub-millisecond claim the run holds marks too (the table keeps
 	// milliseconds).
-	if _, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionFollow}, claimedAt); err != nil {
+	if _, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionFollow}, claimedAt); err != nil {
 		t.Fatal(err)
 	}
-	ok, err = s.MarkUnknown(ctx, actions.Sending{UID: Alice, Action: signin.ActionFollow, ClaimedAt: claimedAt}, actions.ReasonStuckSending, t0)
+	ok, err = s.MarkUnknown(ctx, actions.Sending{UID: Alice, Action: useritem.ActionFollow, ClaimedAt: claimedAt}, actions.ReasonStuckSending, t0)
 	must(t, ok, err, true, "mark under the claim as the run holds it")
 }
 
@@ -358,15 +359,15 @@ func scansPage(t *testing.T, s Store) {
 	for i, uid := range uids {
 		SignIn(t, s, uid, oauth1(uid), t0, all...)
 		if i%2 == 0 {
-			if _, err := s.ClaimPending(ctx, uid, []signin.Action{signin.ActionFollow, signin.ActionTweet}, t0); err != nil {
+			if _, err := s.ClaimPending(ctx, uid, []useritem.Action{useritem.ActionFollow, useritem.ActionTweet}, t0); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if i%3 == 0 {
-			if _, err := s.ClaimPending(ctx, uid, []signin.Action{signin.ActionWelcome}, t0); err != nil {
+			if _, err := s.ClaimPending(ctx, uid, []useritem.Action{useritem.ActionWelcome}, t0); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.RecordOutcome(ctx, uid, signin.ActionWelcome, actions.Record{State: actions.StateWaitingBrand, UpdatedAt: t0}); err != nil {
+			if err := s.RecordOutcome(ctx, uid, useritem.ActionWelcome, actions.Record{State: useritem.StateWaitingBrand, UpdatedAt: t0}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -454,18 +455,18 @@ func sameSet(t *testing.T, what string, got, want []string) {
 }
 
 func removeCredentials(t *testing.T, s Store) {
-	SignIn(t, s, Alice, oauth2(Alice, "", true), t0, signin.ActionFollow, signin.ActionWelcome)
+	SignIn(t, s, Alice, oauth2(Alice, "", true), t0, useritem.ActionFollow, useritem.ActionWelcome)
 	u := get(t, s, Alice)
 	ok, err := s.RemoveCredentials(ctx, Alice, u.SealedToken+"x", false)
 	must(t, ok, err, false, "removal under another token")
 	ok, err = s.RemoveCredentials(ctx, Alice, u.SealedToken, true)
 	must(t, ok, err, false, "removal of finished work while the follow is pending")
-	if _, err := s.ClaimPending(ctx, Alice, []signin.Action{signin.ActionFollow}, t0); err != nil {
+	if _, err := s.ClaimPending(ctx, Alice, []useritem.Action{useritem.ActionFollow}, t0); err != nil {
 		t.Fatal(err)
 	}
 	ok, err = s.RemoveCredentials(ctx, Alice, u.SealedToken, true)
 	must(t, ok, err, false, "removal of finished work while the follow is sending")
-	if err := s.RecordOutcome(ctx, Alice, signin.ActionFollow, actions.Record{State: actions.StateDone, UpdatedAt: t0}); err != nil {
+	if err := s.RecordOutcome(ctx, Alice, useritem.ActionFollow, actions.Record{State: useritem.StateDone, UpdatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
 	// The welcome DM is the brand's token's work: it does not hold hers.
@@ -482,7 +483,7 @@ func removeCredentials(t *testing.T, s Store) {
 	if !errors.Is(after.CredentialsErr, actions.ErrNoCredentials) || after.SealedToken != "" || !after.CredentialsAt.IsZero() || after.Reconnect {
 		t.Fatalf("after the removal: %+v", after)
 	}
-	if after.Actions[signin.ActionWelcome].State != actions.StatePending || !after.Subscribed {
+	if after.Actions[useritem.ActionWelcome].State != useritem.StatePending || !after.Subscribed {
 		t.Fatal("the removal touched more than the credentials")
 	}
 	if _, err := s.ReadTokens(ctx, Alice); !errors.Is(err, actions.ErrNoCredentials) {
@@ -491,7 +492,7 @@ func removeCredentials(t *testing.T, s Store) {
 	ok, err = s.RemoveCredentials(ctx, Alice, u.SealedToken, false)
 	must(t, ok, err, false, "a second removal")
 	// A new sign-in's tokens stay; unfinished work's tokens go when asked.
-	SignIn(t, s, Alice, oauth1(Alice), t0, signin.ActionTweet)
+	SignIn(t, s, Alice, oauth1(Alice), t0, useritem.ActionTweet)
 	ok, err = s.RemoveCredentials(ctx, Alice, u.SealedToken, false)
 	must(t, ok, err, false, "removal under the old token after a sign-in")
 	ok, err = s.RemoveCredentials(ctx, Alice, get(t, s, Alice).SealedToken, false)

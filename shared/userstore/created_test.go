@@ -8,6 +8,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
@@ -26,7 +27,7 @@ func TestSaveSignInTellsAFirstSignInFromAReturningOne(t *testing.T) {
 	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	user := func(uid string, c signin.Credentials, brand bool) signin.User {
 		return signin.User{Identity: signin.Identity{UserID: uid, ScreenName: "u" + uid[:4], Credentials: c},
-			SignedInAt: at, Brand: brand, Actions: []signin.Action{signin.ActionWelcome}}
+			SignedInAt: at, Brand: brand, Actions: []useritem.Action{useritem.ActionWelcome}}
 	}
 	oauth1 := signin.Credentials{Kind: signin.KindOAuth1, Token: "t", Secret: "s"}
 	oauth2 := signin.Credentials{Kind: signin.KindOAuth2, Token: "a", Refresh: "r", ExpiresAt: at.Add(2 * time.Hour)}

@@ -5,10 +5,10 @@
 // timestamps, the subscription state, the campaigns the user was marked for,
 // and one map attribute per action (a_follow, a_welcome, a_tweet, a_release)
 // recording its state, so that retries are idempotent and the table's stream
-// can be filtered to users with pending work. schema.go lists every
+// can be filtered to users with pending work. shared/useritem names every
 // attribute.
 //
-// This package holds the schema and what the sign-in functions write (a
+// This package holds what the sign-in functions write (a
 // sign-in: signin.UserStore; an unsubscribe: web.Unsubscriber), and the
 // re-sealing of tokens after a key rotation. What the actions and campaigns
 // read and write on the same table is shared/actionstore, so that the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // ResealStats counts what a re-seal pass did.
@@ -29,7 +30,7 @@ func (s *Store) Reseal(ctx context.Context, current string) (ResealStats, error)
 	pages := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{
 		TableName:                aws.String(s.Name),
 		ProjectionExpression:     aws.String("#uid, #token, #secret, #refresh, #lease"),
-		ExpressionAttributeNames: map[string]string{"#uid": AttrUID, "#token": AttrToken, "#secret": AttrSecret, "#refresh": AttrRefresh, "#lease": AttrRefreshLease},
+		ExpressionAttributeNames: map[string]string{"#uid": useritem.AttrUID, "#token": useritem.AttrToken, "#secret": useritem.AttrSecret, "#refresh": useritem.AttrRefresh, "#lease": useritem.AttrRefreshLease},
 	})
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
@@ -65,17 +66,17 @@ var sealedFields = []struct {
 	attr    string
 	context func(uid string) string
 }{
-	{AttrToken, TokenContext},
-	{AttrSecret, SecretContext},
-	{AttrRefresh, RefreshContext},
+	{useritem.AttrToken, TokenContext},
+	{useritem.AttrSecret, SecretContext},
+	{useritem.AttrRefresh, RefreshContext},
 }
 
 // resealOne re-encrypts every sealed value of one item in one conditional
 // write: a sign-in or a token refresh in between (which seals with the
 // current key anyway) wins.
 func (s *Store) resealOne(ctx context.Context, item dynamo.Item, current string) error {
-	uid, ok := dynamo.GetN(item, AttrUID)
-	if _, hasToken := dynamo.GetS(item, AttrToken); !ok || !hasToken {
+	uid, ok := dynamo.GetN(item, useritem.AttrUID)
+	if _, hasToken := dynamo.GetS(item, useritem.AttrToken); !ok || !hasToken {
 		return errors.New("no credentials")
 	}
 	u := dynamo.NewUpdate()
@@ -103,10 +104,10 @@ func (s *Store) resealOne(ctx context.Context, item dynamo.Item, current string)
 	// saves its new pair only while the stored one is still that: rewriting
 	// it then would make the refresh fail and disconnect the user. Such an
 	// item is skipped; the next pass finds it without a lease.
-	if _, leased := item[AttrRefreshLease]; leased {
+	if _, leased := item[useritem.AttrRefreshLease]; leased {
 		return errChanged
 	}
-	conds = append(conds, "attribute_not_exists("+u.Name(AttrRefreshLease)+")")
+	conds = append(conds, "attribute_not_exists("+u.Name(useritem.AttrRefreshLease)+")")
 	u.When(strings.Join(conds, " AND "))
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, Key(uid)))
 	if _, refused := dynamo.ConditionFailed(err); refused {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
 
@@ -37,31 +38,31 @@ func (s *Store) SaveSignIn(ctx context.Context, u signin.User) (created bool, er
 			return false, err
 		}
 	}
-	ub.Set(AttrScreenName, dynamo.S(u.ScreenName))
-	ub.Set(AttrFollow, dynamo.Bool(u.Follow))
-	ub.Set(AttrTweet, dynamo.Bool(u.Tweet))
-	ub.Set(AttrLastLoginAt, dynamo.Time(u.SignedInAt))
-	ub.SetIfNotExists(AttrCreatedAt, dynamo.Time(u.SignedInAt))
-	ub.SetIfNotExists(AttrSubscribed, dynamo.Bool(true))
-	ub.Set(AttrRevoked, dynamo.Bool(false))
-	ub.Remove(AttrRevokedAt)
-	ub.Add(AttrLogins, dynamo.Int(1))
+	ub.Set(useritem.AttrScreenName, dynamo.S(u.ScreenName))
+	ub.Set(useritem.AttrFollow, dynamo.Bool(u.Follow))
+	ub.Set(useritem.AttrTweet, dynamo.Bool(u.Tweet))
+	ub.Set(useritem.AttrLastLoginAt, dynamo.Time(u.SignedInAt))
+	ub.SetIfNotExists(useritem.AttrCreatedAt, dynamo.Time(u.SignedInAt))
+	ub.SetIfNotExists(useritem.AttrSubscribed, dynamo.Bool(true))
+	ub.Set(useritem.AttrRevoked, dynamo.Bool(false))
+	ub.Remove(useritem.AttrRevokedAt)
+	ub.Add(useritem.AttrLogins, dynamo.Int(1))
 	if u.Brand {
-		ub.Set(AttrBrand, dynamo.Bool(true))
+		ub.Set(useritem.AttrBrand, dynamo.Bool(true))
 	}
 	if len(u.UTM) > 0 {
-		ub.SetIfNotExists(AttrAttribution, dynamo.StringMap(u.UTM))
-		ub.Set(AttrLastAttribution, dynamo.StringMap(u.UTM))
+		ub.SetIfNotExists(useritem.AttrAttribution, dynamo.StringMap(u.UTM))
+		ub.Set(useritem.AttrLastAttribution, dynamo.StringMap(u.UTM))
 	}
 	pending := dynamo.M(dynamo.Item{
-		MemberState:       dynamo.S(StatePending),
-		MemberRequestedAt: dynamo.Time(u.SignedInAt),
+		useritem.MemberState:       dynamo.S(string(useritem.StatePending)),
+		useritem.MemberRequestedAt: dynamo.Time(u.SignedInAt),
 	})
 	for _, a := range u.Actions {
-		if a == signin.ActionRelease {
-			ub.Set(ActionAttr(string(a)), pending)
+		if a == useritem.ActionRelease {
+			ub.Set(a.Attr(), pending)
 		} else {
-			ub.SetIfNotExists(ActionAttr(string(a)), pending)
+			ub.SetIfNotExists(a.Attr(), pending)
 		}
 	}
 
@@ -72,7 +73,7 @@ func (s *Store) SaveSignIn(ctx context.Context, u signin.User) (created bool, er
 		return false, fmt.Errorf("%w: userstore: save sign-in: %w", signin.ErrStoreUnavailable, err)
 	}
 	// The old values include the sealed credentials: read only logins.
-	_, existed := out.Attributes[AttrLogins]
+	_, existed := out.Attributes[useritem.AttrLogins]
 	return !existed, nil
 }
 
@@ -87,34 +88,34 @@ func (s *Store) setCredentials(ub *dynamo.Update, uid string, c signin.Credentia
 	if err != nil {
 		return err
 	}
-	ub.Set(AttrToken, dynamo.S(tok))
-	ub.Set(AttrCredentialsAt, dynamo.Time(at))
-	ub.Remove(AttrReconnect)
-	ub.Remove(AttrReconnectAt)
-	ub.Remove(AttrRefreshLease)
+	ub.Set(useritem.AttrToken, dynamo.S(tok))
+	ub.Set(useritem.AttrCredentialsAt, dynamo.Time(at))
+	ub.Remove(useritem.AttrReconnect)
+	ub.Remove(useritem.AttrReconnectAt)
+	ub.Remove(useritem.AttrRefreshLease)
 	if !c.OAuth2() {
 		sec, err := s.seal(c.Secret, SecretContext(uid))
 		if err != nil {
 			return err
 		}
-		ub.Set(AttrKind, dynamo.S(string(signin.KindOAuth1)))
-		ub.Set(AttrSecret, dynamo.S(sec))
-		ub.Remove(AttrRefresh)
-		ub.Remove(AttrTokenExpiresAt)
+		ub.Set(useritem.AttrKind, dynamo.S(string(signin.KindOAuth1)))
+		ub.Set(useritem.AttrSecret, dynamo.S(sec))
+		ub.Remove(useritem.AttrRefresh)
+		ub.Remove(useritem.AttrTokenExpiresAt)
 		return nil
 	}
-	ub.Set(AttrKind, dynamo.S(string(signin.KindOAuth2)))
-	ub.Set(AttrTokenExpiresAt, dynamo.Time(c.ExpiresAt))
-	ub.Remove(AttrSecret)
+	ub.Set(useritem.AttrKind, dynamo.S(string(signin.KindOAuth2)))
+	ub.Set(useritem.AttrTokenExpiresAt, dynamo.Time(c.ExpiresAt))
+	ub.Remove(useritem.AttrSecret)
 	if c.Refresh == "" { // the grant has no offline.access: nothing to refresh with
-		ub.Remove(AttrRefresh)
+		ub.Remove(useritem.AttrRefresh)
 		return nil
 	}
 	ref, err := s.seal(c.Refresh, RefreshContext(uid))
 	if err != nil {
 		return err
 	}
-	ub.Set(AttrRefresh, dynamo.S(ref))
+	ub.Set(useritem.AttrRefresh, dynamo.S(ref))
 	return nil
 }
 
@@ -134,9 +135,9 @@ func (s *Store) Unsubscribe(ctx context.Context, uid string, now time.Time) (boo
 		return false, fmt.Errorf("userstore: %w", err)
 	}
 	u := dynamo.NewUpdate()
-	u.Set(AttrSubscribed, dynamo.Bool(false))
-	u.SetIfNotExists(AttrUnsubscribedAt, dynamo.Time(now))
-	u.When("attribute_exists(" + u.Name(AttrUID) + ")")
+	u.Set(useritem.AttrSubscribed, dynamo.Bool(false))
+	u.SetIfNotExists(useritem.AttrUnsubscribedAt, dynamo.Time(now))
+	u.When("attribute_exists(" + u.Name(useritem.AttrUID) + ")")
 	_, err := s.DB.UpdateItem(ctx, u.Input(s.Name, Key(uid)))
 	switch _, refused := dynamo.ConditionFailed(err); {
 	case refused:

@@ -12,6 +12,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
@@ -36,7 +37,7 @@ func TestSaveSignInSwitchesTheKindOfCredentials(t *testing.T) {
 			Identity:   signin.Identity{UserID: uid, ScreenName: "alice", Credentials: c},
 			Choices:    signin.Choices{Follow: true, UTM: map[string]string{"utm_source": at.Format("15h")}},
 			SignedInAt: at,
-			Actions:    []signin.Action{signin.ActionWelcome},
+			Actions:    []useritem.Action{useritem.ActionWelcome},
 		}
 	}
 	item := func() dynamo.Item {
@@ -77,14 +78,14 @@ func TestSaveSignInSwitchesTheKindOfCredentials(t *testing.T) {
 		TableName: aws.String(table), Key: userstore.Key(uid),
 		UpdateExpression: aws.String("SET #w.#st = :done, #cs = :cs, #sub = :f, #rc = :t, #rca = :now, #rl = :lease"),
 		ExpressionAttributeNames: map[string]string{"#w": "a_welcome", "#st": "state", "#cs": "campaigns_sent", "#sub": "subscribed",
-			"#rc": userstore.AttrReconnect, "#rca": userstore.AttrReconnectAt, "#rl": userstore.AttrRefreshLease},
+			"#rc": useritem.AttrReconnect, "#rca": useritem.AttrReconnectAt, "#rl": useritem.AttrRefreshLease},
 		ExpressionAttributeValues: dynamo.Item{":done": dynamo.S("done"), ":cs": dynamo.StringSet("spring"), ":f": dynamo.Bool(false),
 			":t": dynamo.Bool(true), ":now": dynamo.Time(begin), ":lease": dynamo.M(dynamo.Item{"owner": dynamo.S("req-1")})},
 	}); err != nil {
 		t.Fatal(err)
 	}
 	it := item()
-	if k, _ := dynamo.GetS(it, userstore.AttrKind); k != "oauth1" || open(it, "token", userstore.TokenContext(uid)) != "t1" || open(it, "secret", userstore.SecretContext(uid)) != "s1" {
+	if k, _ := dynamo.GetS(it, useritem.AttrKind); k != "oauth1" || open(it, "token", userstore.TokenContext(uid)) != "t1" || open(it, "secret", userstore.SecretContext(uid)) != "s1" {
 		t.Fatalf("OAuth 1.0a sign-in stored %v", it)
 	}
 
@@ -93,7 +94,7 @@ func TestSaveSignInSwitchesTheKindOfCredentials(t *testing.T) {
 			t.Fatal(err)
 		}
 		it := item()
-		if k, _ := dynamo.GetS(it, userstore.AttrKind); k != "oauth2" {
+		if k, _ := dynamo.GetS(it, useritem.AttrKind); k != "oauth2" {
 			t.Fatalf("cred = %q", k)
 		}
 		if open(it, "token", userstore.TokenContext(uid)) != "a2" || open(it, "refresh", userstore.RefreshContext(uid)) != "r2" {
@@ -102,10 +103,10 @@ func TestSaveSignInSwitchesTheKindOfCredentials(t *testing.T) {
 		if v, _ := dynamo.GetS(it, "refresh"); sealerOpens(sealer, v, userstore.TokenContext(uid)) {
 			t.Fatal("the sealed refresh token opens as the access token")
 		}
-		if got := dynamo.GetTime(it, userstore.AttrTokenExpiresAt); !got.Equal(expires) {
+		if got := dynamo.GetTime(it, useritem.AttrTokenExpiresAt); !got.Equal(expires) {
 			t.Fatalf("token_expires_at = %v, want %v", got, expires)
 		}
-		absent(it, "secret", userstore.AttrReconnect, userstore.AttrReconnectAt, userstore.AttrRefreshLease)
+		absent(it, "secret", useritem.AttrReconnect, useritem.AttrReconnectAt, useritem.AttrRefreshLease)
 		kept(t, it, begin)
 	})
 	t.Run("a switch back to OAuth 1.0a drops the refresh token and the expiry", func(t *testing.T) {
@@ -113,10 +114,10 @@ func TestSaveSignInSwitchesTheKindOfCredentials(t *testing.T) {
 			t.Fatal(err)
 		}
 		it := item()
-		if k, _ := dynamo.GetS(it, userstore.AttrKind); k != "oauth1" || open(it, "token", userstore.TokenContext(uid)) != "t3" || open(it, "secret", userstore.SecretContext(uid)) != "s3" {
+		if k, _ := dynamo.GetS(it, useritem.AttrKind); k != "oauth1" || open(it, "token", userstore.TokenContext(uid)) != "t3" || open(it, "secret", userstore.SecretContext(uid)) != "s3" {
 			t.Fatalf("OAuth 1.0a sign-in stored %v", it)
 		}
-		absent(it, "refresh", userstore.AttrTokenExpiresAt)
+		absent(it, "refresh", useritem.AttrTokenExpiresAt)
 		kept(t, it, begin)
 	})
 	t.Run("an OAuth 2.0 grant without a refresh token stores none", func(t *testing.T) {

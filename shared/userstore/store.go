@@ -4,6 +4,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // Store is the users table, as the sign-in and the unsubscribe link write it.
@@ -17,7 +18,7 @@ func New(db dynamo.Client, table string, sealer seal.Box) *Store {
 }
 
 // Key is the key of uid's item.
-func Key(uid string) dynamo.Item { return dynamo.Item{AttrUID: dynamo.N(uid)} }
+func Key(uid string) dynamo.Item { return dynamo.Item{useritem.AttrUID: dynamo.N(uid)} }
 
 // TokenContext and SecretContext bind a sealed token or secret to its user
 // and field: a value copied onto another row or field does not open.

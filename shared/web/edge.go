@@ -3,10 +3,11 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/rs/zerolog"

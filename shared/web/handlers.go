@@ -5,10 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/rs/zerolog"

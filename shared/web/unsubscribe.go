@@ -2,12 +2,13 @@ package web
 
 import (
 	"context"
-	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"html"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/rs/zerolog"

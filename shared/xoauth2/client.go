@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"

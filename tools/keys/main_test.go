@@ -15,6 +15,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/ssmlocal"
@@ -118,7 +119,7 @@ func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _ := dynamo.GetS(item.Item, userstore.AttrToken)
+	tok, _ := dynamo.GetS(item.Item, useritem.AttrToken)
 	if id, _ := seal.KeyIDOf(tok); id != seal.KeyID(k2) {
 		t.Fatalf("after reseal the token names key %s, want %s", id, seal.KeyID(k2))
 	}

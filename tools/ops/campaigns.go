@@ -13,6 +13,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
 	"github.com/twitter-sessions/twitter-sessions/shared/campaignstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 )
 
@@ -98,10 +99,10 @@ func (t *Target) brand(ctx context.Context) (Brand, error) {
 	}
 	it := out.Item
 	b.Found = it != nil
-	b.ScreenName, _ = dynamo.GetS(it, userstore.AttrScreenName)
-	tok, _ := dynamo.GetS(it, userstore.AttrToken) // sealed; only its presence is used
+	b.ScreenName, _ = dynamo.GetS(it, useritem.AttrScreenName)
+	tok, _ := dynamo.GetS(it, useritem.AttrToken) // sealed; only its presence is used
 	b.HasToken = tok != ""
-	b.Revoked, b.Reconnect = dynamo.GetBool(it, userstore.AttrRevoked), dynamo.GetBool(it, userstore.AttrReconnect)
+	b.Revoked, b.Reconnect = dynamo.GetBool(it, useritem.AttrRevoked), dynamo.GetBool(it, useritem.AttrReconnect)
 	b.Cred = rowOf(it).Cred
 	return b, nil
 }

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // Format is how make subscribers writes its rows.
@@ -95,8 +95,8 @@ type csvRows struct {
 func CSVHeader() []string {
 	h := []string{"uid", "screen_name", "first_sign_in", "last_sign_in", "sign_ins", "subscribed", "unsubscribed_at",
 		"revoked", "revoked_at", "holds_token", "cred", "reconnect", "reconnect_at", "brand", "follow", "tweet"}
-	for _, a := range actions.Order {
-		h = append(h, "a_"+string(a), "a_"+string(a)+"_reason")
+	for _, a := range useritem.Order {
+		h = append(h, a.Attr(), a.Attr()+"_reason")
 	}
 	for _, prefix := range []string{"first_", "last_"} {
 		for _, k := range UTMKeys {
@@ -113,7 +113,7 @@ func (c *csvRows) row(r Row) error {
 	rec := append(c.rec[:0], r.UID, r.ScreenName, r.FirstSignIn, r.LastSignIn, strconv.FormatInt(r.SignIns, 10),
 		b(r.Subscribed), r.UnsubscribedAt, b(r.Revoked), r.RevokedAt, b(r.HoldsToken), r.Cred, b(r.Reconnect), r.ReconnectAt,
 		b(r.Brand), b(r.Follow), b(r.Tweet))
-	for _, a := range actions.Order {
+	for _, a := range useritem.Order {
 		s := r.Actions[string(a)]
 		rec = append(rec, s.State, s.Reason)
 	}

@@ -9,13 +9,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 )
 
 // grantAttrs are the attributes that hold a person's credentials, sealed:
 // a sign-in or a refresh rewrites at least one of them (and sealing is
 // randomized, so new values never equal old ones).
-var grantAttrs = []string{userstore.AttrToken, userstore.AttrSecret, userstore.AttrRefresh}
+var grantAttrs = []string{useritem.AttrToken, useritem.AttrSecret, useritem.AttrRefresh}
 
 // read is the item of uid as it is now (a consistent read), nil when there
 // is none.
@@ -35,7 +36,7 @@ func (f *Forget) read(ctx context.Context, uid string) (dynamo.Item, error) {
 func (f *Forget) erase(ctx context.Context, uid string, it dynamo.Item) (deleted bool, next dynamo.Item, err error) {
 	t := f.Target
 	cond, names, values := sameGrant(it)
-	names["#lease"] = userstore.AttrRefreshLease
+	names["#lease"] = useritem.AttrRefreshLease
 	cond += " AND attribute_not_exists(#lease)"
 	_, err = t.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName: aws.String(t.UsersTable), Key: userstore.Key(uid),
@@ -55,7 +56,7 @@ func (f *Forget) erase(ctx context.Context, uid string, it dynamo.Item) (deleted
 // attributes are those of it: each equal to its value there, or absent as
 // it is there (pairIs in shared/actionstore does the same for a refresh).
 func sameGrant(it dynamo.Item) (cond string, names map[string]string, values dynamo.Item) {
-	names = map[string]string{"#uid": userstore.AttrUID}
+	names = map[string]string{"#uid": useritem.AttrUID}
 	values = dynamo.Item{}
 	conds := []string{"attribute_exists(#uid)"}
 	for i, attr := range grantAttrs {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 )
 
@@ -33,12 +34,12 @@ const (
 
 // lease is the refresh lease an item holds; ok false when none.
 func leaseOf(it dynamo.Item) (owner string, until time.Time, ok bool) {
-	m, ok := dynamo.GetM(it, userstore.AttrRefreshLease)
+	m, ok := dynamo.GetM(it, useritem.AttrRefreshLease)
 	if !ok {
 		return "", time.Time{}, false
 	}
-	owner, _ = dynamo.GetS(m, userstore.MemberLeaseOwner)
-	return owner, dynamo.GetTime(m, userstore.MemberLeaseUntil), true
+	owner, _ = dynamo.GetS(m, useritem.MemberLeaseOwner)
+	return owner, dynamo.GetTime(m, useritem.MemberLeaseUntil), true
 }
 
 // waitForNoLease returns the item of uid once it holds no refresh lease,
@@ -88,8 +89,8 @@ func (f *Forget) clearDeadLease(ctx context.Context, uid, owner string, until ti
 		TableName: aws.String(t.UsersTable), Key: userstore.Key(uid),
 		UpdateExpression:    aws.String("SET #r = :t, #ra = :now REMOVE #l"),
 		ConditionExpression: aws.String("#l.#o = :o AND #l.#u = :u"),
-		ExpressionAttributeNames: map[string]string{"#l": userstore.AttrRefreshLease, "#o": userstore.MemberLeaseOwner, "#u": userstore.MemberLeaseUntil,
-			"#r": userstore.AttrReconnect, "#ra": userstore.AttrReconnectAt},
+		ExpressionAttributeNames: map[string]string{"#l": useritem.AttrRefreshLease, "#o": useritem.MemberLeaseOwner, "#u": useritem.MemberLeaseUntil,
+			"#r": useritem.AttrReconnect, "#ra": useritem.AttrReconnectAt},
 		ExpressionAttributeValues: dynamo.Item{":o": dynamo.S(owner), ":u": dynamo.Time(until), ":t": dynamo.Bool(true), ":now": dynamo.Time(clock.Now(f.Now))},
 	})
 	if _, changed := dynamo.ConditionFailed(err); changed {

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
@@ -19,7 +20,7 @@ import (
 func (s *stack) putLeased(t *testing.T, g grant, until time.Time) {
 	t.Helper()
 	it := s.item(t, g.user())
-	it[userstore.AttrRefreshLease] = dynamo.M(dynamo.Item{userstore.MemberLeaseOwner: dynamo.S("refresher"), userstore.MemberLeaseUntil: dynamo.Time(until)})
+	it[useritem.AttrRefreshLease] = dynamo.M(dynamo.Item{useritem.MemberLeaseOwner: dynamo.S("refresher"), useritem.MemberLeaseUntil: dynamo.Time(until)})
 	if _, err := s.db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(s.UsersTable), Item: it}); err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +130,8 @@ func TestADeadLeaseClearedByForgetMarksReconnect(t *testing.T) {
 	if err != nil || out.Item == nil {
 		t.Fatalf("alice: %v", err)
 	}
-	if _, leased := out.Item[userstore.AttrRefreshLease]; leased || !dynamo.GetBool(out.Item, userstore.AttrReconnect) {
-		t.Fatalf("lease kept %v, reconnect %v", leased, dynamo.GetBool(out.Item, userstore.AttrReconnect))
+	if _, leased := out.Item[useritem.AttrRefreshLease]; leased || !dynamo.GetBool(out.Item, useritem.AttrReconnect) {
+		t.Fatalf("lease kept %v, reconnect %v", leased, dynamo.GetBool(out.Item, useritem.AttrReconnect))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/actionstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 )
 
@@ -43,18 +44,18 @@ func TestNothingTheFunctionsWriteBringsAForgottenUserBack(t *testing.T) {
 		{"a campaign's mark", func() error { _, err := store.MarkCampaign(ctx, aliceID, "spring", now); return err }},
 		{"a campaign's unmark after a 429", func() error { return store.UnmarkCampaign(ctx, aliceID, "launch") }},
 		{"a claim of pending actions", func() error {
-			_, err := store.ClaimPending(ctx, aliceID, []signin.Action{signin.ActionWelcome}, now)
+			_, err := store.ClaimPending(ctx, aliceID, []useritem.Action{useritem.ActionWelcome}, now)
 			return err
 		}},
 		{"an action's outcome", func() error {
-			return store.RecordOutcome(ctx, aliceID, signin.ActionWelcome, actions.Record{State: actions.StateDone, UpdatedAt: now})
+			return store.RecordOutcome(ctx, aliceID, useritem.ActionWelcome, actions.Record{State: useritem.StateDone, UpdatedAt: now})
 		}},
 		{"a requeue", func() error {
-			_, err := store.Requeue(ctx, aliceID, signin.ActionWelcome, actions.StateSending, now)
+			_, err := store.Requeue(ctx, aliceID, useritem.ActionWelcome, useritem.StateSending, now)
 			return err
 		}},
 		{"the sweep's unknown", func() error {
-			_, err := store.MarkUnknown(ctx, actions.Sending{UID: aliceID, Action: signin.ActionWelcome}, "stuck_sending", now)
+			_, err := store.MarkUnknown(ctx, actions.Sending{UID: aliceID, Action: useritem.ActionWelcome}, "stuck_sending", now)
 			return err
 		}},
 		{"a revocation", func() error { return store.MarkRevoked(ctx, aliceID, now) }},

@@ -9,6 +9,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 )
 
@@ -25,11 +26,11 @@ const (
 // does not confirm or nothing here can ask it to.
 func (f *Forget) revoke(ctx context.Context, uid string, it dynamo.Item) (string, error) {
 	kind := rowOf(it).Cred
-	sealedTok, _ := dynamo.GetS(it, userstore.AttrToken)
-	sealedRefresh, _ := dynamo.GetS(it, userstore.AttrRefresh)
+	sealedTok, _ := dynamo.GetS(it, useritem.AttrToken)
+	sealedRefresh, _ := dynamo.GetS(it, useritem.AttrRefresh)
 	switch {
 	case kind != string(signin.KindOAuth2) && sealedTok != "":
-		sealedSecret, _ := dynamo.GetS(it, userstore.AttrSecret)
+		sealedSecret, _ := dynamo.GetS(it, useritem.AttrSecret)
 		return f.invalidate(ctx, uid, sealedTok, sealedSecret)
 	case sealedTok == "" && sealedRefresh == "":
 		return noToken, nil

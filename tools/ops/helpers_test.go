@@ -12,6 +12,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
@@ -67,42 +68,42 @@ func (s *stack) item(t testing.TB, u user) dynamo.Item {
 		u.last = u.created
 	}
 	it := dynamo.Item{
-		userstore.AttrUID: dynamo.N(u.uid), userstore.AttrScreenName: dynamo.S(u.name),
-		userstore.AttrCreatedAt: dynamo.Time(u.created), userstore.AttrLastLoginAt: dynamo.Time(u.last),
-		userstore.AttrLogins: dynamo.Int(1), userstore.AttrSubscribed: dynamo.Bool(u.unsubscribed.IsZero()),
-		userstore.AttrRevoked: dynamo.Bool(!u.revoked.IsZero()), userstore.AttrFollow: dynamo.Bool(true), userstore.AttrTweet: dynamo.Bool(false),
+		useritem.AttrUID: dynamo.N(u.uid), useritem.AttrScreenName: dynamo.S(u.name),
+		useritem.AttrCreatedAt: dynamo.Time(u.created), useritem.AttrLastLoginAt: dynamo.Time(u.last),
+		useritem.AttrLogins: dynamo.Int(1), useritem.AttrSubscribed: dynamo.Bool(u.unsubscribed.IsZero()),
+		useritem.AttrRevoked: dynamo.Bool(!u.revoked.IsZero()), useritem.AttrFollow: dynamo.Bool(true), useritem.AttrTweet: dynamo.Bool(false),
 	}
 	if u.token != "" {
-		it[userstore.AttrToken] = seal(u.token, userstore.TokenContext(u.uid))
+		it[useritem.AttrToken] = seal(u.token, userstore.TokenContext(u.uid))
 	}
 	if u.secret != "" {
-		it[userstore.AttrSecret] = seal(u.secret, userstore.SecretContext(u.uid))
+		it[useritem.AttrSecret] = seal(u.secret, userstore.SecretContext(u.uid))
 	}
 	if u.refresh != "" {
-		it[userstore.AttrRefresh] = seal(u.refresh, userstore.RefreshContext(u.uid))
-		it[userstore.AttrTokenExpiresAt] = dynamo.Time(u.last.Add(2 * time.Hour))
+		it[useritem.AttrRefresh] = seal(u.refresh, userstore.RefreshContext(u.uid))
+		it[useritem.AttrTokenExpiresAt] = dynamo.Time(u.last.Add(2 * time.Hour))
 	}
 	if u.cred != "" {
-		it[userstore.AttrKind] = dynamo.S(u.cred)
+		it[useritem.AttrKind] = dynamo.S(u.cred)
 	}
 	if u.source != "" {
-		it[userstore.AttrAttribution] = dynamo.StringMap(map[string]string{"utm_source": u.source, "utm_medium": "social"})
-		it[userstore.AttrLastAttribution] = dynamo.StringMap(map[string]string{"utm_source": u.source})
+		it[useritem.AttrAttribution] = dynamo.StringMap(map[string]string{"utm_source": u.source, "utm_medium": "social"})
+		it[useritem.AttrLastAttribution] = dynamo.StringMap(map[string]string{"utm_source": u.source})
 	}
 	if !u.unsubscribed.IsZero() {
-		it[userstore.AttrUnsubscribedAt] = dynamo.Time(u.unsubscribed)
+		it[useritem.AttrUnsubscribedAt] = dynamo.Time(u.unsubscribed)
 	}
 	if !u.revoked.IsZero() {
-		it[userstore.AttrRevokedAt] = dynamo.Time(u.revoked)
+		it[useritem.AttrRevokedAt] = dynamo.Time(u.revoked)
 	}
 	if u.reconnect {
-		it[userstore.AttrReconnect], it[userstore.AttrReconnectAt] = dynamo.Bool(true), dynamo.Time(u.last)
+		it[useritem.AttrReconnect], it[useritem.AttrReconnectAt] = dynamo.Bool(true), dynamo.Time(u.last)
 	}
 	if u.brand {
-		it[userstore.AttrBrand] = dynamo.Bool(true)
+		it[useritem.AttrBrand] = dynamo.Bool(true)
 	}
 	if u.welcome != "" {
-		it[userstore.ActionAttr("welcome")] = dynamo.M(dynamo.Item{userstore.MemberState: dynamo.S(u.welcome), userstore.MemberUpdatedAt: dynamo.Time(u.last)})
+		it[useritem.ActionWelcome.Attr()] = dynamo.M(dynamo.Item{useritem.MemberState: dynamo.S(u.welcome), useritem.MemberUpdatedAt: dynamo.Time(u.last)})
 	}
 	return it
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // NoSource names the sign-ups without a utm_source, OtherSources those of
@@ -62,8 +62,8 @@ func (s Stats) Total() Day {
 
 // statsAttrs are all stats reads of a user: no name, no token.
 // The sealed token is read only for its presence.
-var statsAttrs = []string{userstore.AttrToken, userstore.AttrCreatedAt, userstore.AttrAttribution, userstore.AttrUnsubscribedAt,
-	userstore.AttrRevokedAt, userstore.AttrSubscribed, userstore.AttrRevoked, userstore.AttrReconnect, userstore.AttrBrand}
+var statsAttrs = []string{useritem.AttrToken, useritem.AttrCreatedAt, useritem.AttrAttribution, useritem.AttrUnsubscribedAt,
+	useritem.AttrRevokedAt, useritem.AttrSubscribed, useritem.AttrRevoked, useritem.AttrReconnect, useritem.AttrBrand}
 
 // Stats counts the last days days (today, UTC, is the last) in one Scan.
 // The brand's own item is not a sign-up and is not counted.
@@ -97,23 +97,23 @@ func (t *Target) Stats(ctx context.Context, days int, now time.Time, pageSize in
 }
 
 func (s *Stats) count(it dynamo.Item, index map[string]*Day, sources map[string]int) {
-	if dynamo.GetBool(it, userstore.AttrBrand) {
+	if dynamo.GetBool(it, useritem.AttrBrand) {
 		return
 	}
 	s.Users++
 	for _, c := range []struct {
 		on bool
 		n  *int
-	}{{dynamo.GetBool(it, userstore.AttrSubscribed), &s.Subscribed}, {dynamo.GetBool(it, userstore.AttrRevoked), &s.Revoked}, {dynamo.GetBool(it, userstore.AttrReconnect), &s.Reconnect}} {
+	}{{dynamo.GetBool(it, useritem.AttrSubscribed), &s.Subscribed}, {dynamo.GetBool(it, useritem.AttrRevoked), &s.Revoked}, {dynamo.GetBool(it, useritem.AttrReconnect), &s.Reconnect}} {
 		if c.on {
 			*c.n++
 		}
 	}
-	if tok, _ := dynamo.GetS(it, userstore.AttrToken); tok != "" {
+	if tok, _ := dynamo.GetS(it, useritem.AttrToken); tok != "" {
 		s.HoldingTokens++
 	}
-	if d := dayOf(it, userstore.AttrCreatedAt, index); d != nil {
-		src := dynamo.GetStringMap(it, userstore.AttrAttribution)["utm_source"]
+	if d := dayOf(it, useritem.AttrCreatedAt, index); d != nil {
+		src := dynamo.GetStringMap(it, useritem.AttrAttribution)["utm_source"]
 		if src == "" {
 			src = NoSource
 		} else if _, known := sources[src]; !known && len(sources) >= MaxSources {
@@ -123,10 +123,10 @@ func (s *Stats) count(it dynamo.Item, index map[string]*Day, sources map[string]
 		d.BySource[src]++
 		sources[src]++
 	}
-	if d := dayOf(it, userstore.AttrUnsubscribedAt, index); d != nil {
+	if d := dayOf(it, useritem.AttrUnsubscribedAt, index); d != nil {
 		d.Unsubscribes++
 	}
-	if d := dayOf(it, userstore.AttrRevokedAt, index); d != nil {
+	if d := dayOf(it, useritem.AttrRevokedAt, index); d != nil {
 		d.Revocations++
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // A week of sign-ups around a fixed now: its first and last instants, a
@@ -129,7 +129,7 @@ func TestSourcesAreBounded(t *testing.T) {
 	index := map[string]*Day{"2026-03-10": &st.Days[0]}
 	sources := map[string]int{}
 	for i := range MaxSources + 5 {
-		it := dynamo.Item{userstore.AttrCreatedAt: dynamo.Time(now), userstore.AttrAttribution: dynamo.StringMap(map[string]string{"utm_source": fmt.Sprint("s", i)})}
+		it := dynamo.Item{useritem.AttrCreatedAt: dynamo.Time(now), useritem.AttrAttribution: dynamo.StringMap(map[string]string{"utm_source": fmt.Sprint("s", i)})}
 		st.count(it, index, sources)
 	}
 	if len(sources) != MaxSources+1 || sources[OtherSources] != 5 {

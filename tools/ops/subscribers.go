@@ -5,10 +5,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // UTMKeys are the attribution fields the sign-up form keeps (web.ParseChoices).
@@ -54,24 +53,24 @@ type ActionState struct {
 // rowAttrs are the attributes a Row is read from. The sealed token is read
 // only for its presence (HoldsToken), never written out.
 var rowAttrs = []string{
-	userstore.AttrToken,
-	userstore.AttrUID, userstore.AttrScreenName, userstore.AttrCreatedAt, userstore.AttrLastLoginAt, userstore.AttrLogins,
-	userstore.AttrSubscribed, userstore.AttrUnsubscribedAt, userstore.AttrRevoked, userstore.AttrRevokedAt,
-	userstore.AttrKind, userstore.AttrReconnect, userstore.AttrReconnectAt, userstore.AttrBrand,
-	userstore.AttrFollow, userstore.AttrTweet, userstore.AttrAttribution, userstore.AttrLastAttribution,
-	userstore.AttrCampaignsSent,
+	useritem.AttrToken,
+	useritem.AttrUID, useritem.AttrScreenName, useritem.AttrCreatedAt, useritem.AttrLastLoginAt, useritem.AttrLogins,
+	useritem.AttrSubscribed, useritem.AttrUnsubscribedAt, useritem.AttrRevoked, useritem.AttrRevokedAt,
+	useritem.AttrKind, useritem.AttrReconnect, useritem.AttrReconnectAt, useritem.AttrBrand,
+	useritem.AttrFollow, useritem.AttrTweet, useritem.AttrAttribution, useritem.AttrLastAttribution,
+	useritem.AttrCampaignsSent,
 }
 
 // rowScan is the Scan of the users table that rows are read with.
 func rowScan() *dynamodb.ScanInput {
 	var e dynamo.Expr
-	proj := make([]string, 0, len(rowAttrs)+3*len(actions.Order))
+	proj := make([]string, 0, len(rowAttrs)+3*len(useritem.Order))
 	for _, a := range rowAttrs {
 		proj = append(proj, e.Name(a))
 	}
-	for _, a := range actions.Order {
-		attr := userstore.ActionAttr(string(a))
-		for _, m := range []string{userstore.MemberState, userstore.MemberReason, userstore.MemberUpdatedAt} {
+	for _, a := range useritem.Order {
+		attr := a.Attr()
+		for _, m := range []string{useritem.MemberState, useritem.MemberReason, useritem.MemberUpdatedAt} {
 			proj = append(proj, e.Name(attr, m))
 		}
 	}
@@ -81,41 +80,41 @@ func rowScan() *dynamodb.ScanInput {
 // rowOf reads a Row from an item of rowScan.
 func rowOf(it dynamo.Item) Row {
 	r := Row{
-		Subscribed: dynamo.GetBool(it, userstore.AttrSubscribed),
-		Revoked:    dynamo.GetBool(it, userstore.AttrRevoked),
-		Reconnect:  dynamo.GetBool(it, userstore.AttrReconnect),
-		Brand:      dynamo.GetBool(it, userstore.AttrBrand),
-		Follow:     dynamo.GetBool(it, userstore.AttrFollow),
-		Tweet:      dynamo.GetBool(it, userstore.AttrTweet),
+		Subscribed: dynamo.GetBool(it, useritem.AttrSubscribed),
+		Revoked:    dynamo.GetBool(it, useritem.AttrRevoked),
+		Reconnect:  dynamo.GetBool(it, useritem.AttrReconnect),
+		Brand:      dynamo.GetBool(it, useritem.AttrBrand),
+		Follow:     dynamo.GetBool(it, useritem.AttrFollow),
+		Tweet:      dynamo.GetBool(it, useritem.AttrTweet),
 		Actions:    map[string]ActionState{},
 
-		FirstAttribution: dynamo.GetStringMap(it, userstore.AttrAttribution),
-		LastAttribution:  dynamo.GetStringMap(it, userstore.AttrLastAttribution),
-		CampaignsSent:    dynamo.GetStringSet(it, userstore.AttrCampaignsSent),
+		FirstAttribution: dynamo.GetStringMap(it, useritem.AttrAttribution),
+		LastAttribution:  dynamo.GetStringMap(it, useritem.AttrLastAttribution),
+		CampaignsSent:    dynamo.GetStringSet(it, useritem.AttrCampaignsSent),
 	}
-	r.UID, _ = dynamo.GetN(it, userstore.AttrUID)
-	r.ScreenName, _ = dynamo.GetS(it, userstore.AttrScreenName)
-	r.FirstSignIn, _ = dynamo.GetS(it, userstore.AttrCreatedAt)
-	r.LastSignIn, _ = dynamo.GetS(it, userstore.AttrLastLoginAt)
-	r.SignIns, _ = dynamo.GetInt(it, userstore.AttrLogins)
-	r.UnsubscribedAt, _ = dynamo.GetS(it, userstore.AttrUnsubscribedAt)
-	r.RevokedAt, _ = dynamo.GetS(it, userstore.AttrRevokedAt)
-	r.ReconnectAt, _ = dynamo.GetS(it, userstore.AttrReconnectAt)
-	if tok, _ := dynamo.GetS(it, userstore.AttrToken); tok != "" {
+	r.UID, _ = dynamo.GetN(it, useritem.AttrUID)
+	r.ScreenName, _ = dynamo.GetS(it, useritem.AttrScreenName)
+	r.FirstSignIn, _ = dynamo.GetS(it, useritem.AttrCreatedAt)
+	r.LastSignIn, _ = dynamo.GetS(it, useritem.AttrLastLoginAt)
+	r.SignIns, _ = dynamo.GetInt(it, useritem.AttrLogins)
+	r.UnsubscribedAt, _ = dynamo.GetS(it, useritem.AttrUnsubscribedAt)
+	r.RevokedAt, _ = dynamo.GetS(it, useritem.AttrRevokedAt)
+	r.ReconnectAt, _ = dynamo.GetS(it, useritem.AttrReconnectAt)
+	if tok, _ := dynamo.GetS(it, useritem.AttrToken); tok != "" {
 		r.HoldsToken, r.Cred = true, string(signin.KindOAuth1) // an item without cred holds OAuth 1.0a credentials
-		if k, ok := dynamo.GetS(it, userstore.AttrKind); ok && k != "" {
+		if k, ok := dynamo.GetS(it, useritem.AttrKind); ok && k != "" {
 			r.Cred = k
 		}
 	}
-	for _, a := range actions.Order {
-		m, ok := dynamo.GetM(it, userstore.ActionAttr(string(a)))
+	for _, a := range useritem.Order {
+		m, ok := dynamo.GetM(it, a.Attr())
 		if !ok {
 			continue
 		}
 		var s ActionState
-		s.State, _ = dynamo.GetS(m, userstore.MemberState)
-		s.Reason, _ = dynamo.GetS(m, userstore.MemberReason)
-		s.UpdatedAt, _ = dynamo.GetS(m, userstore.MemberUpdatedAt)
+		s.State, _ = dynamo.GetS(m, useritem.MemberState)
+		s.Reason, _ = dynamo.GetS(m, useritem.MemberReason)
+		s.UpdatedAt, _ = dynamo.GetS(m, useritem.MemberUpdatedAt)
 		r.Actions[string(a)] = s
 	}
 	return r

@@ -14,7 +14,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
@@ -37,7 +37,7 @@ func exportUsers() []user {
 func forbidden(t *testing.T, s *stack) []string {
 	var out []string
 	for _, it := range s.scanAll(t) {
-		for _, a := range []string{userstore.AttrToken, userstore.AttrSecret, userstore.AttrRefresh} {
+		for _, a := range []string{useritem.AttrToken, useritem.AttrSecret, useritem.AttrRefresh} {
 			if v, ok := dynamo.GetS(it, a); ok {
 				out = append(out, v)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/xoauth2"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
@@ -108,7 +109,7 @@ func (s *stack) credentialAttrs(uid string) []string { return credentialAttrsOf(
 
 func credentialAttrsOf(item dynamo.Item) []string {
 	var out []string
-	for _, a := range userstore.CredentialAttrs {
+	for _, a := range useritem.CredentialAttrs {
 		if _, ok := item[a]; ok {
 			out = append(out, a)
 		}
@@ -195,9 +196,9 @@ func (s *stack) countCredentials() credentialCount {
 		}
 		for _, it := range out.Items {
 			c.Items++
-			uid, _ := dynamo.GetN(it, userstore.AttrUID)
+			uid, _ := dynamo.GetN(it, useritem.AttrUID)
 			attrs := credentialAttrsOf(it)
-			_, tok := it[userstore.AttrToken]
+			_, tok := it[useritem.AttrToken]
 			if uid == brandUID {
 				c.BrandAttrs = attrs
 				if tok {
@@ -260,7 +261,7 @@ func (r *racingRemover) RemoveCredentials(ctx context.Context, uid, sealedToken 
 func (s *stack) dropCredentialsAt(uid string) {
 	s.t.Helper()
 	u := dynamo.NewUpdate()
-	u.Remove(userstore.AttrCredentialsAt)
+	u.Remove(useritem.AttrCredentialsAt)
 	if _, err := s.db.UpdateItem(context.Background(), u.Input(s.cfg.TwitterTable, userstore.Key(uid))); err != nil {
 		s.t.Fatal(err)
 	}
@@ -278,6 +279,6 @@ func (s *stack) storedToken(uid string) string {
 
 // sealedToken is the access token uid's item holds, sealed as stored.
 func (s *stack) sealedToken(uid string) string {
-	v, _ := dynamo.GetS(s.user(uid), userstore.AttrToken)
+	v, _ := dynamo.GetS(s.user(uid), useritem.AttrToken)
 	return v
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/xoauth2"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
@@ -61,12 +62,12 @@ func (s *stack) stored(uid string) tokens.Stored {
 // reconnect reports whether uid is marked reconnect (with its time).
 func (s *stack) reconnect(uid string) bool {
 	u := s.user(uid)
-	return dynamo.GetBool(u, userstore.AttrReconnect) && !dynamo.GetTime(u, userstore.AttrReconnectAt).IsZero()
+	return dynamo.GetBool(u, useritem.AttrReconnect) && !dynamo.GetTime(u, useritem.AttrReconnectAt).IsZero()
 }
 
 // leased reports whether uid's item holds a refresh lease.
 func (s *stack) leased(uid string) bool {
-	_, ok := s.user(uid)[userstore.AttrRefreshLease]
+	_, ok := s.user(uid)[useritem.AttrRefreshLease]
 	return ok
 }
 
@@ -123,8 +124,8 @@ func (s *stack) storedSecrets() []string {
 	}
 	var secrets []string
 	for _, it := range out.Items {
-		uid, _ := dynamo.GetN(it, userstore.AttrUID)
-		for attr, ctx := range map[string]string{userstore.AttrToken: userstore.TokenContext(uid), userstore.AttrSecret: userstore.SecretContext(uid), userstore.AttrRefresh: userstore.RefreshContext(uid)} {
+		uid, _ := dynamo.GetN(it, useritem.AttrUID)
+		for attr, ctx := range map[string]string{useritem.AttrToken: userstore.TokenContext(uid), useritem.AttrSecret: userstore.SecretContext(uid), useritem.AttrRefresh: userstore.RefreshContext(uid)} {
 			if v, ok := dynamo.GetS(it, attr); ok {
 				if plain, err := s.ts.Sealer.Open(v, ctx); err == nil {
 					secrets = append(secrets, plain)

@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twitter-sessions/twitter-sessions/shared/actions"
-	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xoauth2"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
@@ -209,7 +208,7 @@ func rightClientSecret(s *stack) {
 
 // requeueThePost: the operator sets alice's failed post back to pending.
 func requeueThePost(s *stack) {
-	if _, err := s.users.Requeue(context.Background(), aliceUID, signin.ActionTweet, actions.StateFailed, time.Now()); err != nil {
+	if _, err := s.users.Requeue(context.Background(), aliceUID, useritem.ActionTweet, useritem.StateFailed, time.Now()); err != nil {
 		s.t.Fatal(err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
@@ -64,7 +64,7 @@ func TestARenewalThatCannotHappenNowPutsTheActionBack(t *testing.T) {
 				t.Fatalf("%d calls to %s, %d of them 401: want the one X refused", s.calls(endpoint), endpoint, n)
 			}
 			for _, uid := range []string{aliceUID, brandUID} {
-				if s.reconnect(uid) || dynamo.GetBool(s.user(uid), userstore.AttrRevoked) {
+				if s.reconnect(uid) || dynamo.GetBool(s.user(uid), useritem.AttrRevoked) {
 					t.Fatalf("%s marked reconnect or revoked", uid)
 				}
 			}
@@ -102,7 +102,7 @@ func TestACampaignWhoseBrandTokenCannotBeRenewedNowResumes(t *testing.T) {
 	if c.Stopped != campaigns.StopBrandToken || c.Status != campaigns.StatusRunning || c.Sent+c.Failed+c.Unknown != 0 || len(s.sb.DMs()) != 0 {
 		t.Fatalf("%+v, %d DMs", c, len(s.sb.DMs()))
 	}
-	if len(s.campaignsSent(aliceUID))+len(s.campaignsSent(bobUID)) != 0 || s.reconnect(brandUID) || dynamo.GetBool(s.user(brandUID), userstore.AttrRevoked) {
+	if len(s.campaignsSent(aliceUID))+len(s.campaignsSent(bobUID)) != 0 || s.reconnect(brandUID) || dynamo.GetBool(s.user(brandUID), useritem.AttrRevoked) {
 		t.Fatal("a recipient stayed marked for a DM X did not send, or the brand was marked")
 	}
 

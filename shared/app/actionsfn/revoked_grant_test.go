@@ -7,12 +7,12 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
-func (s *stack) revoked(uid string) bool { return dynamo.GetBool(s.user(uid), userstore.AttrRevoked) }
+func (s *stack) revoked(uid string) bool { return dynamo.GetBool(s.user(uid), useritem.AttrRevoked) }
 
 // TestAUserWhoRevokedTheAppUnderOAuth2IsMarkedRevoked: alice revoked the app
 // at X while the item says her token is valid. X answers 401 to her post,

@@ -22,6 +22,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
 	"github.com/twitter-sessions/twitter-sessions/tools/streamrelay"
@@ -167,14 +168,14 @@ func (s *stack) saveSignInAt(store signin.UserStore, uid string, follow, tweet b
 	}
 	switch {
 	case u.Brand:
-		u.Actions = []signin.Action{signin.ActionRelease}
+		u.Actions = []useritem.Action{useritem.ActionRelease}
 	default:
 		if follow && s.cfg.FollowMode == config.FollowAPI {
-			u.Actions = append(u.Actions, signin.ActionFollow)
+			u.Actions = append(u.Actions, useritem.ActionFollow)
 		}
-		u.Actions = append(u.Actions, signin.ActionWelcome)
+		u.Actions = append(u.Actions, useritem.ActionWelcome)
 		if tweet {
-			u.Actions = append(u.Actions, signin.ActionTweet)
+			u.Actions = append(u.Actions, useritem.ActionTweet)
 		}
 	}
 	if _, err := store.SaveSignIn(context.Background(), u); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
@@ -246,11 +247,11 @@ func TestWelcomeDMsWaitForTheBrandAndGoOutWhenItSignsIn(t *testing.T) {
 // died between X's answer and the record.
 type crashingClaims struct {
 	actions.Claimer
-	action  signin.Action
+	action  useritem.Action
 	crashed bool
 }
 
-func (c *crashingClaims) RecordOutcome(ctx context.Context, uid string, a signin.Action, r actions.Record) error {
+func (c *crashingClaims) RecordOutcome(ctx context.Context, uid string, a useritem.Action, r actions.Record) error {
 	if a == c.action && !c.crashed {
 		c.crashed = true
 		return errors.New("injected crash after the call to X")
@@ -278,7 +279,7 @@ func TestACrashBetweenTheCallAndTheRecordNeverSendsASecondDM(t *testing.T) {
 		s.signIn(brandUID, false, false)
 		s.drain()
 		real := s.h.Stream.Claims
-		s.h.Stream.Claims = &crashingClaims{Claimer: real, action: signin.ActionWelcome}
+		s.h.Stream.Claims = &crashingClaims{Claimer: real, action: useritem.ActionWelcome}
 		s.signIn(aliceUID, false, false)
 		s.drain()
 		if len(s.dmsTo(aliceUID)) != 1 {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
-	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 const (
@@ -30,7 +30,7 @@ func (s *stack) sweep(budget time.Duration) actions.SweepCounts {
 // claimedAgo claims a user's pending welcome DM as a run did ago.
 func (s *stack) claimedAgo(uid string, ago time.Duration) {
 	s.t.Helper()
-	if _, err := s.users.ClaimPending(context.Background(), uid, []signin.Action{signin.ActionWelcome}, time.Now().Add(-ago)); err != nil {
+	if _, err := s.users.ClaimPending(context.Background(), uid, []useritem.Action{useritem.ActionWelcome}, time.Now().Add(-ago)); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -45,7 +45,7 @@ type recordsFirst struct {
 
 func (r *recordsFirst) MarkUnknown(ctx context.Context, a actions.Sending, reason actions.Reason, now time.Time) (bool, error) {
 	if a.UID == r.uid {
-		if err := r.records.RecordOutcome(ctx, a.UID, a.Action, actions.Record{State: actions.StateDone, Result: "dm-late", UpdatedAt: now}); err != nil {
+		if err := r.records.RecordOutcome(ctx, a.UID, a.Action, actions.Record{State: useritem.StateDone, Result: "dm-late", UpdatedAt: now}); err != nil {
 			return false, err
 		}
 	}
@@ -63,7 +63,7 @@ func TestTheSweepMarksActionsStuckInSendingUnknownOnce(t *testing.T) {
 	s.claimedAgo(bobUID, 5*time.Minute)    // its run may still be waiting for X
 	// carol's welcome stays pending
 	s.claimedAgo(daveUID, time.Hour)
-	if err := s.users.RecordOutcome(context.Background(), daveUID, signin.ActionWelcome, actions.Record{State: actions.StateDone, UpdatedAt: time.Now()}); err != nil {
+	if err := s.users.RecordOutcome(context.Background(), daveUID, useritem.ActionWelcome, actions.Record{State: useritem.StateDone, UpdatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	s.claimedAgo(erinUID, 20*time.Minute) // its run records between the scan and the mark

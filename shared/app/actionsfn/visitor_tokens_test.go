@@ -10,7 +10,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
@@ -42,7 +42,7 @@ func (s *stack) wantRevokedAtX(uid string, c signin.Credentials) {
 func (s *stack) wantBrandKept() {
 	s.t.Helper()
 	st := s.stored(brandUID)
-	if st.Credentials.Token == "" || !slices.Contains(s.credentialAttrs(brandUID), userstore.AttrKind) {
+	if st.Credentials.Token == "" || !slices.Contains(s.credentialAttrs(brandUID), useritem.AttrKind) {
 		s.t.Fatalf("the brand's item holds %v", s.credentialAttrs(brandUID))
 	}
 	if code := s.meStatus(st.Credentials); code != http.StatusOK {
@@ -151,7 +151,7 @@ func TestTheBrandsCredentialsAreNeverRemoved(t *testing.T) {
 						Identity:   signin.Identity{UserID: brandUID, ScreenName: "brand", Credentials: c},
 						Choices:    signin.Choices{Tweet: true},
 						SignedInAt: time.Now(),
-						Actions:    []signin.Action{signin.ActionWelcome, signin.ActionTweet},
+						Actions:    []useritem.Action{useritem.ActionWelcome, useritem.ActionTweet},
 					}); err != nil {
 						t.Fatal(err)
 					}

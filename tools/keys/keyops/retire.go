@@ -16,7 +16,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/sessionstore"
-	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
 // ErrOldKeysInUse stops make retire-keys: values sealed with an old key
@@ -129,8 +129,8 @@ func report(out io.Writer, t Tables, c KeyCensus, current string, old []string) 
 // attributes only) and counts their sealed values by key id.
 func Census(ctx context.Context, db dynamo.Client, t Tables, now time.Time) (KeyCensus, error) {
 	c := KeyCensus{ByKey: map[string]int{}, Expired: map[string]int{}}
-	users := []string{userstore.AttrToken, userstore.AttrSecret, userstore.AttrRefresh}
-	err := scanAll(ctx, db, t.Users, append([]string{userstore.AttrUID}, users...), func(it dynamo.Item) {
+	users := []string{useritem.AttrToken, useritem.AttrSecret, useritem.AttrRefresh}
+	err := scanAll(ctx, db, t.Users, append([]string{useritem.AttrUID}, users...), func(it dynamo.Item) {
 		c.Items++
 		for _, attr := range users {
 			count(c.ByKey, it, attr)

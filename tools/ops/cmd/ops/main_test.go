@@ -13,6 +13,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
+	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/ops"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
@@ -62,7 +63,7 @@ func TestTheCommandsOnAStage(t *testing.T) {
 	_, err := userstore.New(tb.DB, tg.UsersTable, sealer).SaveSignIn(ctx, signin.User{
 		Identity:   signin.Identity{UserID: uid, ScreenName: "alice", Credentials: signin.Credentials{Kind: signin.KindOAuth1, Token: token, Secret: secret}},
 		Choices:    signin.Choices{Follow: true, UTM: map[string]string{"utm_source": "newsletter"}},
-		SignedInAt: time.Now(), Actions: []signin.Action{signin.ActionWelcome},
+		SignedInAt: time.Now(), Actions: []useritem.Action{useritem.ActionWelcome},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,48 @@
-package userstore
+package useritem
+
+// Action names the work the actions function does for a signed-in user.
+type Action string
+
+// The actions recorded on a user item when they are due.
+const (
+	ActionFollow  Action = "follow"  // follow the brand with the user's token
+	ActionWelcome Action = "welcome" // the brand's welcome DM to the user
+	ActionTweet   Action = "tweet"   // the opt-in tweet from the user's account
+	// ActionRelease runs when the brand account itself signs in: welcome DMs
+	// that were waiting for the brand's tokens are released.
+	ActionRelease Action = "release"
+)
+
+// Attr is the attribute holding the action's record, such as a_follow.
+func (a Action) Attr() string { return "a_" + string(a) }
+
+// Order is the order the actions of one user run in: following the brand
+// first makes the welcome DM more likely to be accepted.
+var Order = []Action{ActionFollow, ActionWelcome, ActionTweet, ActionRelease}
+
+// State is where an action stands: the state member of its a_* record.
+type State string
+
+// Action states. Only StatePending triggers the actions function (the stream
+// filter of serverless.yml).
+const (
+	StatePending      State = "pending"       // requested, not yet attempted
+	StateSending      State = "sending"       // claimed by a run; the X call may have happened
+	StateDone         State = "done"          // X confirmed it
+	StateFailed       State = "failed"        // X refused or kept failing; reason says why
+	StateUnavailable  State = "unavailable"   // the app's plan does not allow it (follow 403)
+	StateWaitingBrand State = "waiting_brand" // a DM waits for the brand account to connect
+	StateSkipped      State = "skipped"       // no longer applies (unsubscribed, revoked)
+	// StateUnknown: a write to X whose outcome is unknown (X answered 5xx,
+	// gave no answer, or the run died before recording the answer and the
+	// sweep found it in sending). X may or may not have acted; it is never
+	// repeated.
+	StateUnknown State = "unknown"
+)
+
+// Outcomes are the states a run records as an action's outcome: every
+// state but pending and sending.
+var Outcomes = []State{StateDone, StateFailed, StateUnknown, StateUnavailable, StateSkipped, StateWaitingBrand}
 
 // Attribute names of a user item. The stream filter in serverless.yml and the
 // actions function rely on the a_* names and their "state" member.
@@ -57,17 +101,9 @@ var CredentialAttrs = []string{
 	AttrRefreshLease, AttrReconnect, AttrReconnectAt,
 }
 
-// ActionAttr is the attribute holding an action's record, such as a_follow.
-func ActionAttr(action string) string { return "a_" + action }
-
-// StatePending is the state (actions.StatePending) in which a sign-in
-// requests an action; the stream filter of serverless.yml passes the records
-// of items that hold one.
-const StatePending = "pending"
-
-// Members of an action record (actions.Record).
+// Members of an action record (an a_* map; actions.Record).
 const (
-	MemberState       = "state" // an actions.State
+	MemberState       = "state" // a State
 	MemberReason      = "reason"
 	MemberRequestedAt = "requested_at"
 	MemberClaimedAt   = "claimed_at" // when a run moved the action to sending
