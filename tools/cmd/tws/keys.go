@@ -1,27 +1,27 @@
-// Command keys manages a stage's secrets in SSM Parameter Store and the
+// tws keys manages a stage's secrets in SSM Parameter Store and the
 // rotation of the token encryption key (make secrets / rotate-key / reseal /
-// deploy):
+// deploy), each with -stage S [-protocol oauth2|oauth1]:
 //
-//	keys prompts -stage S  print what make secrets asks for: one line per X app secret
-//	                       the stage's functions read (its protocol's own; the other
-//	                       protocol's while the stage names that protocol's key)
-//	keys store  -stage S   read those secrets on stdin, one line each in that order, and
-//	                       store them; create the encryption key and the unsubscribe link
-//	                       key if the stage lacks them (never replace either)
-//	keys rotate -stage S   make a new encryption key current, keeping the old ones
-//	                       (TOKEN_ENCRYPTION_OLD_KEYS) so every stored value still opens
-//	keys reseal -stage S   re-encrypt every user's tokens with the current key, after
-//	                       which the old keys can be dropped
-//	keys retire -stage S   count both tables' sealed values by key id, and delete the
-//	                       old encryption keys only when no value is sealed with one
-//	keys key-id -stage S   print the current encryption key's id (never the key), for
-//	                       make deploy's tokenEncryptionKeyId param; fail when the stage
-//	                       lacks a parameter its functions need at start
-//	keys rotate-edge -stage S  make a new origin header secret current for CloudFront,
-//	                       keeping the previous one accepted (make rotate-edge-secret)
-//	keys edge-id -stage S  print the origin header secret's id (never the secret), for
-//	                       make deploy's edgeSecretId param; "" without edge protection;
-//	                       fail when the stage has edge protection and no secret
+//	prompts      print what make secrets asks for: one line per X app secret the
+//	             stage's functions read (its protocol's own; the other protocol's
+//	             while the stage names that protocol's key)
+//	store        read those secrets on stdin, one line each in that order, and store
+//	             them; create the encryption key and the unsubscribe link key if the
+//	             stage lacks them (never replace either)
+//	rotate       make a new encryption key current, keeping the old ones
+//	             (TOKEN_ENCRYPTION_OLD_KEYS) so every stored value still opens
+//	reseal       re-encrypt every user's tokens with the current key, after which
+//	             the old keys can be dropped
+//	retire       count both tables' sealed values by key id, and delete the old
+//	             encryption keys only when no value is sealed with one
+//	key-id       print the current encryption key's id (never the key), for make
+//	             deploy's tokenEncryptionKeyId param; fail when the stage lacks a
+//	             parameter its functions need at start
+//	rotate-edge  make a new origin header secret current for CloudFront, keeping
+//	             the previous one accepted (make rotate-edge-secret)
+//	edge-id      print the origin header secret's id (never the secret), for make
+//	             deploy's edgeSecretId param; "" without edge protection; fail
+//	             when the stage has edge protection and no secret
 //
 // store also creates the origin header secret (edge-secret, a String parameter)
 // when the stage has none.
@@ -37,15 +37,14 @@
 // It uses the SDK's default configuration (profiles, SSO, AWS_REGION, ...),
 // including its endpoint overrides: AWS_ENDPOINT_URL_SSM and
 // AWS_ENDPOINT_URL_DYNAMODB point it at tools/ssmlocal and DynamoDB Local.
+
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
+	"strings"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -56,40 +55,20 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/tools/keys/keyops"
 )
 
-func main() {
-	err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout)
-	var u usageError
-	switch {
-	case errors.As(err, &u):
-		fmt.Fprintln(os.Stderr, "usage: keys prompts|store|rotate|reseal|retire|key-id|rotate-edge|edge-id -stage STAGE [-protocol oauth2|oauth1]")
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "keys:", err)
-		os.Exit(1)
-	}
-}
-
-type usageError struct{}
-
-func (usageError) Error() string { return "usage" }
-
-// run is the command without the process around it.
-func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error {
-	if len(args) < 1 {
-		return usageError{}
-	}
-	cmd := args[0]
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+// runKeys runs one of the keys commands (name: "keys rotate", ...).
+func runKeys(ctx context.Context, name string, args []string, e env) error {
+	cmd, in, out := strings.TrimPrefix(name, "keys "), e.in, e.out
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	stage := fs.String("stage", "", "stage (staging, production)")
 	protocol := fs.String("protocol", "", "sign-in protocol (oauth2, oauth1); default: the stage's signinProtocol in serverless.yml")
-	if err := fs.Parse(args[1:]); err != nil || *stage == "" || fs.NArg() > 0 {
-		return usageError{}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	switch cmd {
-	case "prompts", "store", "rotate", "reseal", "retire", "key-id", "rotate-edge", "edge-id":
-	default:
-		return usageError{}
+	switch {
+	case *stage == "":
+		return usageError{msg: "-stage is required"}
+	case fs.NArg() > 0:
+		return usageError{msg: "unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	}
 	secrets, err := appSecrets(*stage, *protocol)
 	if err != nil {
