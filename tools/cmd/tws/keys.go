@@ -57,33 +57,34 @@ import (
 
 // runKeys runs one of the keys commands (name: "keys rotate", ...).
 func runKeys(ctx context.Context, name string, args []string, e env) error {
-	cmd, in, out := strings.TrimPrefix(name, "keys "), e.in, e.out
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	stage := fs.String("stage", "", "stage (staging, production)")
-	protocol := fs.String("protocol", "", "sign-in protocol (oauth2, oauth1); default: the stage's signinProtocol in serverless.yml")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	switch {
-	case *stage == "":
-		return usageError{msg: "-stage is required"}
-	case fs.NArg() > 0:
-		return usageError{msg: "unexpected arguments: " + strings.Join(fs.Args(), " ")}
-	}
-	secrets, err := appSecrets(*stage, *protocol)
+	stage, protocol, err := parseKeysFlags(name, args)
 	if err != nil {
 		return err
 	}
+	secrets, err := appSecrets(stage, protocol)
+	if err != nil {
+		return err
+	}
+	cmd := strings.TrimPrefix(name, "keys ")
 	if cmd == "prompts" { // no AWS call: the Makefile asks before anything is read
-		return keyops.Prompts(secrets, *stage, out)
+		return keyops.Prompts(secrets, stage, e.out)
 	}
 	// An operator's machine: profiles, SSO and the rest of the SDK's chain.
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return err
 	}
-	s := keyops.ForStage(keyops.SSM{Client: ssm.NewFromConfig(awsCfg)}, *stage)
+	s := keyops.ForStage(keyops.SSM{Client: ssm.NewFromConfig(awsCfg)}, stage)
 	s.Secrets = secrets
+	in, out := e.in, e.out
+	// key-id and edge-id: stdout is the id alone (or nothing), for $(...) in the Makefile.
+	printID := func(id string, err error) error {
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(out, id)
+		return err
+	}
 	switch cmd {
 	case "store":
 		if err := s.StoreSecrets(ctx, in, out); err != nil {
@@ -92,38 +93,45 @@ func runKeys(ctx context.Context, name string, args []string, e env) error {
 		return s.StoreEdgeSecret(ctx, out)
 	case "rotate-edge":
 		return s.RotateEdgeSecret(ctx, out)
-	case "edge-id": // stdout is the id alone (or nothing), for $(...) in the Makefile
-		on, err := edgeProtection(*stage)
+	case "edge-id":
+		on, err := edgeProtection(stage)
 		if err != nil {
 			return err
 		}
-		id, err := s.EdgeID(ctx, on)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(out, id)
-		return err
+		return printID(s.EdgeID(ctx, on))
 	case "rotate":
 		return s.Rotate(ctx, out)
 	case "reseal":
-		return s.Reseal(ctx, dynamodb.NewFromConfig(awsCfg), *stage+"_twitter", out)
+		return s.Reseal(ctx, dynamodb.NewFromConfig(awsCfg), stage+"_twitter", out)
 	case "retire":
-		return s.RetireKeys(ctx, dynamodb.NewFromConfig(awsCfg), keyops.Tables{Users: *stage + "_twitter", Sessions: *stage + "_session"}, time.Now(), out)
-	default: // key-id: stdout is the id alone, for $(...) in the Makefile
-		id, err := s.KeyID(ctx)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(out, id)
-		return err
+		return s.RetireKeys(ctx, dynamodb.NewFromConfig(awsCfg), keyops.Tables{Users: stage + "_twitter", Sessions: stage + "_session"}, time.Now(), out)
+	default: // key-id
+		return printID(s.KeyID(ctx))
 	}
+}
+
+// parseKeysFlags parses the flags every keys command takes.
+func parseKeysFlags(name string, args []string) (stage, protocol string, err error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&stage, "stage", "", "stage (staging, production)")
+	fs.StringVar(&protocol, "protocol", "", "sign-in protocol (oauth2, oauth1); default: the stage's signinProtocol in serverless.yml")
+	if err := parseFlags(fs, args); err != nil {
+		return "", "", err
+	}
+	switch {
+	case stage == "":
+		return "", "", usageError{msg: "-stage is required"}
+	case fs.NArg() > 0:
+		return "", "", usageError{msg: "unexpected arguments: " + strings.Join(fs.Args(), " ")}
+	}
+	return stage, protocol, nil
 }
 
 // appSecrets reads the stage's X app from serverless.yml (the environment
 // its functions get) and lists the secrets they read; protocol, when not
 // empty, overrides the stage's.
 func appSecrets(stage, protocol string) ([]keyops.Secret, error) {
-	root, err := ddblocal.RepoRoot()
+	root, err := repoRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +153,7 @@ func appSecrets(stage, protocol string) ([]keyops.Secret, error) {
 // edgeProtection reads the stage's EDGE_PROTECTION from serverless.yml (its
 // edgeProtection param).
 func edgeProtection(stage string) (bool, error) {
-	root, err := ddblocal.RepoRoot()
+	root, err := repoRoot()
 	if err != nil {
 		return false, err
 	}
@@ -154,4 +162,13 @@ func edgeProtection(stage string) (bool, error) {
 		return false, err
 	}
 	return v == "true", nil
+}
+
+// repoRoot is the repository tws runs in, whose serverless.yml it reads.
+func repoRoot() (string, error) {
+	root, err := ddblocal.RepoRoot()
+	if err != nil {
+		return "", fmt.Errorf("%w: run tws in the repository's folder (it reads serverless.yml)", err)
+	}
+	return root, nil
 }
