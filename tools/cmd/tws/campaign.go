@@ -22,7 +22,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -92,11 +91,8 @@ func campaignFlags(name string, args []string) (options, error) {
 	fs.StringVar(&o.endpoint, "endpoint", "", "DynamoDB Local (default $AWS_ENDPOINT_URL_DYNAMODB, else http://127.0.0.1:8000)")
 	fs.StringVar(&o.envFile, "env-file", ".env.local", "KEY=VALUE lines overriding the local stage (as make dev reads them)")
 	fs.BoolVar(&o.logs, "logs", false, "print the function's JSON log lines too")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return o, err
-	}
-	if fs.NArg() > 0 {
-		return o, usageError{msg: "unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	}
 
 	if o.budget < 2*boot.TwitterActions.Margin {

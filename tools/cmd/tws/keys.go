@@ -1,30 +1,12 @@
 // tws keys manages a stage's secrets in SSM Parameter Store and the
-// rotation of the token encryption key (make secrets / rotate-key / reseal /
-// deploy), each with -stage S [-protocol oauth2|oauth1]:
-//
-//	prompts      print what make secrets asks for: one line per X app secret the
-//	             stage's functions read (its protocol's own; the other protocol's
-//	             while the stage names that protocol's key)
-//	store        read those secrets on stdin, one line each in that order, and store
-//	             them; create the encryption key and the unsubscribe link key if the
-//	             stage lacks them (never replace either)
-//	rotate       make a new encryption key current, keeping the old ones
-//	             (TOKEN_ENCRYPTION_OLD_KEYS) so every stored value still opens
-//	reseal       re-encrypt every user's tokens with the current key, after which
-//	             the old keys can be dropped
-//	retire       count both tables' sealed values by key id, and delete the old
-//	             encryption keys only when no value is sealed with one
-//	key-id       print the current encryption key's id (never the key), for make
-//	             deploy's tokenEncryptionKeyId param; fail when the stage lacks a
-//	             parameter its functions need at start
-//	rotate-edge  make a new origin header secret current for CloudFront, keeping
-//	             the previous one accepted (make rotate-edge-secret)
-//	edge-id      print the origin header secret's id (never the secret), for make
-//	             deploy's edgeSecretId param; "" without edge protection; fail
-//	             when the stage has edge protection and no secret
-//
-// store also creates the origin header secret (edge-secret, a String parameter)
-// when the stage has none.
+// rotation of the token encryption key (make secrets, rotate-key, reseal,
+// retire-keys, rotate-edge-secret, deploy); the commands table says what each
+// command does. store creates the encryption key, the unsubscribe link key and
+// the origin header secret (edge-secret, a String parameter) when the stage
+// lacks one, and never replaces one; rotate keeps the old keys
+// (TOKEN_ENCRYPTION_OLD_KEYS) so every stored value still opens; key-id fails
+// when the stage lacks a parameter its functions need at start; edge-id prints
+// "" without edge protection, and fails when the stage has it and no secret.
 //
 // Which X app secrets a stage needs comes from serverless.yml (its
 // signinProtocol, twitterConsumerKey and twitterClientId); -protocol
@@ -115,14 +97,11 @@ func parseKeysFlags(name string, args []string) (stage, protocol string, err err
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&stage, "stage", "", "stage (staging, production)")
 	fs.StringVar(&protocol, "protocol", "", "sign-in protocol (oauth2, oauth1); default: the stage's signinProtocol in serverless.yml")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return "", "", err
 	}
-	switch {
-	case stage == "":
+	if stage == "" {
 		return "", "", usageError{msg: "-stage is required"}
-	case fs.NArg() > 0:
-		return "", "", usageError{msg: "unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	}
 	return stage, protocol, nil
 }

@@ -1,13 +1,6 @@
 // Command tws is the brand's operator commands, one binary with a subcommand
-// each (tws -h lists them, tws <command> -h gives a command's flags):
-//
-//	tws subscribers -stage S [-format csv|json]
-//	tws stats       -stage S [-days 30] [-format table|html] [-out FILE]
-//	tws campaigns   -stage S
-//	tws forget      -stage S -uid UID [-yes] [-skip-revoke]
-//	tws campaign    -id ID [-text TEXT] [-until-done] | -resume
-//	tws keys prompts|store|rotate|reseal|retire|key-id|rotate-edge|edge-id -stage S [-protocol oauth2|oauth1]
-//	tws unseal      -context token:<uid> [-key-file FILE] [sealed value]
+// each: tws -h lists them (the commands table below), tws <command> -h gives
+// a command's flags.
 //
 // The Makefile's operator targets build it into .build/tws and call it;
 // `go install github.com/twitter-sessions/twitter-sessions/tools/cmd/tws@latest`
@@ -98,9 +91,9 @@ type helpRequest struct{ fs *flag.FlagSet }
 
 func (helpRequest) Error() string { return "help requested" }
 
-// parseFlags parses a command's flags: -h is a helpRequest, a bad flag a
-// usage error.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// parseFlags parses a command's flags: -h is a helpRequest; a bad flag, and
+// an argument after the flags unless positional allows them, a usage error.
+func parseFlags(fs *flag.FlagSet, args []string, positional bool) error {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	switch {
@@ -108,6 +101,8 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return helpRequest{fs}
 	case err != nil:
 		return usageError{msg: err.Error()}
+	case fs.NArg() > 0 && !positional:
+		return usageError{msg: "unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	}
 	return nil
 }

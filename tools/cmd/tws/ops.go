@@ -55,11 +55,8 @@ func parse(cmd string, args []string) (flags, error) {
 		fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation")
 		fs.BoolVar(&f.skipRevoke, "skip-revoke", false, "erase even when X cannot revoke the token")
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return f, err
-	}
-	if fs.NArg() > 0 {
-		return f, usageError{msg: "unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	}
 	return f, check(cmd, f)
 }

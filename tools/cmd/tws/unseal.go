@@ -36,7 +36,7 @@ func runUnseal(_ context.Context, name string, args []string, e env) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	sealedFor := fs.String("context", "", "what the value was sealed for: token:<uid>, secret:<uid>, refresh:<uid> or session:<request_token>")
 	keyFile := fs.String("key-file", "", "a file holding the current key on its first line, then any old keys (default: ask on the terminal, echo off)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, true); err != nil {
 		return err
 	}
 	if *sealedFor == "" {
