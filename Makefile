@@ -34,6 +34,9 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 # npm writes node_modules/.package-lock.json on every install: newer than package-lock.json means up to date.
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
+# The brand's operator command (tools/cmd/tws: tws -h lists its commands), built, not go run: its own exit status
+# and messages, without go run's "exit status 1". go build is incremental: it rebuilds only what changed.
+TWS := go build -o .build/tws ./tools/cmd/tws && .build/tws
 
 .PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets edge-acl rotate-edge-secret rotate-key reseal retire-keys subscribers stats campaigns forget lint tidy-check ddb test dev clean
 
@@ -74,8 +77,8 @@ package: $(NODE_STAMP) ## Package the stack into .serverless/ without deploying 
 # make rotate-key their configuration changes, so the deploy really happens and replaces every warm function.
 deploy: $(NODE_STAMP) ## Deploy the stack: make deploy STAGE=staging|production
 	@[[ "$(STAGE)" =~ ^(staging|production)$$ ]] || { echo "say which stage: make deploy STAGE=staging|production"; exit 2; }
-	@id=$$(go run ./tools/keys key-id -stage $(STAGE)) || { echo "deploy: $(STAGE) is not ready (above: what is missing in SSM; make secrets STAGE=$(STAGE) creates it)"; exit 1; }; \
-	  edge=$$(go run ./tools/keys edge-id -stage $(STAGE)) || { echo "deploy: $(STAGE) has edge protection but no origin header secret (make secrets STAGE=$(STAGE) creates it)"; exit 1; }; \
+	@id=$$($(TWS) keys key-id -stage $(STAGE)) || { echo "deploy: $(STAGE) is not ready (above: what is missing in SSM; make secrets STAGE=$(STAGE) creates it)"; exit 1; }; \
+	  edge=$$($(TWS) keys edge-id -stage $(STAGE)) || { echo "deploy: $(STAGE) has edge protection but no origin header secret (make secrets STAGE=$(STAGE) creates it)"; exit 1; }; \
 	  echo "deploying $(STAGE) with tokenEncryptionKeyId=$$id (the current token encryption key's id), edgeSecretId=$$edge (the origin header secret's id)"; \
 	  $(SERVERLESS) deploy --stage $(STAGE) --param "tokenEncryptionKeyId=$$id" --param "edgeSecretId=$$edge" $(SLS_ARGS)
 
@@ -108,13 +111,13 @@ smoke: ## After a deploy: start a sign-in on the deployed API (URL=<EdgeUrl, or 
 
 # The sign-in protocol whose secrets make secrets asks for; empty: the stage's signinProtocol in serverless.yml.
 PROTOCOL ?=
-# tools/keys says which of the X app's secrets the stage needs (one prompt per line); each is typed, not echoed.
+# tws keys says which of the X app's secrets the stage needs (one prompt per line); each is typed, not echoed.
 secrets: ## Store the X app's secrets for STAGE's sign-in protocol (typed, not echoed); create the encryption and link keys and the edge secret in SSM
 	$(need-deployed-stage)
 	@args=(-stage '$(STAGE)' $(if $(PROTOCOL),-protocol '$(PROTOCOL)')); \
-	  prompts=$$(go run ./tools/keys prompts "$${args[@]}"); answers=''; \
+	  prompts=$$($(TWS) keys prompts "$${args[@]}"); answers=''; \
 	  while IFS= read -r prompt; do read -rsp "$$prompt: " answer </dev/tty; echo; answers+="$$answer"$$'\n'; done <<<"$$prompts"; \
-	  printf '%s' "$$answers" | go run ./tools/keys store "$${args[@]}"
+	  printf '%s' "$$answers" | $(TWS) keys store "$${args[@]}"
 
 # A stage outside us-east-1 cannot create its CLOUDFRONT web ACL (it must be in us-east-1): this deploys the same
 # web ACL (tools/edgeacl takes it from the stage's packaged template) as a small stack in us-east-1, with the AWS CLI.
@@ -128,17 +131,17 @@ edge-acl: $(NODE_STAMP) ## For a stage outside us-east-1: deploy its edge web AC
 
 rotate-edge-secret: ## Make a new origin header secret current for STAGE's edge (the previous one stays accepted; then make deploy)
 	$(need-deployed-stage)
-	go run ./tools/keys rotate-edge -stage $(STAGE)
+	$(TWS) keys rotate-edge -stage $(STAGE)
 
 rotate-key: ## Make a new token encryption key current for STAGE (old keys still open old values; then make deploy)
 	$(need-deployed-stage)
-	go run ./tools/keys rotate -stage $(STAGE)
+	$(TWS) keys rotate -stage $(STAGE)
 
 reseal: ## Re-encrypt every stored token of STAGE with the current key (after rotate-key and deploy; repeatable)
 	$(need-deployed-stage)
-	go run ./tools/keys reseal -stage $(STAGE)
+	$(TWS) keys reseal -stage $(STAGE)
 
-# The brand's view (tools/ops): on STAGE=local (make dev running) or a deployed stage (your AWS credentials).
+# The brand's view (tws; the work is in tools/ops): on STAGE=local (make dev running) or a deployed stage (your AWS credentials).
 # Data goes to stdout (or OUT), the stage line, progress and errors to stderr.
 FORMAT ?=
 DAYS ?= 30
@@ -146,27 +149,25 @@ OUT ?=
 UID ?=
 YES ?=
 SKIP_REVOKE ?=
-# Built, not go run: the tool's own exit status and messages, without go run's "exit status 1".
-OPS := go build -o .build/ops ./tools/ops/cmd/ops && .build/ops
 
 subscribers: ## Every user of STAGE, never a token: CSV on stdout (FORMAT=json: JSON Lines)
-	@$(OPS) subscribers -stage '$(STAGE)' $(if $(FORMAT),-format '$(FORMAT)')
+	@$(TWS) subscribers -stage '$(STAGE)' $(if $(FORMAT),-format '$(FORMAT)')
 
 stats: ## Sign-ups per day and utm_source, unsubscribes, revocations of STAGE (DAYS=30; FORMAT=html OUT=page.html)
-	@$(OPS) stats -stage '$(STAGE)' -days '$(DAYS)' $(if $(FORMAT),-format '$(FORMAT)') $(if $(OUT),-out '$(OUT)')
+	@$(TWS) stats -stage '$(STAGE)' -days '$(DAYS)' $(if $(FORMAT),-format '$(FORMAT)') $(if $(OUT),-out '$(OUT)')
 
 campaigns: ## Each campaign of STAGE: status, counts, progress, what it waits for
-	@$(OPS) campaigns -stage '$(STAGE)'
+	@$(TWS) campaigns -stage '$(STAGE)'
 
 # UID must come from the command line: a UID exported by a shell must never choose whom to erase.
 forget: ## Erase one person from STAGE, revoking their token at X: make forget STAGE=... UID=<X id> (YES=1: no prompt)
 	@[[ "$(origin UID)" == "command line" && -n "$(UID)" ]] || { echo "say whom: make forget STAGE=... UID=<the person's X id>"; exit 2; }
-	@$(OPS) forget -stage '$(STAGE)' -uid '$(UID)' $(if $(filter 1,$(SKIP_REVOKE)),-skip-revoke) \
+	@$(TWS) forget -stage '$(STAGE)' -uid '$(UID)' $(if $(filter 1,$(SKIP_REVOKE)),-skip-revoke) \
 	  $(if $(filter 1,$(YES)),-yes,</dev/tty)
 
 retire-keys: ## Delete STAGE's old token encryption keys once no stored value is sealed with one (after reseal; prints counts)
 	$(need-deployed-stage)
-	go run ./tools/keys retire -stage $(STAGE)
+	$(TWS) keys retire -stage $(STAGE)
 
 # gocyclo, pinned: lint runs it through the Go module proxy (go run), nothing to install by hand.
 GOCYCLO := github.com/fzipp/gocyclo/cmd/gocyclo@v0.6.0
@@ -229,7 +230,7 @@ bench: deps build ## Measure cold starts (RIE), warm sign-ins, sizes, micro-benc
 ID ?=
 TEXT ?=
 campaign: ## Run a DM campaign on the local stack (make dev running): make campaign ID=launch-2026 TEXT="..."
-	go run ./tools/campaign $(if $(ID),-id '$(ID)') $(if $(TEXT),-text '$(TEXT)') -until-done
+	$(TWS) campaign $(if $(ID),-id '$(ID)') $(if $(TEXT),-text '$(TEXT)') -until-done
 
 FN ?=
 EVENT ?=

@@ -17,7 +17,7 @@
 // the HTTP API's CORS and throttling and the reserved concurrencies,
 // streamrelay the stream event and its filter patterns) and Environment
 // (provider.environment). LoadLocalStage is the local stage's environment,
-// overlaid with .env.local, as tools/dev and tools/campaign run the
+// overlaid with .env.local, as tools/dev and tws campaign run the
 // functions with it; RepoRoot finds the repository.
 //
 // What it reads may use the framework variables ${sls:stage},

@@ -72,7 +72,7 @@ func OverlayEnvFile(env map[string]string, path string) ([]string, error) {
 	return names, sc.Err()
 }
 
-// LocalStage is what tools/dev and tools/campaign run the functions with:
+// LocalStage is what tools/dev and tws campaign run the functions with:
 // the environment of serverless.yml's local stage, overlaid with an env file
 // (.env.local, with real X keys, say), in the repository found from the
 // working directory.

@@ -41,7 +41,7 @@ func newXApp(t *testing.T, s *stack) *xApp {
 		ConsumerKey: "ops-key", ConsumerSecret: "ops-consumer-secret", APIBaseURL: base}}
 }
 
-// forget is the command as cmd/ops builds it for the stack and X.
+// forget is the command as tws forget builds it for the stack and X.
 func (x *xApp) forget(s *stack) *Forget {
 	return &Forget{Target: s.Target, Opener: s.sealer, Revoker: x.secrets.Revoker(), Invalidator: x.secrets.Invalidator(), RefKey: s.refKey}
 }

@@ -6,7 +6,7 @@
 //   - GetParameters: the functions at cold start and when their keyring
 //     re-reads the keys (shared/config.SSM, a plain signed request);
 //   - GetParameter, PutParameter (SecureString, Overwrite) and
-//     DeleteParameter (make retire-keys): tools/keys, through the SDK's ssm
+//     DeleteParameter (make retire-keys): tws keys, through the SDK's ssm
 //     client.
 //
 // Point clients at it the SDK's way: AWS_ENDPOINT_URL_SSM=<server URL>. It

@@ -26,7 +26,7 @@ func sdkClient(endpoint string) *ssm.Client {
 	})
 }
 
-// The SDK's ssm client (tools/keys) and the functions' own signed request
+// The SDK's ssm client (tws keys) and the functions' own signed request
 // (shared/config.SSM) both work against the stand-in, with SSM's semantics
 // for the cases the project relies on.
 func TestTheSDKClientAndTheFunctionsClientBothWork(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,13 +50,13 @@ func TestUnsealOpensAStoredValueForAnOperator(t *testing.T) {
 		return string(out), err
 	}
 	t.Run("the key from a file and the right context print the value", func(t *testing.T) {
-		out, err := run(nil, "-context", "token:"+uid, "-key-file", keyFile, sealed)
+		out, err := run(nil, "unseal", "-context", "token:"+uid, "-key-file", keyFile, sealed)
 		if err != nil || !strings.Contains(out, "the-access-token") {
 			t.Fatalf("%v: %s", err, out)
 		}
 	})
 	t.Run("another context is refused", func(t *testing.T) {
-		out, err := run(nil, "-context", "token:1", "-key-file", keyFile, sealed)
+		out, err := run(nil, "unseal", "-context", "token:1", "-key-file", keyFile, sealed)
 		if err == nil || strings.Contains(out, "the-access-token") {
 			t.Fatalf("opened: %s", out)
 		}
@@ -63,7 +64,7 @@ func TestUnsealOpensAStoredValueForAnOperator(t *testing.T) {
 	// A key on the command line (an environment variable set there, or an
 	// argument) lands in the shell history: neither is read.
 	t.Run("a key in the environment is not read", func(t *testing.T) {
-		cmd := exec.Command(bin, "-context", "token:"+uid, sealed)
+		cmd := exec.Command(bin, "unseal", "-context", "token:"+uid, sealed)
 		cmd.Env = append(os.Environ(), "TOKEN_ENCRYPTION_KEY="+testKey)
 		cmd.Stdin = strings.NewReader("")
 		out, err := cmd.CombinedOutput()
@@ -72,7 +73,7 @@ func TestUnsealOpensAStoredValueForAnOperator(t *testing.T) {
 		}
 	})
 	t.Run("a key as an argument is not read", func(t *testing.T) {
-		out, err := run(nil, "-context", "token:"+uid, testKey, sealed)
+		out, err := run(nil, "unseal", "-context", "token:"+uid, testKey, sealed)
 		if err == nil || strings.Contains(out, "the-access-token") || strings.Contains(out, testKey) {
 			t.Fatalf("%v: %s", err, out)
 		}
@@ -86,7 +87,7 @@ func TestKeyFileHoldsTheCurrentAndOldKeys(t *testing.T) {
 	}
 	var out bytes.Buffer
 	noAsk := func() (string, string, error) { t.Fatal("asked despite -key-file"); return "", "", nil }
-	if err := run("token:"+uid, keyFile, []string{sealWith(t, oldKey)}, nil, &out, noAsk); err != nil {
+	if err := run(context.Background(), []string{"unseal", "-context", "token:" + uid, "-key-file", keyFile, sealWith(t, oldKey)}, env{out: &out, ask: noAsk}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.TrimSpace(out.String()) != "the-access-token" {
@@ -99,7 +100,7 @@ func TestTheKeysAreAskedForWhenNoFileIsGiven(t *testing.T) {
 	asked := 0
 	ask := func() (string, string, error) { asked++; return testKey, "", nil }
 	// The sealed value on stdin, the keys from the prompt.
-	if err := run("token:"+uid, "", nil, strings.NewReader(sealWith(t, testKey)+"\n"), &out, ask); err != nil {
+	if err := run(context.Background(), []string{"unseal", "-context", "token:" + uid}, env{in: strings.NewReader(sealWith(t, testKey) + "\n"), out: &out, ask: ask}); err != nil {
 		t.Fatal(err)
 	}
 	if asked != 1 || strings.TrimSpace(out.String()) != "the-access-token" {

@@ -20,7 +20,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
-func TestUsage(t *testing.T) {
+func TestOpsUsage(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string

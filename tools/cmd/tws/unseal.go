@@ -1,8 +1,8 @@
-// Command unseal opens a value sealed by the service (a user's token or
+// tws unseal opens a value sealed by the service (a user's token or
 // secret, a session's request secret) for an operator.
 //
-//	go run ./tools/unseal -context token:<uid> '<sealed value>'   (asks for the keys, not echoed)
-//	go run ./tools/unseal -context token:<uid> -key-file keys.txt '<sealed value>'
+//	tws unseal -context token:<uid> '<sealed value>'   (asks for the keys, not echoed)
+//	tws unseal -context token:<uid> -key-file keys.txt '<sealed value>'
 //
 // The keys never come from the command line, where they would land in the
 // shell history and in the process list: not from an argument, and not from
@@ -14,10 +14,12 @@
 // there is none, from the first line of standard input. The context is the
 // field and the owner the value was sealed for: token:<uid>, secret:<uid>,
 // refresh:<uid> or session:<request_token>.
+
 package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,29 +31,25 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 )
 
-func main() {
-	context := flag.String("context", "", "what the value was sealed for: token:<uid>, secret:<uid>, refresh:<uid> or session:<request_token>")
-	keyFile := flag.String("key-file", "", "a file holding the current key on its first line, then any old keys (default: ask on the terminal, echo off)")
-	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: unseal -context token:<uid> [-key-file FILE] [sealed value, or on stdin]")
-		flag.PrintDefaults()
+// runUnseal parses unseal's command line and opens the value.
+func runUnseal(_ context.Context, name string, args []string, e env) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	sealedFor := fs.String("context", "", "what the value was sealed for: token:<uid>, secret:<uid>, refresh:<uid> or session:<request_token>")
+	keyFile := fs.String("key-file", "", "a file holding the current key on its first line, then any old keys (default: ask on the terminal, echo off)")
+	if err := parseFlags(fs, args, true); err != nil {
+		return err
 	}
-	flag.Parse()
-	if err := run(*context, *keyFile, flag.Args(), os.Stdin, os.Stdout, askTerminal); err != nil {
-		fmt.Fprintln(os.Stderr, "unseal:", err)
-		os.Exit(1)
+	if *sealedFor == "" {
+		return usageError{msg: "-context is required"}
 	}
+	return unseal(*sealedFor, *keyFile, fs.Args(), e.in, e.out, e.ask)
 }
 
 // ask reads the keys when no key file is given: the current key, then the
 // old keys as a comma-separated list.
 type ask func() (current, old string, err error)
 
-func run(context, keyFile string, args []string, stdin io.Reader, out io.Writer, ask ask) error {
-	if context == "" {
-		flag.Usage()
-		return errors.New("-context is required")
-	}
+func unseal(sealedFor, keyFile string, args []string, stdin io.Reader, out io.Writer, ask ask) error {
 	if len(args) > 1 {
 		return errors.New("one sealed value at most (the keys never go on the command line: -key-file, or typed when asked)")
 	}
@@ -76,7 +74,7 @@ func run(context, keyFile string, args []string, stdin io.Reader, out io.Writer,
 		line, _ := bufio.NewReader(stdin).ReadString('\n')
 		value = strings.TrimSpace(line)
 	}
-	plain, err := s.Open(value, context)
+	plain, err := s.Open(value, sealedFor)
 	if err != nil {
 		return err
 	}

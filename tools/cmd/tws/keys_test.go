@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,7 +55,7 @@ func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 	keys := func(args ...string) string {
 		t.Helper()
 		var out bytes.Buffer
-		if err := run(ctx, args, strings.NewReader(typed), &out); err != nil {
+		if err := runKeysLine(ctx, args, strings.NewReader(typed), &out); err != nil {
 			t.Fatalf("keys %v: %v", args, err)
 		}
 		if strings.Contains(out.String(), strings.TrimSpace(typed)) {
@@ -135,7 +137,7 @@ func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 	}
 }
 
-func TestUsage(t *testing.T) {
+func TestKeysUsage(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
@@ -149,7 +151,7 @@ func TestUsage(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var u usageError
-			if err := run(context.Background(), tc.args, strings.NewReader(""), &bytes.Buffer{}); !errors.As(err, &u) {
+			if err := runKeysLine(context.Background(), tc.args, strings.NewReader(""), &bytes.Buffer{}); !errors.As(err, &u) {
 				t.Fatalf("err = %v, want the usage", err)
 			}
 		})
@@ -176,7 +178,7 @@ func TestPromptsFollowTheStagesProtocol(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			if err := run(context.Background(), tc.args, strings.NewReader(""), &out); err != nil {
+			if err := runKeysLine(context.Background(), tc.args, strings.NewReader(""), &out); err != nil {
 				t.Fatal(err)
 			}
 			if out.String() != tc.want {
@@ -185,9 +187,15 @@ func TestPromptsFollowTheStagesProtocol(t *testing.T) {
 		})
 	}
 	t.Run("an unknown protocol is refused", func(t *testing.T) {
-		err := run(context.Background(), []string{"prompts", "-stage", "keys-defaults", "-protocol", "oauth3"}, strings.NewReader(""), &bytes.Buffer{})
+		err := runKeysLine(context.Background(), []string{"prompts", "-stage", "keys-defaults", "-protocol", "oauth3"}, strings.NewReader(""), &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), "oauth3") {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// runKeysLine runs "tws keys" with args (the keys command first) as the
+// binary does, with stdin and stdout given.
+func runKeysLine(ctx context.Context, args []string, in io.Reader, out io.Writer) error {
+	return run(ctx, append([]string{"keys"}, args...), env{in: in, out: out, errOut: io.Discard, getenv: os.Getenv, now: time.Now})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"testing"
 	"time"
 
@@ -51,10 +52,10 @@ func TestTheLastDecisiveCampaignDecidesAndTheLongestWaitWins(t *testing.T) {
 	busy := campaigns.Result{ID: "a", Stopped: campaigns.StopBusy}
 	stuck := campaigns.Result{ID: "b", Stopped: campaigns.StopDeadline}
 	done := campaigns.Result{ID: "c", Stopped: campaigns.StopDone}
-	if again, wait := reportRun(1, campaigns.Report{Campaigns: []campaigns.Result{busy, stuck, done}}); again || wait != 5*time.Second {
+	if again, wait := reportRun(io.Discard, 1, campaigns.Report{Campaigns: []campaigns.Result{busy, stuck, done}}); again || wait != 5*time.Second {
 		t.Errorf("busy, stuck, done: again %v wait %s; want false, 5s", again, wait)
 	}
-	if again, wait := reportRun(1, campaigns.Report{Campaigns: []campaigns.Result{stuck, busy, done}}); !again || wait != 5*time.Second {
+	if again, wait := reportRun(io.Discard, 1, campaigns.Report{Campaigns: []campaigns.Result{stuck, busy, done}}); !again || wait != 5*time.Second {
 		t.Errorf("stuck, busy, done: again %v wait %s; want true, 5s", again, wait)
 	}
 }

@@ -1,24 +1,17 @@
-// Command ops is the brand's operator commands (make subscribers, stats,
-// campaigns, forget) on a stage's tables:
-//
-//	ops subscribers -stage S [-format csv|json]          every user, one row each, on stdout
-//	ops stats       -stage S [-days 30] [-format table|html] [-out FILE]
-//	ops campaigns   -stage S                             each campaign and what it waits for
-//	ops forget      -stage S -uid UID [-yes] [-skip-revoke]
-//
-// -stage local is make dev's DynamoDB Local (-endpoint, else
+// The brand's view of a stage (subscribers, stats, campaigns, forget) on its
+// tables. -stage local is make dev's DynamoDB Local (-endpoint, else
 // $AWS_ENDPOINT_URL_DYNAMODB, else http://127.0.0.1:8000, with the local
 // stage of serverless.yml and .env.local, as make campaign reads them);
 // staging and production are AWS, with the SDK's default credentials
 // (AWS_PROFILE, SSO, the environment) in the stage's region. Data goes to
 // stdout (or -out), everything else (the stage line, progress, errors) to
 // stderr. The work is in package ops.
+
 package main
 
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,37 +26,6 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/tools/ops"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], env{in: os.Stdin, out: os.Stdout, errOut: os.Stderr, getenv: os.Getenv, now: time.Now, resolve: ops.Resolve})
-	var u usageError
-	switch {
-	case errors.As(err, &u):
-		fmt.Fprintln(os.Stderr, "usage: ops subscribers|stats|campaigns|forget -stage local|staging|production [flags]; ops <command> -h lists them")
-		if u.msg != "" {
-			fmt.Fprintln(os.Stderr, "ops:", u.msg)
-		}
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "ops:", err)
-		os.Exit(1)
-	}
-}
-
-type usageError struct{ msg string }
-
-func (u usageError) Error() string { return "usage: " + u.msg }
-
-// env is the process around the command, injected for the tests.
-type env struct {
-	in          io.Reader
-	out, errOut io.Writer
-	getenv      func(string) string
-	now         func() time.Time
-	resolve     func(context.Context, ops.Options) (*ops.Target, error)
-}
-
 // flags are every command's flags; each command reads its own.
 type flags struct {
 	stage, envFile, endpoint string
@@ -73,10 +35,9 @@ type flags struct {
 	yes, skipRevoke          bool
 }
 
-func parse(cmd string, args []string, e env) (flags, error) {
+func parse(cmd string, args []string) (flags, error) {
 	var f flags
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(e.errOut)
 	fs.StringVar(&f.stage, "stage", "", "local, staging or production")
 	fs.StringVar(&f.envFile, "env-file", ".env.local", "local: KEY=VALUE lines over the local stage (as make dev reads them)")
 	fs.StringVar(&f.endpoint, "endpoint", "", "local: DynamoDB Local (default $AWS_ENDPOINT_URL_DYNAMODB, else http://127.0.0.1:8000)")
@@ -93,15 +54,9 @@ func parse(cmd string, args []string, e env) (flags, error) {
 		fs.StringVar(&f.uid, "uid", "", "the person's X id")
 		fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation")
 		fs.BoolVar(&f.skipRevoke, "skip-revoke", false, "erase even when X cannot revoke the token")
-	case "campaigns":
-	default:
-		return f, usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
-	if err := fs.Parse(args); err != nil {
-		return f, usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return f, usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
+	if err := parseFlags(fs, args, false); err != nil {
+		return f, err
 	}
 	return f, check(cmd, f)
 }
@@ -110,7 +65,7 @@ func parse(cmd string, args []string, e env) (flags, error) {
 func check(cmd string, f flags) error {
 	switch {
 	case cmd == "forget" && f.uid == "":
-		return usageError{"forget needs -uid (make forget UID=<the person's X id>)"}
+		return usageError{msg: "forget needs -uid (make forget UID=<the person's X id>)"}
 	case cmd == "subscribers":
 		_, err := ops.ParseFormat(f.format)
 		return err
@@ -120,11 +75,12 @@ func check(cmd string, f flags) error {
 	return nil
 }
 
-func run(ctx context.Context, args []string, e env) error {
-	if len(args) == 0 {
-		return usageError{}
-	}
-	f, err := parse(args[0], args[1:], e)
+// runOps runs subscribers, stats, campaigns or forget (name) on the stage
+// that args name.
+func runOps(ctx context.Context, name string, args []string, e env) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f, err := parse(name, args)
 	if err != nil {
 		return err
 	}
@@ -133,8 +89,8 @@ func run(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	fmt.Fprintln(e.errOut, t.Describe())
-	progress := &ops.Progress{W: e.errOut, What: args[0] + ": ", Every: f.every}
-	switch args[0] {
+	progress := &ops.Progress{W: e.errOut, What: name + ": ", Every: f.every}
+	switch name {
 	case "subscribers":
 		return subscribers(ctx, t, f, e, progress)
 	case "stats":

@@ -1,12 +1,12 @@
-// Command campaign runs a promotional DM campaign on the local stack the way
+// tws campaign runs a promotional DM campaign on the local stack the way
 // `serverless invoke -f twitter_actions --data '{"campaign":{...}}'` runs it
 // on a deployed stage: the same handler, the same event, the configuration of
 // the local stage of serverless.yml (overlaid with .env.local, as make dev
 // does), and the Lambda's 15-minute budget per invocation.
 //
-//	go run ./tools/campaign -id launch-2026 -text "Our launch is live!"   create (or continue) and run
-//	go run ./tools/campaign -id launch-2026                                continue it
-//	go run ./tools/campaign -resume                                        what the schedule does
+//	tws campaign -id launch-2026 -text "Our launch is live!"   create (or continue) and run
+//	tws campaign -id launch-2026                                continue it
+//	tws campaign -resume                                        what the schedule does
 //
 // With -until-done it invokes again after each run, waiting for X's window
 // the way the schedule would, until the campaign is done. `make dev` must be
@@ -17,7 +17,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,13 +35,6 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "campaign:", err)
-		os.Exit(1)
-	}
-}
-
 // options are the command line.
 type options struct {
 	req       campaigns.Request
@@ -54,12 +46,13 @@ type options struct {
 	logs      bool
 }
 
-func run() error {
-	o, err := parseFlags()
+// runCampaign runs make campaign's command line on the local stack.
+func runCampaign(ctx context.Context, name string, args []string, e env) error {
+	o, err := campaignFlags(name, args)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stage, err := ddblocal.LoadLocalStage(o.envFile)
 	if err != nil {
@@ -67,11 +60,11 @@ func run() error {
 	}
 	env := stage.Env
 	// The handler reads only this environment, never the process's.
-	stage.UseDynamoDBLocal(firstNonEmpty(o.endpoint, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), "http://127.0.0.1:8000"),
+	stage.UseDynamoDBLocal(firstNonEmpty(o.endpoint, e.getenv("AWS_ENDPOINT_URL_DYNAMODB"), "http://127.0.0.1:8000"),
 		func(k string) string { return env[k] })
 	var logOut io.Writer = io.Discard
 	if o.logs {
-		logOut = os.Stderr
+		logOut = e.errOut
 	}
 	deps, err := app.Load(ctx, func(k string) string { return env[k] }, logOut, "twitter_actions")
 	if err != nil {
@@ -82,22 +75,25 @@ func run() error {
 		return dispatch.ErrNoCampaignsTable
 	}
 	store := campaignstore.New(deps.DB, deps.Config.CampaignsTable)
-	fmt.Printf("campaigns table %s on %s, X at %s, sender %s\n", deps.Config.CampaignsTable, env["AWS_ENDPOINT_URL_DYNAMODB"], deps.Config.APIBaseURL, deps.Config.FollowUID)
-	return runs(ctx, o, h, store)
+	fmt.Fprintf(e.out, "campaigns table %s on %s, X at %s, sender %s\n", deps.Config.CampaignsTable, env["AWS_ENDPOINT_URL_DYNAMODB"], deps.Config.APIBaseURL, deps.Config.FollowUID)
+	return runs(ctx, e.out, o, h, store)
 }
 
-func parseFlags() (options, error) {
+func campaignFlags(name string, args []string) (options, error) {
 	var o options
-	id := flag.String("id", "", "campaign id (letters, digits, '.', '_', '-')")
-	text := flag.String("text", "", "the DM's text: creates the campaign (an existing id must have the same text)")
-	resume := flag.Bool("resume", false, "continue every campaign that is not done (what the schedule does)")
-	flag.BoolVar(&o.untilDone, "until-done", false, "invoke again after each run, waiting for X's rate-limit window, until done")
-	flag.DurationVar(&o.budget, "budget", 15*time.Minute, "time of one invocation (the Lambda's timeout)")
-	flag.DurationVar(&o.every, "progress", 2*time.Second, "how often to print progress during a run")
-	flag.StringVar(&o.endpoint, "endpoint", "", "DynamoDB Local (default $AWS_ENDPOINT_URL_DYNAMODB, else http://127.0.0.1:8000)")
-	flag.StringVar(&o.envFile, "env-file", ".env.local", "KEY=VALUE lines overriding the local stage (as make dev reads them)")
-	flag.BoolVar(&o.logs, "logs", false, "print the function's JSON log lines too")
-	flag.Parse()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	id := fs.String("id", "", "campaign id (letters, digits, '.', '_', '-')")
+	text := fs.String("text", "", "the DM's text: creates the campaign (an existing id must have the same text)")
+	resume := fs.Bool("resume", false, "continue every campaign that is not done (what the schedule does)")
+	fs.BoolVar(&o.untilDone, "until-done", false, "invoke again after each run, waiting for X's rate-limit window, until done")
+	fs.DurationVar(&o.budget, "budget", 15*time.Minute, "time of one invocation (the Lambda's timeout)")
+	fs.DurationVar(&o.every, "progress", 2*time.Second, "how often to print progress during a run")
+	fs.StringVar(&o.endpoint, "endpoint", "", "DynamoDB Local (default $AWS_ENDPOINT_URL_DYNAMODB, else http://127.0.0.1:8000)")
+	fs.StringVar(&o.envFile, "env-file", ".env.local", "KEY=VALUE lines overriding the local stage (as make dev reads them)")
+	fs.BoolVar(&o.logs, "logs", false, "print the function's JSON log lines too")
+	if err := parseFlags(fs, args, false); err != nil {
+		return o, err
+	}
 
 	if o.budget < 2*boot.TwitterActions.Margin {
 		return o, fmt.Errorf("-budget %s is too short: the function keeps %s free before its deadline", o.budget, boot.TwitterActions.Margin)
@@ -108,32 +104,31 @@ func parseFlags() (options, error) {
 	case !*resume && *id != "":
 		o.req.ID, o.req.Text = *id, *text
 	default:
-		flag.Usage()
-		return o, errors.New("give -id (and -text to create it), or -resume")
+		return o, usageError{msg: "give -id (and -text to create it), or -resume"}
 	}
 	return o, nil
 }
 
 // runs invokes the function once, or with -until-done again after each run
 // that stopped where another one gets further, waiting for X's window.
-func runs(ctx context.Context, o options, h *dispatch.Handler, store *campaignstore.Store) error {
+func runs(ctx context.Context, w io.Writer, o options, h *dispatch.Handler, store *campaignstore.Store) error {
 	req := o.req
 	start := time.Now()
 	for n := 1; ; n++ {
-		rep, err := invoke(ctx, h, req, o.budget, store, o.every)
+		rep, err := invoke(ctx, w, h, req, o.budget, store, o.every)
 		if err != nil {
 			return err
 		}
-		again, wait := reportRun(n, rep)
+		again, wait := reportRun(w, n, rep)
 		if !o.untilDone || !again {
-			fmt.Printf("%d run(s) in %s\n", n, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(w, "%d run(s) in %s\n", n, time.Since(start).Round(time.Millisecond))
 			return nil
 		}
 		if req.ID != "" {
 			req.Text = "" // created: continue it
 		}
 		if wait > 0 {
-			fmt.Printf("waiting %s for X's window (the schedule would run every 15 minutes)\n", wait.Round(time.Second))
+			fmt.Fprintf(w, "waiting %s for X's window (the schedule would run every 15 minutes)\n", wait.Round(time.Second))
 			select {
 			case <-ctx.Done():
 				return nil
@@ -145,16 +140,16 @@ func runs(ctx context.Context, o options, h *dispatch.Handler, store *campaignst
 
 // reportRun prints what run n did to each campaign, and says whether
 // another run would get further and after how long.
-func reportRun(n int, rep campaigns.Report) (again bool, wait time.Duration) {
+func reportRun(w io.Writer, n int, rep campaigns.Report) (again bool, wait time.Duration) {
 	for _, c := range rep.Campaigns {
-		fmt.Printf("run %d: %-20s status %-19s stopped %-19s sent %d skipped %d failed %d unknown %d (this run: sent %d, x calls %d, 429s %d, waited %s, %s)\n",
+		fmt.Fprintf(w, "run %d: %-20s status %-19s stopped %-19s sent %d skipped %d failed %d unknown %d (this run: sent %d, x calls %d, 429s %d, waited %s, %s)\n",
 			n, c.ID, c.Status, c.Stopped, c.Sent, c.Skipped, c.Failed, c.Unknown,
 			c.Run.Sent, c.Run.XCalls, c.Run.RateLimited, c.Run.Waited.Round(time.Millisecond), c.Run.Elapsed.Round(time.Millisecond))
 		if a, w, decided := nextRun(c); decided {
 			again, wait = a, max(wait, w)
 		}
 		if c.LastError != "" {
-			fmt.Printf("       last error: %s\n", c.LastError)
+			fmt.Fprintf(w, "       last error: %s\n", c.LastError)
 		}
 	}
 	return again, wait
@@ -182,7 +177,7 @@ func nextRun(c campaigns.Result) (again bool, wait time.Duration, decided bool) 
 
 // invoke runs one invocation with a Lambda-like context and prints the
 // campaign records' progress while it runs.
-func invoke(ctx context.Context, h *dispatch.Handler, req campaigns.Request, budget time.Duration, store *campaignstore.Store, every time.Duration) (campaigns.Report, error) {
+func invoke(ctx context.Context, w io.Writer, h *dispatch.Handler, req campaigns.Request, budget time.Duration, store *campaignstore.Store, every time.Duration) (campaigns.Report, error) {
 	ictx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	ictx = lambdacontext.NewContext(ictx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprintf("campaign-%d", time.Now().UnixNano())})
@@ -195,7 +190,7 @@ func invoke(ctx context.Context, h *dispatch.Handler, req campaigns.Request, bud
 			case <-done:
 				return
 			case <-t.C:
-				printProgress(ctx, store, req)
+				printProgress(ctx, w, store, req)
 			}
 		}
 	}()
@@ -212,7 +207,7 @@ func invoke(ctx context.Context, h *dispatch.Handler, req campaigns.Request, bud
 	return rep, nil
 }
 
-func printProgress(ctx context.Context, store *campaignstore.Store, req campaigns.Request) {
+func printProgress(ctx context.Context, w io.Writer, store *campaignstore.Store, req campaigns.Request) {
 	var list []campaigns.Campaign
 	if req.ID != "" {
 		c, err := store.Get(ctx, req.ID)
@@ -224,7 +219,7 @@ func printProgress(ctx context.Context, store *campaignstore.Store, req campaign
 		list = l
 	}
 	for _, c := range list {
-		fmt.Printf("  ... %-20s %-19s sent %d skipped %d failed %d unknown %d\n", c.ID, c.Status, c.Sent, c.Skipped, c.Failed, c.Unknown)
+		fmt.Fprintf(w, "  ... %-20s %-19s sent %d skipped %d failed %d unknown %d\n", c.ID, c.Status, c.Sent, c.Skipped, c.Failed, c.Unknown)
 	}
 }
 
