@@ -17,7 +17,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
 
-// Members of the refresh lease (userstore.AttrRefreshLease, a map).
+// Members of the refresh lease (useritem.AttrRefreshLease, a map).
 const (
 	leaseOwner = useritem.MemberLeaseOwner // S: the invocation refreshing the token
 	leaseUntil = useritem.MemberLeaseUntil // S, a time: when its lease ends

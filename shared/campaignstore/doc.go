@@ -7,6 +7,6 @@
 // campaigns.Leases.
 //
 // Which users got a campaign is not kept here but on each user item
-// (userstore.AttrCampaignsSent): the per-user mark is what makes "never
+// (useritem.AttrCampaignsSent): the per-user mark is what makes "never
 // twice" hold, whatever happens to the campaign record.
 package campaignstore

@@ -110,7 +110,7 @@ func (h *Handler) stream(ctx context.Context, log zerolog.Logger, ev events.Dyna
 	return resp
 }
 
-// keyUID is the key of the users table (userstore.AttrUID), which its
+// keyUID is the key of the users table (useritem.AttrUID), which its
 // stream records carry.
 const keyUID = "uid"
 

@@ -48,7 +48,7 @@ var (
 // dynamo.TimeLayout ("" when absent), tokens sealed.
 type Item struct {
 	UID, ScreenName                  string
-	Kind                             string // userstore.AttrKind
+	Kind                             string // useritem.AttrKind
 	Token, Secret, Refresh           string // sealed; "" when absent
 	TokenExpiresAt, CredentialsAt    string
 	Lease                            *Lease // the refresh lease; nil when none is held
