@@ -281,3 +281,39 @@ func TestTheBackstopFollowsTheSizingModel(t *testing.T) {
 		}
 	}
 }
+
+// TestTheWebACLComparesPathsAsTheAPIRoutesThem: API Gateway routes a
+// request by its decoded path, so every path the web ACL matches is decoded
+// and normalized first; /api/twitter%2Dsession must not escape the rules
+// that name /api/twitter-session.
+func TestTheWebACLComparesPathsAsTheAPIRoutesThem(t *testing.T) {
+	acl := loadWhole(t, "production").Resources["EdgeWebAcl"]
+	var matches []map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if bm, ok := x["ByteMatchStatement"].(map[string]any); ok {
+				if ftm, _ := bm["FieldToMatch"].(map[string]any); ftm["UriPath"] != nil {
+					matches = append(matches, bm)
+				}
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(acl.Properties["Rules"])
+	if len(matches) < 3 {
+		t.Fatalf("%d path matches in the web ACL, want the start's, the callback's and the unsubscribe page's", len(matches))
+	}
+	for _, bm := range matches {
+		if got := js(bm["TextTransformations"]); got != `[{"Priority":0,"Type":"URL_DECODE"},{"Priority":1,"Type":"NORMALIZE_PATH"}]` {
+			t.Errorf("the match of %v compares the raw path: %s", bm["SearchString"], got)
+		}
+	}
+}
