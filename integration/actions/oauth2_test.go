@@ -1,4 +1,4 @@
-package actionsfn_test
+package actions_test
 
 import (
 	"context"
