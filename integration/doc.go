@@ -14,6 +14,8 @@
 //   - integration/actions: twitter_actions on the users table's stream and
 //     its direct invocations: the actions, the campaigns, the refresh of
 //     OAuth 2.0 tokens, the sweep, the metrics, DynamoDB's faults.
+//   - integration/tokens: the refresh of OAuth 2.0 tokens (shared/tokens)
+//     on DynamoDB Local and the sandbox's token endpoint.
 //
 // The browser and `serverless invoke local` suites are in e2e/.
 package integration

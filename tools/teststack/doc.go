@@ -1,6 +1,6 @@
 // Package teststack is the one test harness of the functions' integration
 // tests (integration/signin's sign-in tests, integration/actions' actions
-// and campaign tests, and the stores' tests): a test's
+// and campaign tests, integration/tokens, and the stores' tests): a test's
 // own tables of serverless.yml in DynamoDB Local, the X sandbox served over
 // HTTP, the functions' environment and configuration, keys from crypto/rand, the
 // app.Deps a Lambda builds its handlers from, a buffer of their logs, a
