@@ -61,6 +61,12 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"credentials are removed only under their conditions", removeCredentials},
 		{"the refresh lease's writes land only on the pair and lease read", refreshLease},
 		{"a campaign mark needs a subscribed, connected, unmarked user", campaignMarks},
+		{"a claim and its outcomes, on the wall clock", claimAndRecord},
+		{"credentials of either kind read back as stored", credentialsOfEitherKind},
+		{"campaign marks and the recipient scan over 25 users", campaignMarksAndTheRecipientScan},
+		{"the sending scan, and its marks only under the same claim", theScanFindsActionsInSending},
+		{"the refresh writes land only on the pair they were decided on", theRefreshWritesLandOnlyOnThePairTheyWereDecidedOn},
+		{"an expired lease is marked only while it is the lease held", anExpiredLeaseIsMarkedOnlyWhileItIsTheLeaseHeld},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
