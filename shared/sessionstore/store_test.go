@@ -21,7 +21,7 @@ import (
 
 // Unit tests against a fake of the client: what the store asks DynamoDB,
 // and how it reads the answers. DynamoDB Local runs the same store in
-// shared/app's sign-in tests.
+// integration/signin's tests.
 
 const (
 	table       = "t_session"

@@ -62,6 +62,12 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"credentials are removed only under their conditions", removeCredentials},
 		{"the refresh lease's writes land only on the pair and lease read", refreshLease},
 		{"a campaign mark needs a subscribed, connected, unmarked user", campaignMarks},
+		{"a claim and its outcomes, on the wall clock", claimAndRecord},
+		{"credentials of either kind read back as stored", credentialsOfEitherKind},
+		{"campaign marks and the recipient scan over 25 users", campaignMarksAndTheRecipientScan},
+		{"the sending scan, and its marks only under the same claim", theScanFindsActionsInSending},
+		{"the refresh writes land only on the pair they were decided on", theRefreshWritesLandOnlyOnThePairTheyWereDecidedOn},
+		{"an expired lease is marked only while it is the lease held", anExpiredLeaseIsMarkedOnlyWhileItIsTheLeaseHeld},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,12 +133,23 @@ func signIns(t *testing.T, s Store) {
 		t.Fatal("a first sign-in did not report the user created")
 	}
 	u := get(t, s, Alice)
+	firstSignInAsRead(t, u)
+	signInsAgain(t, s, u)
+	brandSignIns(t, s)
+}
+
+// firstSignInAsRead checks Alice as her first sign-in left her.
+func firstSignInAsRead(t *testing.T, u actions.User) {
 	if u.UID != Alice || !u.Subscribed || u.Revoked || u.Reconnect || u.Brand || !u.Follow || !u.Tweet {
 		t.Fatalf("user as read: %+v", u)
 	}
 	if u.Credentials != oauth1(Alice) || u.CredentialsErr != nil || u.SealedToken == "" || u.SealedToken == "tok-"+Alice || !u.CredentialsAt.Equal(t0) {
 		t.Fatalf("credentials as read: %+v %v sealed %v at %v", u.Credentials, u.CredentialsErr, u.SealedToken != "", u.CredentialsAt)
 	}
+	firstActionsAsRead(t, u)
+}
+
+func firstActionsAsRead(t *testing.T, u actions.User) {
 	for _, a := range all {
 		if r := u.Actions[a]; r.State != useritem.StatePending || !r.RequestedAt.Equal(t0) {
 			t.Fatalf("a_%s = %+v, want pending requested at %v", a, r, t0)
@@ -141,6 +158,10 @@ func signIns(t *testing.T, s Store) {
 	if _, ok := u.Actions[useritem.ActionRelease]; ok {
 		t.Fatal("a release nobody requested")
 	}
+}
+
+// signInsAgain: Alice signs in again, u as her first sign-in left her.
+func signInsAgain(t *testing.T, s Store, u actions.User) {
 	// Done actions are not requested again; a sign-in that keeps no
 	// credentials leaves the stored ones; an OAuth 2.0 sign-in replaces
 	// OAuth 1.0a credentials whole.
@@ -160,6 +181,9 @@ func signIns(t *testing.T, s Store) {
 		u3.Credentials.Secret != "" || !u3.Credentials.ExpiresAt.Equal(c2.ExpiresAt) || !u3.CredentialsAt.Equal(t0.Add(2*time.Minute)) {
 		t.Fatalf("after an OAuth 2.0 sign-in: %+v", u3.Credentials)
 	}
+}
+
+func brandSignIns(t *testing.T, s Store) {
 	// The brand's every sign-in requests its release again.
 	SignIn(t, s, Brand, oauth2(Brand, "", true), t0, useritem.ActionRelease)
 	if _, err := s.ClaimPending(ctx, Brand, []useritem.Action{useritem.ActionRelease}, t0); err != nil {
@@ -228,6 +252,10 @@ func recordWhileSending(t *testing.T, s Store) {
 	if r.State != useritem.StateFailed || r.Reason != "x_unavailable" || r.Status != 503 || r.Attempts != 2 || r.Result != "r" || !r.ClaimedAt.Equal(t0) || !r.RequestedAt.Equal(t0) {
 		t.Fatalf("a_welcome = %+v", r)
 	}
+	laterOutcome(t, s, rec)
+}
+
+func laterOutcome(t *testing.T, s Store, rec actions.Record) {
 	// A later outcome replaces reason, result and status.
 	if ok, err := s.Requeue(ctx, Alice, useritem.ActionWelcome, useritem.StateFailed, t0); !ok || err != nil {
 		t.Fatal(ok, err)
@@ -385,8 +413,13 @@ func scansPage(t *testing.T, s Store) {
 		}
 	}
 	sameSet(t, "sending", got, want)
+	scansWaitingAndVisitors(t, s, uids)
+	scansRecipients(t, s, uids)
+}
+
+func scansWaitingAndVisitors(t *testing.T, s Store, uids []string) {
 	// Waiting for the brand.
-	got, want = nil, nil
+	var got, want []string
 	after := ""
 	for range 100 {
 		page, next, err := s.WaitingForBrand(ctx, after, 3)
@@ -423,8 +456,12 @@ func scansPage(t *testing.T, s Store) {
 		}
 	}
 	sameSet(t, "visitor tokens", got, uids)
+}
+
+func scansRecipients(t *testing.T, s Store, uids []string) {
 	// Recipients: everyone, the brand included.
-	got, after = nil, ""
+	var got []string
+	after := ""
 	for range 100 {
 		rs, more, err := s.ScanRecipients(ctx, after, 3)
 		if err != nil {
@@ -545,13 +582,17 @@ func refreshLease(t *testing.T, s Store) {
 	if st2.Credentials.Token != next.Token || st2.Credentials.Refresh != next.Refresh || st2.Lease.Owner != "" || st2.Version == v {
 		t.Fatalf("after the save: %+v", st2)
 	}
+	refreshLeaseAfterTheSave(t, s, v, st2.Version, until)
+}
+
+// refreshLeaseAfterTheSave: v was replaced by v2, leases last until until.
+func refreshLeaseAfterTheSave(t *testing.T, s Store, v, v2 tokens.Version, until time.Time) {
 	// The old pair is gone: nothing lands on it any more.
-	ok, err = s.MarkReconnect(ctx, Alice, v, t0)
+	ok, err := s.MarkReconnect(ctx, Alice, v, t0)
 	must(t, ok, err, false, "reconnect on the old pair")
 	ok, err = s.TakeRefreshLease(ctx, Alice, v, tokens.Lease{Owner: "c", Until: until})
 	must(t, ok, err, false, "lease on the old pair")
 	// A lease released; an expired one marked only while it is the one held.
-	v2 := st2.Version
 	ok, err = s.TakeRefreshLease(ctx, Alice, v2, tokens.Lease{Owner: "c", Until: until})
 	must(t, ok, err, true, "lease on the new pair")
 	if err := s.ReleaseRefreshLease(ctx, Alice, "c"); err != nil {
@@ -572,13 +613,17 @@ func refreshLease(t *testing.T, s Store) {
 	if !get(t, s, Alice).Reconnect {
 		t.Fatal("the user does not read reconnect")
 	}
+	aSignInEndsTheLostGrant(t, s, v)
+}
+
+func aSignInEndsTheLostGrant(t *testing.T, s Store, v tokens.Version) {
 	// A sign-in ends the lost grant.
 	SignIn(t, s, Alice, oauth2(Alice, "-3", true), t0)
 	st4, _ := s.ReadTokens(ctx, Alice)
 	if st4.Reconnect || st4.Credentials.Token != oauth2(Alice, "-3", true).Token {
 		t.Fatalf("after a sign-in: %+v", st4)
 	}
-	ok, err = s.MarkReconnect(ctx, Alice, st4.Version, t0)
+	ok, err := s.MarkReconnect(ctx, Alice, st4.Version, t0)
 	must(t, ok, err, true, "reconnect on the pair")
 	ok, err = s.MarkReconnect(ctx, Bob, v, t0)
 	must(t, ok, err, false, "reconnect on no user")
@@ -628,6 +673,12 @@ func campaignMarks(t *testing.T, s Store) {
 	if _, err := s.GetActionUser(ctx, "5"); !errors.Is(err, actions.ErrNotFound) {
 		t.Fatal("an unmark created an item")
 	}
+	campaignRecipients(t, s)
+}
+
+// campaignRecipients: Alice is marked for other only, Bob unsubscribed,
+// Carol to reconnect.
+func campaignRecipients(t *testing.T, s Store) {
 	byUID := map[string]campaigns.Recipient{}
 	after := ""
 	for range 100 {
@@ -646,7 +697,7 @@ func campaignMarks(t *testing.T, s Store) {
 	if a.HasCampaign("launch") || !a.HasCampaign("other") || !a.Subscribed || b.Subscribed || c.Revoked || !c.Reconnect || len(byUID) != 3 {
 		t.Fatalf("recipients: %+v", byUID)
 	}
-	ok, err = s.MarkCampaign(ctx, Alice, "launch", t0)
+	ok, err := s.MarkCampaign(ctx, Alice, "launch", t0)
 	must(t, ok, err, true, "a mark after the unmark")
 	if ok, err := s.Unsubscribe(ctx, "5", t0); ok || err != nil {
 		t.Fatalf("unsubscribe of no user: %v %v", ok, err)

@@ -18,6 +18,8 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
+const alice = "1234567890123456789"
+
 // unit is the refresh protocol on the users table in memory and X's token
 // endpoint in memory: the same protocol the harness runs on DynamoDB Local
 // and the sandbox, in milliseconds.

@@ -110,9 +110,9 @@ func main() {
 
 	w("\n## Warm sign-ins against the X sandbox and DynamoDB Local\n\n")
 	load := goTest([]string{fmt.Sprintf("LOAD_SIGNINS=%d", *signins), fmt.Sprintf("LOAD_CONCURRENCY=%d", *conc)},
-		"-run", "^TestLoad$", "-v", "-count=1", "./shared/app/")
+		"-run", "^TestLoad$", "-v", "-count=1", "./integration/signin/")
 	w("%s\n", grep(load, `load: .*`))
-	rt := goTest(nil, "-run", "^TestSignInMakesTheFewestRoundTrips$", "-v", "-count=1", "./shared/app/")
+	rt := goTest(nil, "-run", "^TestSignInMakesTheFewestRoundTrips$", "-v", "-count=1", "./integration/signin/")
 	w("%s\n", grep(rt, `OAuth [0-9.a]+ round trips: .*`))
 	w("\n## A sign-in flood against a dev stack's throttled route (e2e, latency of each answer)\n\n")
 	flood := goTest(nil, "-run", "^TestLoadSignInFloodIsThrottledWhileASignInFinishes$", "-v", "-count=1", "./e2e/")

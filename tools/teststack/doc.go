@@ -1,8 +1,8 @@
 // Package teststack is the one test harness of the functions' integration
-// tests (shared/app's sign-in tests, shared/app/actionsfn's actions and
-// campaign tests, and the stores' tests): a test's own tables of
-// serverless.yml in DynamoDB Local, the X sandbox served over HTTP, the
-// functions' environment and configuration, keys from crypto/rand, the
+// tests (integration/signin's sign-in tests, integration/actions' actions
+// and campaign tests, integration/tokens, and the stores' tests): a test's
+// own tables of serverless.yml in DynamoDB Local, the X sandbox served over
+// HTTP, the functions' environment and configuration, keys from crypto/rand, the
 // app.Deps a Lambda builds its handlers from, a buffer of their logs, a
 // clock the test moves, optionally a counting, fault-injecting proxy in
 // front of DynamoDB, and the users table's stream relayed to a handler with

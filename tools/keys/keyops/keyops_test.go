@@ -16,7 +16,7 @@ import (
 
 // memStore is the commands' logic's view of SSM; tools/ssmlocal and the
 // SDK's client are exercised by the keys command's own test and by
-// shared/app's rotation test.
+// integration/signin's rotation test.
 type memStore struct {
 	mu sync.Mutex
 	m  map[string]string
