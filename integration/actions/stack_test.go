@@ -231,7 +231,7 @@ func (s *stack) user(uid string) dynamo.Item { return s.ts.User(uid) }
 // action reads a user's action record: state, reason, attempts.
 func (s *stack) action(uid, name string) (state, reason string, attempts int64) {
 	s.t.Helper()
-	m, ok := dynamo.GetM(s.user(uid), "a_"+name)
+	m, ok := dynamo.GetM(s.user(uid), useritem.Action(name).Attr())
 	if !ok {
 		return "", "", 0
 	}
@@ -245,7 +245,7 @@ func (s *stack) action(uid, name string) (state, reason string, attempts int64) 
 // status when it answered with an error.
 func (s *stack) actionStatus(uid, name string) int64 {
 	s.t.Helper()
-	m, _ := dynamo.GetM(s.user(uid), "a_"+name)
+	m, _ := dynamo.GetM(s.user(uid), useritem.Action(name).Attr())
 	st, _ := dynamo.GetInt(m, "status")
 	return st
 }
