@@ -2,9 +2,13 @@ package signin_test
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/app/signinfn"
+	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/web"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
@@ -33,10 +37,21 @@ func TestRequestsAroundTheEdgeAreRefusedByTheFunctions(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("callback without the header: %d %v", resp.StatusCode, err)
 	}
-	unsub := callbackRequest("u=1&s=x")
-	unsub.RouteKey, unsub.RawPath = "GET /api/unsubscribe", "/api/unsubscribe"
-	if resp, err = callback(ctx, unsub); err != nil || resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("unsubscribe page without the header: %d %v", resp.StatusCode, err)
+	// The unsubscribe page stays reachable without the header: the links in
+	// DMs already sent name the API's own address (the callback's host before
+	// the edge), they are signed, and the route has a throttle of its own.
+	if _, err := s.svc.Users.SaveSignIn(ctx, signin.User{Identity: signin.Identity{UserID: aliceUID, ScreenName: "alice"}, SignedInAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	link, _ := url.Parse(signinfn.Links(s.cfg).URL(aliceUID))
+	unsub := callbackRequest(link.RawQuery)
+	unsub.RouteKey, unsub.RawPath = "POST /api/unsubscribe", "/api/unsubscribe"
+	unsub.RequestContext.HTTP.Method, unsub.RequestContext.HTTP.Path = http.MethodPost, "/api/unsubscribe"
+	if resp, err = callback(ctx, unsub); err != nil || resp.StatusCode == http.StatusForbidden || resp.StatusCode >= 400 {
+		t.Fatalf("an unsubscribe link without the header: %d %v %s", resp.StatusCode, err, resp.Body)
+	}
+	if dynamo.GetBool(s.user(aliceUID), "subscribed") {
+		t.Fatal("the unsubscribe link sent before the edge did not unsubscribe")
 	}
 
 	// Through CloudFront (the header as it sends it): the sign-in starts.

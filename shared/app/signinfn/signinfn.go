@@ -128,8 +128,11 @@ func Unsubscribe(d *boot.Deps) *web.UnsubscribePage {
 	}
 }
 
-// CallbackRoutes is twitter_callback's handler: the sign-in callback and,
-// on its own route, the unsubscribe page, both behind the edge check.
+// CallbackRoutes is twitter_callback's handler: the sign-in callback,
+// behind the edge check, and, on its own route, the unsubscribe page, which
+// is not: the links in DMs already sent name the address the callback had
+// when they were sent (the API's own before the edge was turned on), each
+// is signed, and its route has a throttle bucket of its own.
 func CallbackRoutes(d *boot.Deps, t boot.Timing) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return Edge(d, web.CallbackRoutes(New(d, t).Callback, Unsubscribe(d).Handle))
+	return web.CallbackRoutes(Edge(d, New(d, t).Callback), Unsubscribe(d).Handle)
 }
