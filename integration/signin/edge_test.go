@@ -19,7 +19,8 @@ const edgeSecret = "edge-secret-for-the-test-0123456789abcdef"
 // serve them) refuse a request sent around CloudFront with 403, before any
 // work: no session written, no call to X.
 func TestRequestsAroundTheEdgeAreRefusedByTheFunctions(t *testing.T) {
-	s := newStack(t, teststack.WithEnv("EDGE_PROTECTION", "true"), teststack.WithEnv("EDGE_SECRET", edgeSecret))
+	s := newStack(t, teststack.WithEnv("EDGE_PROTECTION", "true"), teststack.WithEnv("EDGE_SECRET", edgeSecret),
+		teststack.WithEnv("ALLOWED_ORIGINS", "https://brand.example"))
 	ctx := teststack.LambdaContext(t, 10*time.Second)
 	start, callback := s.deps.StartSignIn(), s.deps.CallbackRoutes()
 

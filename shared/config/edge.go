@@ -3,8 +3,11 @@ package config
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/origins"
 )
 
 // Edge is the protection in front of the HTTP API (serverless.yml's
@@ -101,5 +104,30 @@ func EdgeReload(c *Config, src SecretSource) func(context.Context) ([]string, er
 			}
 		}
 		return out, nil
+	}
+}
+
+// edgeOrigins checks, with edge protection on, that ALLOWED_ORIGINS is what
+// the edge's Origin rule is built from (serverless.yml turns the raw text,
+// split at each comma, into exact regexes): every origin in its serialized
+// form (lower case, no default port, no path, no space around the commas),
+// and the site's own origin among them. The functions would allow a
+// start the edge blocks otherwise, and the site's visitors would get 403.
+func (p *problems) edgeOrigins(env Env, site *url.URL) {
+	raw := env("ALLOWED_ORIGINS")
+	listed := map[string]bool{}
+	for _, o := range strings.Split(raw, ",") {
+		u, err := url.Parse(o)
+		switch {
+		case o == "" || err != nil || u.Host == "":
+			p.add("ALLOWED_ORIGINS %q: with EDGE_PROTECTION, a comma-separated list of origins without spaces (the edge's Origin rule matches each exactly)", raw)
+			return
+		case origins.Of(u) != o:
+			p.add("ALLOWED_ORIGINS: %q must be written %q with EDGE_PROTECTION (the edge's Origin rule matches the text exactly)", o, origins.Of(u))
+		}
+		listed[o] = true
+	}
+	if site != nil && !listed[origins.Of(site)] {
+		p.add("ALLOWED_ORIGINS must list the site's own origin %q with EDGE_PROTECTION: the edge's Origin rule allows only what it lists", origins.Of(site))
 	}
 }

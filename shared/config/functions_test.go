@@ -35,6 +35,7 @@ func deployedEnv(protocol string, edge bool) map[string]string {
 	m["SIGNIN_PROTOCOL"] = protocol
 	if edge {
 		m["EDGE_PROTECTION"] = "true"
+		m["ALLOWED_ORIGINS"] = "http://127.0.0.1:8080"
 	} else {
 		m["EDGE_PROTECTION"] = "false"
 	}
@@ -117,6 +118,7 @@ func TestTheWholeConfigurationStillReadsEverySecret(t *testing.T) {
 func TestEdgeProtectionNeedsItsSecret(t *testing.T) {
 	m := validEnv()
 	m["EDGE_PROTECTION"] = "true"
+	m["ALLOWED_ORIGINS"] = "http://127.0.0.1:8080"
 	_, err := LoadFor(context.Background(), env(m), nil, TwitterCallback)
 	if err == nil || !strings.Contains(err.Error(), "EDGE_SECRET is missing") {
 		t.Fatalf("err = %v", err)
@@ -135,5 +137,38 @@ func TestEdgeProtectionNeedsItsSecret(t *testing.T) {
 	delete(m, "EDGE_SECRET")
 	if _, err = LoadFor(context.Background(), env(m), nil, TwitterActions); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWithTheEdgeTheAllowedOriginsAreWhatItsOriginRuleMatches: the edge's
+// Origin rule is built from ALLOWED_ORIGINS as written (split at each
+// comma, each an exact regex); the functions would allow what it blocks
+// unless the text is the origins' serialized form and names the site's.
+func TestWithTheEdgeTheAllowedOriginsAreWhatItsOriginRuleMatches(t *testing.T) {
+	tests := []struct {
+		name, origins, wantErr string
+	}{
+		{"the site's origin alone", "http://127.0.0.1:8080", ""},
+		{"the site's and another", "http://127.0.0.1:8080,https://www.brand.example", ""},
+		{"a space after a comma", "http://127.0.0.1:8080, https://www.brand.example", "without spaces"},
+		{"upper case", "http://127.0.0.1:8080,https://WWW.brand.example", `must be written "https://www.brand.example"`},
+		{"a default port", "http://127.0.0.1:8080,https://www.brand.example:443", `must be written "https://www.brand.example"`},
+		{"a path", "http://127.0.0.1:8080/", `must be written "http://127.0.0.1:8080"`},
+		{"without the site's origin", "https://www.brand.example", `must list the site's own origin "http://127.0.0.1:8080"`},
+		{"none", "", "without spaces"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := validEnv()
+			m["EDGE_PROTECTION"], m["EDGE_SECRET"], m["ALLOWED_ORIGINS"] = "true", "edge-secret-for-the-test-0123456789abcdef", tt.origins
+			_, err := LoadFor(context.Background(), env(m), nil, GenerateSession)
+			if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			m["EDGE_PROTECTION"] = "false" // without the edge, the functions' own parsing is lenient
+			if _, err := LoadFor(context.Background(), env(m), nil, GenerateSession); err != nil && tt.origins != "http://127.0.0.1:8080/" {
+				t.Fatalf("without the edge: %v", err)
+			}
+		})
 	}
 }

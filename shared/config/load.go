@@ -75,6 +75,9 @@ func LoadFor(ctx context.Context, env Env, src SecretSource, function string) (*
 	c.ClientID, c.ClientSecret = p.app(env, proto == ProtocolOAuth2, reads["TWITTER_CLIENT_SECRET"], "TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET")
 	c.Edge = p.edge(env, reads)
 	c.AllowedOrigins = p.origins(env, c.SiteURL)
+	if c.Edge.On {
+		p.edgeOrigins(env, c.SiteURL)
+	}
 	p.texts(c)
 	if err := p.err(); err != nil {
 		return nil, err
