@@ -189,35 +189,47 @@ func runeWeight(r rune) int {
 }
 
 // emojiLen is how many code points of rs (from its start) make one emoji,
-// 0 when rs does not start with one.
+// 0 when rs does not start with one: a flag (two regional indicators), a
+// keycap, or a pictograph with its modifiers and joined pictographs.
 func emojiLen(rs []rune) int {
-	if len(rs) == 0 {
-		return 0
-	}
-	r := rs[0]
 	switch {
-	case isRegional(r):
+	case len(rs) == 0:
+		return 0
+	case isRegional(rs[0]):
 		if len(rs) > 1 && isRegional(rs[1]) {
 			return 2 // a flag
 		}
 		return 1
-	case r == '#' || r == '*' || ('0' <= r && r <= '9'):
-		// A keycap: the character, an optional U+FE0F, U+20E3.
-		n := 1
-		if n < len(rs) && rs[n] == 0xFE0F {
-			n++
-		}
-		if n < len(rs) && rs[n] == 0x20E3 {
-			return n + 1
-		}
-		return 0
-	case !pictographic(r):
-		return 0
+	case isKeycapBase(rs[0]):
+		return keycapLen(rs)
+	case pictographic(rs[0]):
+		return sequenceLen(rs)
 	}
+	return 0
+}
+
+func isKeycapBase(r rune) bool { return r == '#' || r == '*' || ('0' <= r && r <= '9') }
+
+// keycapLen: the character, an optional U+FE0F, U+20E3; 0 when that is
+// not what follows (a plain digit).
+func keycapLen(rs []rune) int {
+	n := 1
+	if n < len(rs) && rs[n] == 0xFE0F {
+		n++
+	}
+	if n < len(rs) && rs[n] == 0x20E3 {
+		return n + 1
+	}
+	return 0
+}
+
+// sequenceLen: a pictograph, then its variation selectors, skin tones, tag
+// characters, and pictographs joined by U+200D (ZWJ): one emoji.
+func sequenceLen(rs []rune) int {
 	n := 1
 	for n < len(rs) {
 		switch c := rs[n]; {
-		case c == 0xFE0F || c == 0xFE0E || c == 0x20E3 || (0x1F3FB <= c && c <= 0x1F3FF) || (0xE0020 <= c && c <= 0xE007F):
+		case isModifier(c):
 			n++
 		case c == 0x200D && n+1 < len(rs) && pictographic(rs[n+1]):
 			n += 2
@@ -226,6 +238,12 @@ func emojiLen(rs []rune) int {
 		}
 	}
 	return n
+}
+
+// isModifier: a variation selector, the keycap mark, a skin tone, or a tag
+// character (subdivision flags).
+func isModifier(c rune) bool {
+	return c == 0xFE0F || c == 0xFE0E || c == 0x20E3 || (0x1F3FB <= c && c <= 0x1F3FF) || (0xE0020 <= c && c <= 0xE007F)
 }
 
 func isRegional(r rune) bool { return 0x1F1E6 <= r && r <= 0x1F1FF }
