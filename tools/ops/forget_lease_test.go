@@ -15,13 +15,26 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
-// putLeased stores g's user holding a refresh lease that ends at until, as
-// the actions function's refresh writes it.
+// putLeased has g's user hold a refresh lease that ends at until, as the
+// actions function's refresh writes it: on a stored item, one UpdateItem
+// that sets the lease and nothing else (the sealed values stay the ones
+// forget read, so only the lease can stop its delete); a user not stored
+// yet is stored with it.
 func (s *stack) putLeased(t *testing.T, g grant, until time.Time) {
 	t.Helper()
+	ctx := context.Background()
+	lease := dynamo.M(dynamo.Item{useritem.MemberLeaseOwner: dynamo.S("refresher"), useritem.MemberLeaseUntil: dynamo.Time(until)})
+	if s.exists(t, g.user().uid) {
+		u := dynamo.NewUpdate()
+		u.Set(useritem.AttrRefreshLease, lease)
+		if _, err := s.db.UpdateItem(ctx, u.Input(s.UsersTable, userstore.Key(g.user().uid))); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
 	it := s.item(t, g.user())
-	it[useritem.AttrRefreshLease] = dynamo.M(dynamo.Item{useritem.MemberLeaseOwner: dynamo.S("refresher"), useritem.MemberLeaseUntil: dynamo.Time(until)})
-	if _, err := s.db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(s.UsersTable), Item: it}); err != nil {
+	it[useritem.AttrRefreshLease] = lease
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.UsersTable), Item: it}); err != nil {
 		t.Fatal(err)
 	}
 }
