@@ -3,6 +3,8 @@ package campaigns_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -329,5 +331,43 @@ func TestABrandThatRevokedTheAppStopsTheCampaign(t *testing.T) {
 	b, _ := u.users.GetActionUser(context.Background(), brand)
 	if got.Stopped != campaigns.StopBrandMissing || !b.Revoked || u.marked(alice) || u.x.Acted(fakex.DM) != 0 || u.x.Calls(fakex.Refresh) != 1 {
 		t.Fatalf("run: %+v; brand revoked %v, alice marked %v, refreshes %d", got, b.Revoked, u.marked(alice), u.x.Calls(fakex.Refresh))
+	}
+}
+
+// TestRecipientsWhoRefuseDMsDoNotStopTheCampaign: X answers each recipient
+// who accepts no DMs from the brand with the same 403, so ten of them in a
+// row are no sign that X refuses the text; the campaign stops only after
+// ForbiddenStreakFactor times the streak of 403s, and after the streak of
+// any other 4xx (a 400: the text).
+func TestRecipientsWhoRefuseDMsDoNotStopTheCampaign(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		answer    fakex.Answer
+		stopAfter int
+	}{
+		{"403s", fakex.Forbidden(), 50},
+		{"400s", fakex.Status(http.StatusBadRequest), 10},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			u := newUnit(t)
+			n := 55
+			uids := make([]string, n)
+			for i := range uids {
+				uids[i] = fmt.Sprint(1_000_000 + i)
+			}
+			u.subscribers(uids...)
+			answers := make([]fakex.Answer, n)
+			for i := range answers {
+				answers[i] = tt.answer
+			}
+			u.x.Script(fakex.DM, answers...)
+			s := u.service()
+			s.PageSize = 1000
+			got := u.run(s, launch)
+			if got.Stopped != campaigns.StopXRejectsText || got.Failed != int64(tt.stopAfter) || u.x.Calls(fakex.DM) != tt.stopAfter {
+				t.Fatalf("%+v after %d DM calls, want stopped x_rejects_text after %d", got, u.x.Calls(fakex.DM), tt.stopAfter)
+			}
+		})
 	}
 }

@@ -148,7 +148,7 @@ func (r *run) rejected(xe *xapi.Error) Stop {
 		r.rejectKey, r.rejectRun = key, 0
 	}
 	r.rejectRun++
-	if r.rejectRun < r.s.rejectStreak() {
+	if r.rejectRun < r.s.rejectStreak(xe.Status) {
 		return ""
 	}
 	r.c.Status, r.c.LastError = StatusTextRejected, string(StopXRejectsText)

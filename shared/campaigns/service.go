@@ -3,6 +3,7 @@ package campaigns
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
 	"time"
 
@@ -50,16 +51,27 @@ type Service struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// DefaultRejectStreak is RejectStreak's default: enough that recipients
-// who each refuse DMs (the same 403) rarely line up so many in a row, few
-// enough that a text X refuses costs few recipients their DM.
+// DefaultRejectStreak is RejectStreak's default: few enough that a text X
+// refuses costs few recipients their DM.
 const DefaultRejectStreak = 10
 
-func (s *Service) rejectStreak() int {
+// ForbiddenStreakFactor multiplies the streak for a 403: X's answer to
+// each recipient who accepts no DMs from the brand is that same 403, and in
+// an audience where half refuse DMs a run of 10 comes about every thousand
+// recipients; a run of 50 (one in 2^50) means X refuses the brand's DMs.
+const ForbiddenStreakFactor = 5
+
+// rejectStreak is how many recipients in a row may get the same refusal of
+// this status before the campaign stops.
+func (s *Service) rejectStreak(status int) int {
+	n := DefaultRejectStreak
 	if s.RejectStreak > 0 {
-		return s.RejectStreak
+		n = s.RejectStreak
 	}
-	return DefaultRejectStreak
+	if status == http.StatusForbidden {
+		n *= ForbiddenStreakFactor
+	}
+	return n
 }
 
 // longestFooter is how many characters the unsubscribe line adds to a DM
