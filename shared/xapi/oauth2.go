@@ -21,7 +21,8 @@ import (
 // comes from the browser's query: it is cut to a bounded length.
 func OAuth2Error(step, code, description string) *Error {
 	if len(description) > 300 {
-		description = description[:300]
+		// At most 300 bytes, never half a character.
+		description = strings.ToValidUTF8(description[:300], "")
 	}
 	return &Error{Step: step, OAuth2: oauth2Code(code), Message: description}
 }
