@@ -84,9 +84,17 @@ func runKeys(ctx context.Context, name string, args []string, e env) error {
 	case "rotate":
 		return s.Rotate(ctx, out)
 	case "reseal":
-		return s.Reseal(ctx, dynamodb.NewFromConfig(awsCfg), stage+"_twitter", out)
+		tables, err := stageTables(stage)
+		if err != nil {
+			return err
+		}
+		return s.Reseal(ctx, dynamodb.NewFromConfig(awsCfg), tables.Users, out)
 	case "retire":
-		return s.RetireKeys(ctx, dynamodb.NewFromConfig(awsCfg), keyops.Tables{Users: stage + "_twitter", Sessions: stage + "_session"}, time.Now(), out)
+		tables, err := stageTables(stage)
+		if err != nil {
+			return err
+		}
+		return s.RetireKeys(ctx, dynamodb.NewFromConfig(awsCfg), tables, time.Now(), out)
 	default: // key-id
 		return printID(s.KeyID(ctx))
 	}
@@ -127,6 +135,25 @@ func appSecrets(stage, protocol string) ([]keyops.Secret, error) {
 		app.Protocol = protocol
 	}
 	return app.Secrets()
+}
+
+// stageTables are the stage's users and sessions tables as serverless.yml
+// names them for its functions (TWITTER_TABLE, SESSION_TABLE).
+func stageTables(stage string) (keyops.Tables, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return keyops.Tables{}, err
+	}
+	var t keyops.Tables
+	for _, v := range []struct {
+		name string
+		to   *string
+	}{{"TWITTER_TABLE", &t.Users}, {"SESSION_TABLE", &t.Sessions}} {
+		if err := ddblocal.Decode(root, stage, "provider.environment."+v.name, v.to); err != nil {
+			return keyops.Tables{}, err
+		}
+	}
+	return t, nil
 }
 
 // edgeProtection reads the stage's EDGE_PROTECTION from serverless.yml (its
