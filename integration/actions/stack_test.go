@@ -170,7 +170,7 @@ func (s *stack) saveSignInAt(store signin.UserStore, uid string, follow, tweet b
 	case u.Brand:
 		u.Actions = []useritem.Action{useritem.ActionRelease}
 	default:
-		if follow && s.cfg.FollowMode == config.FollowAPI {
+		if follow && s.cfg.FollowMode == signin.FollowAPI {
 			u.Actions = append(u.Actions, useritem.ActionFollow)
 		}
 		u.Actions = append(u.Actions, useritem.ActionWelcome)

@@ -85,7 +85,7 @@ func newCore(t *testing.T) *core {
 		}}
 	c.svc = &actions.Service{Users: c.users, Claims: c.users, Revoker: c.users, Requeue: c.users, Sending: c.users,
 		Credentials: c.users, Grants: c.x, X: c.x, Tokens: c.tokens, Gate: xapi.NewGate(), BrandUID: brand,
-		FollowByAPI: true, FollowMode: "api", WelcomeText: "Welcome aboard!", TweetText: "I just signed up!",
+		FollowMode: signin.FollowAPI, WelcomeText: "Welcome aboard!", TweetText: "I just signed up!",
 		Retry: retry, Margin: time.Second, Stale: 15 * time.Minute, PageSize: 2, Now: c.clock.Now}
 	t.Cleanup(func() {
 		if t.Failed() {

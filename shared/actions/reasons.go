@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
@@ -65,8 +66,8 @@ func ReasonOf(err error) Reason {
 
 // followModeReason is why a follow requested under FOLLOW_MODE=api is
 // skipped once the mode is mode.
-func followModeReason(mode string) Reason {
-	if mode == "off" {
+func followModeReason(mode signin.FollowMode) Reason {
+	if mode == signin.FollowOff {
 		return ReasonFollowModeOff
 	}
 	return ReasonFollowModeIntent

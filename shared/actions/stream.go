@@ -36,8 +36,7 @@ type Service struct {
 	Links       Footer
 	BrandUID    string // FOLLOW_UID: followed by users, sender of the DMs
 
-	FollowByAPI bool   // FOLLOW_MODE=api
-	FollowMode  string // FOLLOW_MODE, for the reason a follow requested under api is skipped with
+	FollowMode  signin.FollowMode // FOLLOW_MODE: the actions follow only under api
 	WelcomeText string
 	TweetText   string
 
@@ -175,7 +174,7 @@ func (b *Batch) ready(ctx context.Context, u *User, pending []useritem.Action) e
 // (a revoked user's actions, or a reconnect user's, are skipped without a
 // call).
 func (b *Batch) needsOwnToken(u User, a useritem.Action) bool {
-	return !u.Revoked && !u.Reconnect && ((a == useritem.ActionFollow && b.s.FollowByAPI && u.Follow) || (a == useritem.ActionTweet && u.Tweet))
+	return !u.Revoked && !u.Reconnect && ((a == useritem.ActionFollow && b.s.FollowMode == signin.FollowAPI && u.Follow) || (a == useritem.ActionTweet && u.Tweet))
 }
 
 // loadBrand reads the brand account into b once per batch: b.brand (its

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
@@ -86,7 +87,7 @@ func (b *Batch) ownToken(u *User) (o outcome, ok bool) {
 func (b *Batch) follow(ctx context.Context, u *User) outcome {
 	s := b.s
 	switch {
-	case !s.FollowByAPI:
+	case s.FollowMode != signin.FollowAPI:
 		return skipped(followModeReason(s.FollowMode))
 	case !u.Follow:
 		// Requested by an earlier sign-in; the latest one did not tick the

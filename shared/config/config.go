@@ -8,17 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
-)
-
-// FollowMode says how a visitor who ticked "follow" comes to follow the brand.
-type FollowMode string
-
-// The follow modes. X removed following through the API from its self-serve
-// plans in April 2026: "api" works only for apps whose plan still has it.
-const (
-	FollowAPI    FollowMode = "api"    // the actions function follows with the user's token
-	FollowIntent FollowMode = "intent" // the success redirect asks the page to show a follow button
-	FollowOff    FollowMode = "off"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 )
 
 // Protocol is SIGNIN_PROTOCOL: how visitors sign in with X.
@@ -90,8 +80,8 @@ type Config struct {
 	// SiteURL and every origin of ALLOWED_ORIGINS.
 	AllowedOrigins origins.Set
 
-	FollowUID  string // the brand's X id, decimal digits (never a float)
-	FollowMode FollowMode
+	FollowUID  string            // the brand's X id, decimal digits (never a float)
+	FollowMode signin.FollowMode // FOLLOW_MODE
 
 	// EncryptionKeys[0] seals; all of them open (rotation).
 	EncryptionKeys Keys

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 )
 
 const devKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
@@ -57,7 +59,7 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.APIBaseURL.String() != "https://api.x.com" || c.FollowMode != FollowIntent || len(c.EncryptionKeys) != 1 ||
+		if c.APIBaseURL.String() != "https://api.x.com" || c.FollowMode != signin.FollowIntent || len(c.EncryptionKeys) != 1 ||
 			c.Protocol != ProtocolOAuth2 || c.AuthorizeURL.String() != "https://x.com/i/oauth2/authorize" {
 			t.Fatalf("defaults: %+v", c)
 		}

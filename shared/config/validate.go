@@ -10,6 +10,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 	"github.com/twitter-sessions/twitter-sessions/shared/xtext"
@@ -72,12 +73,12 @@ func (p *problems) xid(env Env, name string) string {
 	return v
 }
 
-func (p *problems) followMode(env Env) FollowMode {
-	switch m := FollowMode(strings.ToLower(strings.TrimSpace(env("FOLLOW_MODE")))); m {
-	case FollowAPI, FollowIntent, FollowOff:
+func (p *problems) followMode(env Env) signin.FollowMode {
+	switch m := signin.FollowMode(strings.ToLower(strings.TrimSpace(env("FOLLOW_MODE")))); m {
+	case signin.FollowAPI, signin.FollowIntent, signin.FollowOff:
 		return m
 	case "":
-		return FollowIntent
+		return signin.FollowIntent
 	default:
 		p.add("FOLLOW_MODE %q is not one of api, intent, off", m)
 		return ""

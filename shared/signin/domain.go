@@ -67,6 +67,17 @@ type Callback struct {
 	Refused error
 }
 
+// FollowMode says how a visitor who ticked "follow" comes to follow the brand.
+type FollowMode string
+
+// The follow modes. X removed following through the API from its self-serve
+// plans in April 2026: "api" works only for apps whose plan still has it.
+const (
+	FollowAPI    FollowMode = "api"    // the actions function follows with the user's token
+	FollowIntent FollowMode = "intent" // the success redirect asks the page to show a follow button
+	FollowOff    FollowMode = "off"
+)
+
 // Kind is which protocol a user's credentials belong to.
 type Kind string
 

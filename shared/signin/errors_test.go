@@ -61,7 +61,11 @@ func TestEachSignInAsksForWhatItsSignUpUses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &Service{BrandUID: "1", FollowByAPI: tt.followByAPI, PostsOptIn: tt.postsOptIn}
+			mode := FollowIntent
+			if tt.followByAPI {
+				mode = FollowAPI
+			}
+			s := &Service{BrandUID: "1", FollowMode: mode, PostsOptIn: tt.postsOptIn}
 			got := s.Access(tt.c)
 			if got != tt.want || got.OwnWork() != tt.ownWork {
 				t.Fatalf("Access = %+v (own work %v), want %+v (own work %v)", got, got.OwnWork(), tt.want, tt.ownWork)

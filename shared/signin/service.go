@@ -31,8 +31,8 @@ type Service struct {
 	// from the brand's start; nil: it is left to expire.
 	Revoker Revoker
 
-	BrandUID    string // FOLLOW_UID
-	FollowByAPI bool   // FOLLOW_MODE=api: a follow action is requested when the visitor asks
+	BrandUID   string     // FOLLOW_UID
+	FollowMode FollowMode // FOLLOW_MODE: under api, a follow action is requested when the visitor asks
 	// PostsOptIn: the stage has an opt-in post text (OPT_IN_TWEET_TEXT),
 	// so a visitor who ticks the box is asked to let us post it.
 	PostsOptIn bool
@@ -144,7 +144,7 @@ func (s *Service) Access(c Choices) Access {
 	if c.Brand {
 		return Access{Brand: true}
 	}
-	return Access{Follow: c.Follow && s.FollowByAPI, Post: c.Tweet && s.PostsOptIn}
+	return Access{Follow: c.Follow && s.FollowMode == FollowAPI, Post: c.Tweet && s.PostsOptIn}
 }
 
 // user is what a finished sign-in stores. The brand's start keeps its grant

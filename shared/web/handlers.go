@@ -28,10 +28,10 @@ type Service interface {
 
 // Site is where browsers land, and how the follow button is offered.
 type Site struct {
-	URL          *url.URL // SITE_CALLBACK_URL
-	CallbackURL  *url.URL // TWITTER_CALLBACK_URL: the binding cookie's path and Secure flag come from it
-	FollowIntent bool     // FOLLOW_MODE=intent
-	BrandUID     string   // FOLLOW_UID
+	URL         *url.URL          // SITE_CALLBACK_URL
+	CallbackURL *url.URL          // TWITTER_CALLBACK_URL: the binding cookie's path and Secure flag come from it
+	FollowMode  signin.FollowMode // FOLLOW_MODE: under intent, the success redirect asks for a follow button
+	BrandUID    string            // FOLLOW_UID
 	// Origins are the pages allowed to start a sign-in (the site's origin
 	// and ALLOWED_ORIGINS).
 	Origins origins.Set
@@ -176,7 +176,7 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		// The page says the sender is connected, instead of a sign-up's thanks.
 		params.Set("brand", "connected")
 	}
-	if h.Site.FollowIntent && u.Follow && !brandAccount {
+	if h.Site.FollowMode == signin.FollowIntent && u.Follow && !brandAccount {
 		// The page shows a button to https://x.com/intent/follow?user_id=<id>.
 		params.Set("follow", "intent")
 		params.Set("follow_user_id", h.Site.BrandUID)

@@ -8,7 +8,6 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/app/boot"
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
 	"github.com/twitter-sessions/twitter-sessions/shared/campaignstore"
-	"github.com/twitter-sessions/twitter-sessions/shared/config"
 	"github.com/twitter-sessions/twitter-sessions/shared/dispatch"
 	"github.com/twitter-sessions/twitter-sessions/shared/grants"
 	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
@@ -77,8 +76,7 @@ func New(d *boot.Deps, t boot.Timing) *dispatch.Handler {
 			Users: users, Claims: users, Revoker: users, Requeue: users, Sending: users,
 			Credentials: users, Grants: grants.ForStage(c, xapi.NewHTTPClient(t.XCall)),
 			X: x, Tokens: toks, Gate: gate, Links: links, BrandUID: c.FollowUID,
-			FollowByAPI: c.FollowMode == config.FollowAPI,
-			FollowMode:  string(c.FollowMode),
+			FollowMode:  c.FollowMode,
 			WelcomeText: c.WelcomeDMText,
 			TweetText:   c.OptInTweetText,
 			Retry:       t.Retry(true),

@@ -52,22 +52,22 @@ func TwitterCallback(d *boot.Deps) any { return CallbackRoutes(d, boot.TwitterCa
 func New(d *boot.Deps, t boot.Timing) *web.Handlers {
 	c := d.Config
 	svc := &signin.Service{
-		Protocol:    Protocol(d, t),
-		Sessions:    sessionstore.New(d.DB, c.SessionTable, d.Sealer),
-		Users:       userstore.New(d.DB, c.TwitterTable, d.Sealer),
-		Revoker:     grants.ForStage(c, xapi.NewHTTPClient(t.XCall)),
-		BrandUID:    c.FollowUID,
-		FollowByAPI: c.FollowMode == config.FollowAPI,
-		PostsOptIn:  c.OptInTweetText != "",
+		Protocol:   Protocol(d, t),
+		Sessions:   sessionstore.New(d.DB, c.SessionTable, d.Sealer),
+		Users:      userstore.New(d.DB, c.TwitterTable, d.Sealer),
+		Revoker:    grants.ForStage(c, xapi.NewHTTPClient(t.XCall)),
+		BrandUID:   c.FollowUID,
+		FollowMode: c.FollowMode,
+		PostsOptIn: c.OptInTweetText != "",
 	}
 	return &web.Handlers{
 		Service: svc,
 		Site: web.Site{
-			URL:          c.SiteURL,
-			CallbackURL:  c.CallbackURL,
-			FollowIntent: c.FollowMode == config.FollowIntent,
-			BrandUID:     c.FollowUID,
-			Origins:      c.AllowedOrigins,
+			URL:         c.SiteURL,
+			CallbackURL: c.CallbackURL,
+			FollowMode:  c.FollowMode,
+			BrandUID:    c.FollowUID,
+			Origins:     c.AllowedOrigins,
 		},
 		Log:     d.Log,
 		Budget:  t.Margin,
@@ -84,7 +84,7 @@ func New(d *boot.Deps, t boot.Timing) *web.Handlers {
 func Protocol(d *boot.Deps, t boot.Timing) signin.Protocol {
 	c := d.Config
 	plain := signin.Access{}
-	most := signin.Access{Follow: c.FollowMode == config.FollowAPI, Post: c.OptInTweetText != ""}
+	most := signin.Access{Follow: c.FollowMode == signin.FollowAPI, Post: c.OptInTweetText != ""}
 	brand := signin.Access{Brand: true}
 	if c.Protocol == config.ProtocolOAuth1 {
 		d.Log.Info().Str("protocol", string(c.Protocol)).Str("visitor_access", xoauth1.AccessType(plain)).
