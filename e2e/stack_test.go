@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // Timing of the dev stack: a cold JVM for DynamoDB Local takes a few seconds.
@@ -72,7 +72,7 @@ func startStackRetrying(flags ...string) (s *devStack, err error) {
 }
 
 func startStack(flags ...string) (*devStack, error) {
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		return nil, err
 	}

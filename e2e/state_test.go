@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -49,7 +50,7 @@ func (u userItem) mapStr(name, key string) string {
 // tools/dev printed) and the local stage's environment (its table names).
 func devDB(ctx context.Context, t *testing.T, s *devStack) (*dynamodb.Client, map[string]string) {
 	t.Helper()
-	env, err := ddblocal.Environment(s.root, "local")
+	env, err := slsyml.Environment(s.root, "local")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dispatch"
 	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 	"github.com/twitter-sessions/twitter-sessions/tools/streamrelay"
 )
 
@@ -18,7 +18,7 @@ import (
 // handler accepts, and the stream ones pass serverless.yml's filter.
 func TestTheSampleEventsAreWhatTheFunctionAccepts(t *testing.T) {
 	t.Parallel()
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

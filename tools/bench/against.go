@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // A side of the comparison: one revision's probes (their host builds and
@@ -36,11 +36,11 @@ func compareAgainst(w func(string, ...any), rie, rev string, starts int) {
 	if out, err := archive.CombinedOutput(); err != nil {
 		check(fmt.Errorf("git archive %s: %v\n%s", rev, err, out))
 	}
-	here, err := ddblocal.RepoRoot()
+	here, err := slsyml.RepoRoot()
 	check(err)
 	sides := []*side{{label: rev, root: dir}, {label: "this tree", root: here}}
 	for _, s := range sides {
-		s.env, err = ddblocal.Environment(s.root, "local")
+		s.env, err = slsyml.Environment(s.root, "local")
 		check(err)
 		for _, p := range probes {
 			s.bins = append(s.bins, buildHostIn(s.root, "against-"+sanitize(s.label), p.name, p.pkg))

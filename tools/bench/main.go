@@ -36,7 +36,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/logging"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // rieModule is the emulator, installed through the Go toolchain.
@@ -57,7 +57,7 @@ func main() {
 	conc := flag.Int("concurrency", 32, "concurrent sign-ins in the warm load run")
 	against := flag.String("against", "", "a git revision to compare cold starts and zips with, interleaved (e.g. HEAD~3, a tag)")
 	flag.Parse()
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	check(err)
 	check(os.Chdir(root))
 
@@ -72,7 +72,7 @@ func main() {
 	w("emulator version, so it is shown but the cold column is the figure to compare.\n\n")
 	w("| function | cold median | cold min..max | ratio to hello-world | extra over hello-world | RIE Init Duration (median) | binary |\n|---|---|---|---|---|---|---|\n")
 	rie := installRIE()
-	env, err := ddblocal.Environment(root, "local")
+	env, err := slsyml.Environment(root, "local")
 	check(err)
 	// Interleaved (one cold start of each function per round), so that
 	// whatever else the machine does weighs on every function alike.

@@ -1,76 +1,10 @@
 package ddblocal
 
 import (
-	"bufio"
-	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
-
-// Environment returns provider.environment of serverless.yml as the
-// framework resolves it for stage: the variables every function gets. The
-// dev server runs the handlers with exactly these, so local runs and
-// deployed stages read one definition.
-func Environment(repoRoot, stage string) (map[string]string, error) {
-	f, err := readServerless(repoRoot, stage)
-	if err != nil {
-		return nil, err
-	}
-	env := child(child(f.root, "provider"), "environment")
-	if env == nil || env.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("ddblocal: serverless.yml has no provider.environment")
-	}
-	out := map[string]string{}
-	for i := 0; i+1 < len(env.Content); i += 2 {
-		name := env.Content[i].Value
-		v, err := f.resolve(env.Content[i+1], 0)
-		if err != nil {
-			return nil, fmt.Errorf("ddblocal: provider.environment.%s: %w", name, err)
-		}
-		if v == nil || v.Kind != yaml.ScalarNode {
-			return nil, fmt.Errorf("ddblocal: provider.environment.%s is not a plain value on stage %s", name, stage)
-		}
-		out[name] = v.Value
-	}
-	return out, nil
-}
-
-// OverlayEnvFile applies the KEY=VALUE lines of path (a .env.local with real X
-// keys, say) over env, when the file exists. Blank lines, # comments and an
-// "export " prefix are allowed; values may be quoted. It returns the names it
-// set, never the values: they may be secrets.
-func OverlayEnvFile(env map[string]string, path string) ([]string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var names []string
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
-		if !ok {
-			return nil, fmt.Errorf("%s:%d: want KEY=VALUE", path, n)
-		}
-		k = strings.TrimSpace(k)
-		env[k] = strings.Trim(strings.TrimSpace(v), `"'`)
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names, sc.Err()
-}
 
 // LocalStage is what tools/dev and tws campaign run the functions with:
 // the environment of serverless.yml's local stage, overlaid with an env file
@@ -87,15 +21,15 @@ type LocalStage struct {
 // LoadLocalStage reads the local stage's environment and overlays envFile
 // (relative to the repository unless absolute) when the file exists.
 func LoadLocalStage(envFile string) (*LocalStage, error) {
-	root, err := RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		return nil, err
 	}
 	s := &LocalStage{Root: root}
-	if s.Env, err = Environment(root, "local"); err != nil {
+	if s.Env, err = slsyml.Environment(root, "local"); err != nil {
 		return nil, err
 	}
-	if s.FromEnvFile, err = OverlayEnvFile(s.Env, s.Path(envFile)); err != nil {
+	if s.FromEnvFile, err = slsyml.OverlayEnvFile(s.Env, s.Path(envFile)); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -3,14 +3,16 @@ package ddblocal
 import (
 	"strings"
 	"testing"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 func TestEnvironmentOfTheLocalStageIsComplete(t *testing.T) {
-	root, err := RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := Environment(root, "local")
+	env, err := slsyml.Environment(root, "local")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,9 +38,9 @@ func TestEnvironmentOfTheLocalStageIsComplete(t *testing.T) {
 // Fn::Join only CloudFormation resolves), so the local reader must refuse it
 // and say which variable, rather than hand the dev server a wrong value.
 func TestDeployedStagesHaveADerivedCallbackURL(t *testing.T) {
-	root, _ := RepoRoot()
+	root, _ := slsyml.RepoRoot()
 	for _, stage := range []string{"staging", "production"} {
-		_, err := Environment(root, stage)
+		_, err := slsyml.Environment(root, stage)
 		if err == nil || !strings.Contains(err.Error(), "TWITTER_CALLBACK_URL") {
 			t.Errorf("%s: err = %v, want the derived TWITTER_CALLBACK_URL named", stage, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // RandomStage returns a fresh stage name for one test ("t" and 12 hex
@@ -45,18 +46,18 @@ var shared struct {
 // production) are refused, since the cleanup deletes the tables.
 func ForTest(t testing.TB, stage string) (endpoint string, client *dynamodb.Client) {
 	t.Helper()
-	root, err := RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := readServerless(root, stage)
+	f, err := slsyml.Read(root, stage)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Contains(f.stages(), stage) {
+	if slices.Contains(f.Stages(), stage) {
 		t.Fatalf("ddblocal: stage %q is configured in serverless.yml; tests need a throwaway stage such as ddblocal.RandomStage()", stage)
 	}
-	defs, err := f.tables()
+	defs, err := tables(f)
 	if err != nil {
 		t.Fatal(err)
 	}

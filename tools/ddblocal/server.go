@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // emulatorDir is where the npm package amplify-dynamodb-simulator keeps
@@ -77,7 +78,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	root := opts.Dir
 	if root == "" {
 		var err error
-		if root, err = RepoRoot(); err != nil {
+		if root, err = slsyml.RepoRoot(); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 	"gopkg.in/yaml.v3"
 )
 
@@ -30,33 +31,33 @@ type Table struct {
 // Properties that DynamoDB Local has no use for (SSE, point-in-time recovery,
 // tags) are ignored.
 func Definitions(repoRoot, stage string) ([]Table, error) {
-	f, err := readServerless(repoRoot, stage)
+	f, err := slsyml.Read(repoRoot, stage)
 	if err != nil {
 		return nil, err
 	}
-	return f.tables()
+	return tables(f)
 }
 
-func (f *serverlessFile) tables() ([]Table, error) {
-	resources := child(child(f.root, "resources"), "Resources")
+func tables(f *slsyml.File) ([]Table, error) {
+	resources := slsyml.Child(slsyml.Child(f.Root(), "resources"), "Resources")
 	if resources == nil || resources.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("ddblocal: %s has no resources.Resources mapping", f.path)
+		return nil, fmt.Errorf("ddblocal: %s has no resources.Resources mapping", f.Path())
 	}
 	var tables []Table
 	for i := 0; i+1 < len(resources.Content); i += 2 {
 		id, res := resources.Content[i].Value, resources.Content[i+1]
-		if typ := child(res, "Type"); typ == nil || typ.Value != "AWS::DynamoDB::Table" {
+		if typ := slsyml.Child(res, "Type"); typ == nil || typ.Value != "AWS::DynamoDB::Table" {
 			continue
 		}
-		t, err := f.table(child(res, "Properties"))
+		t, err := table(f, slsyml.Child(res, "Properties"))
 		if err != nil {
-			return nil, fmt.Errorf("ddblocal: %s: resources.Resources.%s: %w", f.path, id, err)
+			return nil, fmt.Errorf("ddblocal: %s: resources.Resources.%s: %w", f.Path(), id, err)
 		}
 		t.LogicalID = id
 		tables = append(tables, t)
 	}
 	if len(tables) == 0 {
-		return nil, fmt.Errorf("ddblocal: %s declares no AWS::DynamoDB::Table", f.path)
+		return nil, fmt.Errorf("ddblocal: %s declares no AWS::DynamoDB::Table", f.Path())
 	}
 	return tables, nil
 }
@@ -204,7 +205,7 @@ var cfnTableKeys = func() map[string]bool {
 	return keys
 }()
 
-func (f *serverlessFile) table(props *yaml.Node) (Table, error) {
+func table(f *slsyml.File, props *yaml.Node) (Table, error) {
 	if props == nil || props.Kind != yaml.MappingNode {
 		return Table{}, errors.New("no Properties mapping")
 	}
@@ -214,7 +215,7 @@ func (f *serverlessFile) table(props *yaml.Node) (Table, error) {
 			used.Content = append(used.Content, props.Content[i], props.Content[i+1])
 		}
 	}
-	resolved, err := f.resolve(used, 0)
+	resolved, err := f.Resolve(used)
 	if err != nil {
 		return Table{}, err
 	}

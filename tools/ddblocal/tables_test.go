@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // contract is what the tables must be (README.md, "How it works"), per logical id.
@@ -25,7 +26,7 @@ var contract = map[string]struct {
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +93,11 @@ func TestDefinitionsOfServerlessYmlFollowTheContract(t *testing.T) {
 }
 
 func TestConfiguredStagesAreTheParamsSections(t *testing.T) {
-	f, err := readServerless(repoRoot(t), "staging")
+	f, err := slsyml.Read(repoRoot(t), "staging")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := f.stages()
+	got := f.Stages()
 	slices.Sort(got)
 	if want := []string{"local", "production", "staging"}; !slices.Equal(got, want) {
 		t.Errorf("stages %v, want %v", got, want)

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
 
@@ -158,7 +158,7 @@ func flood(ctx context.Context, c *http.Client, req func(*http.Client) int, got 
 
 func TestAFloodFromOneAddressLeavesAnotherVisitorsSignInAlone(t *testing.T) {
 	ts := teststack.New(t, "flood", teststack.WithEnv("SIGNIN_PROTOCOL", "oauth2"))
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/devserver"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 func main() {
@@ -147,7 +148,7 @@ func configure(o options) (config, error) {
 	if c.urls, err = parseStackURLs(stage.Env, o.envFile); err != nil {
 		return c, err
 	}
-	public, err := ddblocal.Environment(stage.Root, "local")
+	public, err := slsyml.Environment(stage.Root, "local")
 	if err != nil {
 		return c, err
 	}

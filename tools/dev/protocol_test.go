@@ -7,17 +7,17 @@ import (
 	"testing"
 
 	appconfig "github.com/twitter-sessions/twitter-sessions/shared/config"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // The local stage as make dev reads it: serverless.yml's local params.
 func localEnv(t *testing.T) map[string]string {
 	t.Helper()
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := ddblocal.Environment(root, "local")
+	env, err := slsyml.Environment(root, "local")
 	if err != nil {
 		t.Fatal(err)
 	}

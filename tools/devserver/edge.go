@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // Edge emulates the AWS WAF web ACL that CloudFront applies in front of the
@@ -127,7 +127,7 @@ const webACLRulesPath = "resources.Resources.EdgeWebAcl.Properties.Rules"
 // allowed origins are the caller's (see Settings.CORS).
 func LoadEdge(repoRoot, stage string) (*Edge, error) {
 	var rules []map[string]any
-	if err := ddblocal.Decode(repoRoot, stage, webACLRulesPath, &rules); err != nil {
+	if err := slsyml.Decode(repoRoot, stage, webACLRulesPath, &rules); err != nil {
 		return nil, err
 	}
 	e := &Edge{}

@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // The web ACL's rules as serverless.yml declares them: the emulation reads
 // the template's own rules, not a copy.
 func TestLoadEdgeReadsTheWebACLOfServerlessYml(t *testing.T) {
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

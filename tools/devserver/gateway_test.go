@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 	"github.com/twitter-sessions/twitter-sessions/tools/testclock"
 )
 
@@ -361,7 +361,7 @@ func TestReservedConcurrencyOfZeroThrottlesEveryInvocation(t *testing.T) {
 }
 
 func TestLoadSettingsReadsTheLocalStageOfServerlessYml(t *testing.T) {
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // Where serverless.yml sets what the gateway and Lambda enforce.
@@ -43,7 +43,7 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 		ExposeHeaders    []string `yaml:"ExposeHeaders"`
 		MaxAge           int      `yaml:"MaxAge"`
 	}
-	if err := ddblocal.Decode(repoRoot, stage, corsPath, &cors); err != nil {
+	if err := slsyml.Decode(repoRoot, stage, corsPath, &cors); err != nil {
 		return s, err
 	}
 	s.CORS = &CORS{
@@ -57,7 +57,7 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 		Rate  *float64 `yaml:"ThrottlingRateLimit"`
 		Burst *int     `yaml:"ThrottlingBurstLimit"`
 	}
-	if err := ddblocal.Decode(repoRoot, stage, throttlePath, &throttle); err != nil {
+	if err := slsyml.Decode(repoRoot, stage, throttlePath, &throttle); err != nil {
 		return s, err
 	}
 	if throttle.Rate == nil || throttle.Burst == nil {
@@ -68,7 +68,7 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 		Rate  *float64 `yaml:"ThrottlingRateLimit"`
 		Burst *int     `yaml:"ThrottlingBurstLimit"`
 	}
-	if err := ddblocal.Decode(repoRoot, stage, routeSettingsPath, &routes); err != nil {
+	if err := slsyml.Decode(repoRoot, stage, routeSettingsPath, &routes); err != nil {
 		return s, err
 	}
 	s.RouteThrottles = map[string]*Throttle{}
@@ -82,7 +82,7 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 	var functions map[string]struct {
 		Reserved *int `yaml:"reservedConcurrency"`
 	}
-	if err := ddblocal.Decode(repoRoot, stage, "functions", &functions); err != nil {
+	if err := slsyml.Decode(repoRoot, stage, "functions", &functions); err != nil {
 		return s, err
 	}
 	s.Reserved = map[string]int{}

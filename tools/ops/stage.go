@@ -13,6 +13,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/config"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // DB is the part of the DynamoDB client the commands call.
@@ -82,7 +83,7 @@ func Resolve(ctx context.Context, o Options) (*Target, error) {
 	if o.Stage == "local" {
 		return openLocal(ctx, o)
 	}
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func Resolve(ctx context.Context, o Options) (*Target, error) {
 // local.
 func deployedStages(root string) ([]string, error) {
 	var params map[string]any
-	if err := ddblocal.Decode(root, "local", "params", &params); err != nil {
+	if err := slsyml.Decode(root, "local", "params", &params); err != nil {
 		return nil, err
 	}
 	var out []string
@@ -137,7 +138,7 @@ func openDeployed(ctx context.Context, root, stage string, getenv func(string) s
 		var v string
 		// A variable serverless.yml does not plainly give (absent, or built
 		// by CloudFormation) stays unset.
-		if err := ddblocal.Decode(root, stage, "provider.environment."+name, &v); err == nil {
+		if err := slsyml.Decode(root, stage, "provider.environment."+name, &v); err == nil {
 			env[name] = v
 		}
 	}
@@ -148,7 +149,7 @@ func openDeployed(ctx context.Context, root, stage string, getenv func(string) s
 	}
 	region := firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
 	if region == "" {
-		if err := ddblocal.Decode(root, stage, "provider.region", &region); err != nil {
+		if err := slsyml.Decode(root, stage, "provider.region", &region); err != nil {
 			return nil, err
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 	"github.com/twitter-sessions/twitter-sessions/tools/ssmlocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
@@ -88,7 +88,7 @@ func awsEnv(t *testing.T, ssmURL, ddbURL string, creds bool) func(string) string
 
 func TestADeployedStageNeedsCredentials(t *testing.T) {
 	getenv := awsEnv(t, "http://127.0.0.1:1", "http://127.0.0.1:1", false)
-	root, _ := ddblocal.RepoRoot()
+	root, _ := slsyml.RepoRoot()
 	_, err := openDeployed(context.Background(), root, "staging", getenv)
 	if !errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), "AWS_PROFILE") {
 		t.Errorf("openDeployed = %v", err)
@@ -108,7 +108,7 @@ func TestADeployedStageReadsItsTablesFromServerlessYmlAndItsKeysFromSSM(t *testi
 	ssm.Set(prefix+"/link-signing-key", linkKey)
 	ssm.Set(prefix+"/twitter-client-secret", "client-secret-from-ssm")
 	ssm.Set(prefix+"/twitter-consumer-secret", "consumer-secret-from-ssm")
-	root, _ := ddblocal.RepoRoot()
+	root, _ := slsyml.RepoRoot()
 	params := map[string]string{"TWITTER_CLIENT_ID": "client-id-from-param", "TWITTER_CONSUMER_KEY": "consumer-key-from-param"}
 	withClient := func(k string) string { // app ids given to the deploy with --param, not in serverless.yml
 		if v, ok := params[k]; ok {

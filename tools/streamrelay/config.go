@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // StreamConfig is a function's DynamoDB stream event as serverless.yml
@@ -46,7 +46,7 @@ type streamFunction struct {
 // function (its first events[].stream of type dynamodb).
 func LoadStreamConfig(repoRoot, function string) (StreamConfig, error) {
 	var fn streamFunction
-	if err := ddblocal.Decode(repoRoot, configStage, "functions."+function, &fn); err != nil {
+	if err := slsyml.Decode(repoRoot, configStage, "functions."+function, &fn); err != nil {
 		return StreamConfig{}, fmt.Errorf("streamrelay: %w", err)
 	}
 	for _, ev := range fn.Events {

@@ -3,7 +3,7 @@
 // a DynamoDB Local table with the DynamoDB Streams API, turns each record
 // into the events.DynamoDBEventRecord JSON that Lambda delivers, drops the
 // records that the function's filterPatterns in serverless.yml reject (read
-// from the file with ddblocal.Decode, never restated), batches them by the
+// from the file with slsyml.Decode, never restated), batches them by the
 // event's batchSize, and invokes the handler as Lambda does: a JSON payload
 // in, a JSON answer out, a deadline from the function's timeout, and partial
 // batch failures (ReportBatchItemFailures) redelivered from the first failed

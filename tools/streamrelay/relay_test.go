@@ -14,12 +14,13 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 	"github.com/twitter-sessions/twitter-sessions/tools/streamrelay"
 )
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

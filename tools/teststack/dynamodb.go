@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // EndpointVar names the DynamoDB Local that every package's tests share
@@ -71,7 +72,7 @@ var local struct {
 // canStartDynamoDBLocal checks what ddblocal.Start needs before it starts
 // anything.
 func canStartDynamoDBLocal() error {
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		return err
 	}

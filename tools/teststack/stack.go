@@ -20,8 +20,8 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/logging"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddbproxy"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 	"github.com/twitter-sessions/twitter-sessions/tools/streamrelay"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
@@ -217,7 +217,7 @@ func (s *Stack) Calls(endpoint string, status ...int) int {
 // invocation timeout of WithInvocationTimeout when given.
 func (s *Stack) StreamRelay(h lambda.Handler) *streamrelay.Relay {
 	s.t.Helper()
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -5,13 +5,13 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/app/boot"
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // Each function's row of the timing table holds its Lambda timeout as
 // serverless.yml sets it, and fits in it.
 func TestTheTimingTableMatchesServerlessYml(t *testing.T) {
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func TestTheTimingTableMatchesServerlessYml(t *testing.T) {
 		"twitter_actions":  boot.TwitterActions,
 	} {
 		var seconds int
-		if err := ddblocal.Decode(root, "staging", "functions."+name+".timeout", &seconds); err != nil {
+		if err := slsyml.Decode(root, "staging", "functions."+name+".timeout", &seconds); err != nil {
 			t.Fatal(err)
 		}
 		if got := time.Duration(seconds) * time.Second; got != row.Lambda {

@@ -33,8 +33,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/keys/keyops"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // runKeys runs one of the keys commands (name: "keys rotate", ...).
@@ -127,7 +127,7 @@ func appSecrets(stage, protocol string) ([]keyops.Secret, error) {
 		name string
 		to   *string
 	}{{"SIGNIN_PROTOCOL", &app.Protocol}, {"TWITTER_CONSUMER_KEY", &app.ConsumerKey}, {"TWITTER_CLIENT_ID", &app.ClientID}} {
-		if err := ddblocal.Decode(root, stage, "provider.environment."+v.name, v.to); err != nil {
+		if err := slsyml.Decode(root, stage, "provider.environment."+v.name, v.to); err != nil {
 			return nil, err
 		}
 	}
@@ -149,7 +149,7 @@ func stageTables(stage string) (keyops.Tables, error) {
 		name string
 		to   *string
 	}{{"TWITTER_TABLE", &t.Users}, {"SESSION_TABLE", &t.Sessions}} {
-		if err := ddblocal.Decode(root, stage, "provider.environment."+v.name, v.to); err != nil {
+		if err := slsyml.Decode(root, stage, "provider.environment."+v.name, v.to); err != nil {
 			return keyops.Tables{}, err
 		}
 	}
@@ -164,7 +164,7 @@ func edgeProtection(stage string) (bool, error) {
 		return false, err
 	}
 	var v string
-	if err := ddblocal.Decode(root, stage, "provider.environment.EDGE_PROTECTION", &v); err != nil {
+	if err := slsyml.Decode(root, stage, "provider.environment.EDGE_PROTECTION", &v); err != nil {
 		return false, err
 	}
 	return v == "true", nil
@@ -172,7 +172,7 @@ func edgeProtection(stage string) (bool, error) {
 
 // repoRoot is the repository tws runs in, whose serverless.yml it reads.
 func repoRoot() (string, error) {
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		return "", fmt.Errorf("%w: run tws in the repository's folder (it reads serverless.yml)", err)
 	}

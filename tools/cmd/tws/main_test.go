@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // tws -h lists every command, one line each; each command's -h prints its
@@ -61,7 +61,7 @@ func TestUnknownCommandsAreUsageErrors(t *testing.T) {
 
 // The README shows tws -h as it prints.
 func TestReadmeShowsTheHelpAsPrinted(t *testing.T) {
-	root, err := ddblocal.RepoRoot()
+	root, err := slsyml.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

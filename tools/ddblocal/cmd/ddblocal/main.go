@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 func main() {
@@ -58,7 +59,7 @@ func run(port int, stage, data string, command []string) (int, error) {
 	defer srv.Stop()
 
 	if stage != "" {
-		root, err := ddblocal.RepoRoot()
+		root, err := slsyml.RepoRoot()
 		if err != nil {
 			return 1, err
 		}

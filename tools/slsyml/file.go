@@ -1,4 +1,4 @@
-package ddblocal
+package slsyml
 
 import (
 	"errors"
@@ -11,36 +11,36 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// serverlessFile is serverless.yml parsed as a YAML tree, with the variable
+// File is serverless.yml parsed as a YAML tree, with the variable
 // resolution that the table definitions need.
-type serverlessFile struct {
+type File struct {
 	path  string
 	root  *yaml.Node // the document's top-level mapping
 	stage string
 }
 
-func readServerless(repoRoot, stage string) (*serverlessFile, error) {
+func Read(repoRoot, stage string) (*File, error) {
 	path := filepath.Join(repoRoot, "serverless.yml")
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("ddblocal: %w", err)
+		return nil, fmt.Errorf("slsyml: %w", err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("ddblocal: %s: %w", path, err)
+		return nil, fmt.Errorf("slsyml: %s: %w", path, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("ddblocal: %s is not a YAML mapping", path)
+		return nil, fmt.Errorf("slsyml: %s is not a YAML mapping", path)
 	}
 	if stage == "" {
-		return nil, errors.New("ddblocal: empty stage")
+		return nil, errors.New("slsyml: empty stage")
 	}
-	return &serverlessFile{path: path, root: doc.Content[0], stage: stage}, nil
+	return &File{path: path, root: doc.Content[0], stage: stage}, nil
 }
 
 // child returns the value of key in mapping n, following aliases; nil when
 // n is not a mapping or has no such key.
-func child(n *yaml.Node, key string) *yaml.Node {
+func Child(n *yaml.Node, key string) *yaml.Node {
 	n = deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
@@ -82,7 +82,7 @@ var errTooDeep = errors.New("variables nest too deep (a cycle?)")
 // variable's value with its type (a boolean stays a boolean); a variable
 // inside a longer string must be a scalar. Other sources are errors: the
 // tables must not depend on AWS lookups.
-func (f *serverlessFile) resolve(n *yaml.Node, depth int) (*yaml.Node, error) {
+func (f *File) resolve(n *yaml.Node, depth int) (*yaml.Node, error) {
 	n = deref(n)
 	if n == nil {
 		return nil, nil
@@ -135,38 +135,49 @@ func (f *serverlessFile) resolve(n *yaml.Node, depth int) (*yaml.Node, error) {
 }
 
 // variable looks up one variable expression (the text between "${" and "}").
-func (f *serverlessFile) variable(expr string) (*yaml.Node, error) {
+func (f *File) variable(expr string) (*yaml.Node, error) {
 	expr = strings.TrimSpace(expr)
 	source, address, _ := strings.Cut(expr, ":")
 	switch {
 	case expr == "sls:stage" || expr == "opt:stage" || expr == "self:provider.stage":
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: f.stage}, nil
 	case strings.Contains(expr, ","):
-		return nil, fmt.Errorf("${%s}: fallback values are not supported by ddblocal", expr)
+		return nil, fmt.Errorf("${%s}: fallback values are not supported by slsyml", expr)
 	case source == "self":
 		v := f.root
 		for _, key := range strings.Split(address, ".") {
-			if v = child(v, key); v == nil {
+			if v = Child(v, key); v == nil {
 				return nil, fmt.Errorf("${%s}: %s has no %s", expr, filepath.Base(f.path), address)
 			}
 		}
 		return v, nil
 	case source == "param":
-		params := child(f.root, "params")
+		params := Child(f.root, "params")
 		for _, section := range []string{f.stage, "default"} {
-			if v := child(child(params, section), address); !isNull(v) {
+			if v := Child(Child(params, section), address); !isNull(v) {
 				return v, nil
 			}
 		}
 		return nil, fmt.Errorf("${%s}: no params.%s.%s nor params.default.%s", expr, f.stage, address, address)
 	}
-	return nil, fmt.Errorf("${%s}: only sls:stage, self:, param: variables are supported by ddblocal", expr)
+	return nil, fmt.Errorf("${%s}: only sls:stage, self:, param: variables are supported by slsyml", expr)
 }
 
-// stages lists the stages that serverless.yml configures under params
+// Path is the file's path.
+func (f *File) Path() string { return f.path }
+
+// Root is the document's top-level mapping (its variables not resolved:
+// Resolve a node of it).
+func (f *File) Root() *yaml.Node { return f.root }
+
+// Resolve is n with the framework's variables resolved for the file's
+// stage (${self:...}, ${param:...}, ${sls:stage}, ...).
+func (f *File) Resolve(n *yaml.Node) (*yaml.Node, error) { return f.resolve(n, 0) }
+
+// Stages lists the stages that serverless.yml configures under params
 // (without "default").
-func (f *serverlessFile) stages() []string {
-	params := child(f.root, "params")
+func (f *File) Stages() []string {
+	params := Child(f.root, "params")
 	if params == nil || params.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -185,22 +196,22 @@ func (f *serverlessFile) stages() []string {
 // same settings the deployed stack gets (the HTTP API's CORS and throttling,
 // a function's reserved concurrency) instead of repeating them.
 func Decode(repoRoot, stage, path string, out any) error {
-	f, err := readServerless(repoRoot, stage)
+	f, err := Read(repoRoot, stage)
 	if err != nil {
 		return err
 	}
 	v := f.root
 	for _, key := range strings.Split(path, ".") {
-		if v = child(v, key); v == nil {
-			return fmt.Errorf("ddblocal: %s has no %s", filepath.Base(f.path), path)
+		if v = Child(v, key); v == nil {
+			return fmt.Errorf("slsyml: %s has no %s", filepath.Base(f.path), path)
 		}
 	}
 	r, err := f.resolve(v, 0)
 	if err != nil {
-		return fmt.Errorf("ddblocal: %s: %w", path, err)
+		return fmt.Errorf("slsyml: %s: %w", path, err)
 	}
 	if err := r.Decode(out); err != nil {
-		return fmt.Errorf("ddblocal: %s on stage %s: %w", path, stage, err)
+		return fmt.Errorf("slsyml: %s on stage %s: %w", path, stage, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package ddblocal
+package slsyml
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 func RepoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
-		return "", fmt.Errorf("ddblocal: %w", err)
+		return "", fmt.Errorf("slsyml: %w", err)
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -22,7 +22,7 @@ func RepoRoot() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("ddblocal: no go.mod in the working directory or above it")
+			return "", errors.New("slsyml: no go.mod in the working directory or above it")
 		}
 		dir = parent
 	}
