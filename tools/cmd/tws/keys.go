@@ -26,6 +26,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -83,21 +84,24 @@ func runKeys(ctx context.Context, name string, args []string, e env) error {
 		return printID(s.EdgeID(ctx, on))
 	case "rotate":
 		return s.Rotate(ctx, out)
-	case "reseal":
-		tables, err := stageTables(stage)
-		if err != nil {
-			return err
-		}
-		return s.Reseal(ctx, dynamodb.NewFromConfig(awsCfg), tables.Users, out)
-	case "retire":
-		tables, err := stageTables(stage)
-		if err != nil {
-			return err
-		}
-		return s.RetireKeys(ctx, dynamodb.NewFromConfig(awsCfg), tables, time.Now(), out)
+	case "reseal", "retire":
+		return runOnTables(ctx, cmd, stage, s, dynamodb.NewFromConfig(awsCfg), out)
 	default: // key-id
 		return printID(s.KeyID(ctx))
 	}
+}
+
+// runOnTables runs reseal or retire on the stage's tables, named as
+// serverless.yml names them for the functions.
+func runOnTables(ctx context.Context, cmd, stage string, s keyops.Stage, db *dynamodb.Client, out io.Writer) error {
+	tables, err := stageTables(stage)
+	if err != nil {
+		return err
+	}
+	if cmd == "reseal" {
+		return s.Reseal(ctx, db, tables.Users, out)
+	}
+	return s.RetireKeys(ctx, db, tables, time.Now(), out)
 }
 
 // parseKeysFlags parses the flags every keys command takes.
