@@ -54,16 +54,12 @@ func (s *Store) Create(ctx context.Context, id, text string, now time.Time) (cam
 		return campaigns.Campaign{}, false, err
 	}
 	c := campaigns.Campaign{ID: id, Text: text, Status: campaigns.StatusRunning, CreatedAt: now, UpdatedAt: now}
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.Name),
-		Item: dynamo.Item{
-			AttrID: dynamo.S(id), AttrText: dynamo.S(text), AttrStatus: dynamo.S(string(campaigns.StatusRunning)),
-			AttrSent: dynamo.Int(0), AttrSkipped: dynamo.Int(0), AttrFailed: dynamo.Int(0), AttrUnknown: dynamo.Int(0), AttrRuns: dynamo.Int(0),
-			AttrCreatedAt: dynamo.Time(now), AttrUpdatedAt: dynamo.Time(now),
-		},
-		ConditionExpression:      aws.String("attribute_not_exists(#id)"),
-		ExpressionAttributeNames: map[string]string{"#id": AttrID},
-	})
+	var e dynamo.Expr
+	_, err := s.DB.PutItem(ctx, e.Put(s.Name, dynamo.Item{
+		AttrID: dynamo.S(id), AttrText: dynamo.S(text), AttrStatus: dynamo.S(string(campaigns.StatusRunning)),
+		AttrSent: dynamo.Int(0), AttrSkipped: dynamo.Int(0), AttrFailed: dynamo.Int(0), AttrUnknown: dynamo.Int(0), AttrRuns: dynamo.Int(0),
+		AttrCreatedAt: dynamo.Time(now), AttrUpdatedAt: dynamo.Time(now),
+	}, "attribute_not_exists("+e.Name(AttrID)+")"))
 	switch _, refused := dynamo.ConditionFailed(err); {
 	case err == nil:
 		return c, true, nil
@@ -181,13 +177,10 @@ func (s *Store) Save(ctx context.Context, c campaigns.Campaign, owner string, no
 // are a handful of campaigns).
 func (s *Store) Unfinished(ctx context.Context) ([]campaigns.Campaign, error) {
 	var out []campaigns.Campaign
-	pages := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{
-		TableName:                 aws.String(s.Name),
-		FilterExpression:          aws.String("#s <> :done"),
-		ExpressionAttributeNames:  map[string]string{"#s": AttrStatus},
-		ExpressionAttributeValues: dynamo.Item{":done": dynamo.S(string(campaigns.StatusDone))},
-		ConsistentRead:            aws.Bool(true),
-	})
+	var e dynamo.Expr
+	in := e.Scan(s.Name, e.Name(AttrStatus)+" <> "+e.Value(dynamo.S(string(campaigns.StatusDone))), "")
+	in.ConsistentRead = aws.Bool(true)
+	pages := dynamodb.NewScanPaginator(s.DB, in)
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {

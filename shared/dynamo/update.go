@@ -58,6 +58,26 @@ func (e *Expr) Scan(table, filter, projection string) *dynamodb.ScanInput {
 	return in
 }
 
+// Delete is a DeleteItem of key in table, only while cond (written with e's
+// placeholders) holds.
+func (e *Expr) Delete(table string, key Item, cond string) *dynamodb.DeleteItemInput {
+	in := &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key, ConditionExpression: aws.String(cond), ExpressionAttributeNames: e.names}
+	if len(e.values) > 0 {
+		in.ExpressionAttributeValues = e.values
+	}
+	return in
+}
+
+// Put is a PutItem of item in table, only while cond (written with e's
+// placeholders) holds.
+func (e *Expr) Put(table string, item Item, cond string) *dynamodb.PutItemInput {
+	in := &dynamodb.PutItemInput{TableName: aws.String(table), Item: item, ConditionExpression: aws.String(cond), ExpressionAttributeNames: e.names}
+	if len(e.values) > 0 {
+		in.ExpressionAttributeValues = e.values
+	}
+	return in
+}
+
 // Update builds an UpdateExpression (SET, REMOVE, ADD, DELETE) and its
 // condition with placeholders for every name and value.
 type Update struct {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
@@ -27,11 +26,12 @@ type ResealStats struct {
 // counted and left alone, never destroyed.
 func (s *Store) Reseal(ctx context.Context, current string) (ResealStats, error) {
 	var st ResealStats
-	pages := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{
-		TableName:                aws.String(s.Name),
-		ProjectionExpression:     aws.String("#uid, #token, #secret, #refresh, #lease"),
-		ExpressionAttributeNames: map[string]string{"#uid": useritem.AttrUID, "#token": useritem.AttrToken, "#secret": useritem.AttrSecret, "#refresh": useritem.AttrRefresh, "#lease": useritem.AttrRefreshLease},
-	})
+	var e dynamo.Expr
+	proj := make([]string, 0, 5)
+	for _, a := range []string{useritem.AttrUID, useritem.AttrToken, useritem.AttrSecret, useritem.AttrRefresh, useritem.AttrRefreshLease} {
+		proj = append(proj, e.Name(a))
+	}
+	pages := dynamodb.NewScanPaginator(s.DB, e.Scan(s.Name, "", strings.Join(proj, ", ")))
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {

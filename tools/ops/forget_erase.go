@@ -2,7 +2,6 @@ package ops
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,13 +34,9 @@ func (f *Forget) read(ctx context.Context, uid string) (dynamo.Item, error) {
 // item is gone.
 func (f *Forget) erase(ctx context.Context, uid string, it dynamo.Item) (deleted bool, next dynamo.Item, err error) {
 	t := f.Target
-	cond, names, values := sameGrant(it)
-	names["#lease"] = useritem.AttrRefreshLease
-	cond += " AND attribute_not_exists(#lease)"
-	_, err = t.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: aws.String(t.UsersTable), Key: userstore.Key(uid),
-		ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-	})
+	var e dynamo.Expr
+	cond := sameGrant(&e, it) + " AND attribute_not_exists(" + e.Name(useritem.AttrRefreshLease) + ")"
+	_, err = t.DB.DeleteItem(ctx, e.Delete(t.UsersTable, userstore.Key(uid), cond))
 	if err == nil {
 		return true, nil, nil
 	}
@@ -55,26 +50,17 @@ func (f *Forget) erase(ctx context.Context, uid string, it dynamo.Item) (deleted
 // sameGrant is the condition that the item exists and its credential
 // attributes are those of it: each equal to its value there, or absent as
 // it is there (pairIs in shared/actionstore does the same for a refresh).
-func sameGrant(it dynamo.Item) (cond string, names map[string]string, values dynamo.Item) {
-	names = map[string]string{"#uid": useritem.AttrUID}
-	values = dynamo.Item{}
-	conds := []string{"attribute_exists(#uid)"}
-	for i, attr := range grantAttrs {
-		name := fmt.Sprintf("#g%d", i)
-		names[name] = attr
+func sameGrant(e *dynamo.Expr, it dynamo.Item) string {
+	conds := []string{"attribute_exists(" + e.Name(useritem.AttrUID) + ")"}
+	for _, attr := range grantAttrs {
 		v, ok := it[attr]
 		if !ok {
-			conds = append(conds, "attribute_not_exists("+name+")")
+			conds = append(conds, "attribute_not_exists("+e.Name(attr)+")")
 			continue
 		}
-		value := fmt.Sprintf(":g%d", i)
-		values[value] = v
-		conds = append(conds, name+" = "+value)
+		conds = append(conds, e.Name(attr)+" = "+e.Value(v))
 	}
-	if len(values) == 0 { // DynamoDB refuses an empty map
-		values = nil
-	}
-	return strings.Join(conds, " AND "), names, values
+	return strings.Join(conds, " AND ")
 }
 
 // sameCredentials reports whether a and b hold the same credentials (each

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
@@ -85,14 +82,13 @@ func (f *Forget) waitForNoLease(ctx context.Context, uid string, it dynamo.Item,
 // (nothing is sent with the stored tokens if this erasure stops short).
 func (f *Forget) clearDeadLease(ctx context.Context, uid, owner string, until time.Time) error {
 	t := f.Target
-	_, err := t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(t.UsersTable), Key: userstore.Key(uid),
-		UpdateExpression:    aws.String("SET #r = :t, #ra = :now REMOVE #l"),
-		ConditionExpression: aws.String("#l.#o = :o AND #l.#u = :u"),
-		ExpressionAttributeNames: map[string]string{"#l": useritem.AttrRefreshLease, "#o": useritem.MemberLeaseOwner, "#u": useritem.MemberLeaseUntil,
-			"#r": useritem.AttrReconnect, "#ra": useritem.AttrReconnectAt},
-		ExpressionAttributeValues: dynamo.Item{":o": dynamo.S(owner), ":u": dynamo.Time(until), ":t": dynamo.Bool(true), ":now": dynamo.Time(clock.Now(f.Now))},
-	})
+	u := dynamo.NewUpdate()
+	u.Set(useritem.AttrReconnect, dynamo.Bool(true))
+	u.Set(useritem.AttrReconnectAt, dynamo.Time(clock.Now(f.Now)))
+	u.Remove(useritem.AttrRefreshLease)
+	u.When(u.Name(useritem.AttrRefreshLease, useritem.MemberLeaseOwner) + " = " + u.Value(dynamo.S(owner)) + " AND " +
+		u.Name(useritem.AttrRefreshLease, useritem.MemberLeaseUntil) + " = " + u.Value(dynamo.Time(until)))
+	_, err := t.DB.UpdateItem(ctx, u.Input(t.UsersTable, userstore.Key(uid)))
 	if _, changed := dynamo.ConditionFailed(err); changed {
 		return nil // released, taken again or gone: the next read says which
 	}

@@ -164,17 +164,14 @@ func count(to map[string]int, it dynamo.Item, attr string) {
 }
 
 func scanAll(ctx context.Context, db dynamo.Client, table string, attrs []string, each func(dynamo.Item)) error {
-	names := map[string]string{}
-	var proj []string
+	var e dynamo.Expr
+	proj := make([]string, len(attrs))
 	for i, a := range attrs {
-		n := fmt.Sprintf("#a%d", i)
-		names[n] = a
-		proj = append(proj, n)
+		proj[i] = e.Name(a)
 	}
-	pages := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
-		TableName: aws.String(table), ConsistentRead: aws.Bool(true),
-		ProjectionExpression: aws.String(strings.Join(proj, ", ")), ExpressionAttributeNames: names,
-	})
+	in := e.Scan(table, "", strings.Join(proj, ", "))
+	in.ConsistentRead = aws.Bool(true)
+	pages := dynamodb.NewScanPaginator(db, in)
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
