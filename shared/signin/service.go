@@ -84,14 +84,15 @@ type Finished struct {
 	New bool
 }
 
-// Finish completes a sign-in from the callback's query and the browser's
+// ParseCallback reads the callback's query as the protocol defines it: the
+// one reading of it, which names the session (and so the browser's binding
+// cookie) before Finish.
+func (s *Service) ParseCallback(q url.Values) (Callback, error) { return s.Protocol.ParseCallback(q) }
+
+// Finish completes a sign-in from its parsed callback and the browser's
 // binding cookie: one conditional delete, the protocol's calls to X (OAuth
 // 1.0a: the access token; OAuth 2.0: the token and users/me), one write.
-func (s *Service) Finish(ctx context.Context, q url.Values, binding string) (Finished, error) {
-	cb, err := s.Protocol.ParseCallback(q)
-	if err != nil {
-		return Finished{}, err
-	}
+func (s *Service) Finish(ctx context.Context, cb Callback, binding string) (Finished, error) {
 	now := s.now()
 	if cb.Denied {
 		// Best effort: drop the session so it cannot be used later. The

@@ -23,7 +23,10 @@ import (
 // Service is the sign-in use case as the handlers see it.
 type Service interface {
 	Start(ctx context.Context, c signin.Choices) (signin.Started, error)
-	Finish(ctx context.Context, q url.Values, binding string) (signin.Finished, error)
+	// ParseCallback reads the callback's query, once, as the sign-in's
+	// protocol defines it; Finish completes the sign-in it names.
+	ParseCallback(q url.Values) (signin.Callback, error)
+	Finish(ctx context.Context, cb signin.Callback, binding string) (signin.Finished, error)
 }
 
 // Site is where browsers land, and how the follow button is offered.
@@ -150,23 +153,32 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		h.Metrics.SignInCompleted(ev, metrics.ResultFail, string(signin.ReasonBadCallback)).Msg("sign-in not finished: bad callback")
 		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams(signin.ReasonBadCallback))), nil
 	}
-	key := callbackKey(q)
-	binding := Cookie(&req, CookieName(key))
-	clear := h.cookie(key, "", 0)
+	// The protocol's reading names the session, and so the cookie that
+	// binds this browser to it; a query it cannot read fails below, with
+	// no cookie to clear (it expires with its session).
+	cb, err := h.Service.ParseCallback(q)
+	binding, clear := "", []string(nil)
+	if err == nil {
+		binding = Cookie(&req, CookieName(cb.Key))
+		clear = []string{h.cookie(cb.Key, "", 0)}
+	}
 
 	sctx, cancel := h.budget(ctx)
 	defer cancel()
-	done, err := h.Service.Finish(sctx, q, binding)
+	var done signin.Finished
+	if err == nil {
+		done, err = h.Service.Finish(sctx, cb, binding)
+	}
 	switch {
 	case err != nil:
 		reason := signin.ReasonOf(err)
 		ev := logFailure(log, err, reason).Bool("cookie", binding != "").Dur("took", h.now().Sub(began))
 		h.Metrics.SignInCompleted(ev, metrics.ResultFail, string(reason)).Msg("sign-in failed")
-		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams(reason)), clear), nil
+		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams(reason)), clear...), nil
 	case done.Denied:
 		ev := log.Info().Str("outcome", "denied").Dur("took", h.now().Sub(began))
 		h.Metrics.SignInCompleted(ev, metrics.ResultDenied, "").Msg("sign-in cancelled at X")
-		return Redirect(http.StatusFound, ResultURL(h.Site.URL, url.Values{"result": {"denied"}, "type": {"twitter"}}), clear), nil
+		return Redirect(http.StatusFound, ResultURL(h.Site.URL, url.Values{"result": {"denied"}, "type": {"twitter"}}), clear...), nil
 	}
 
 	u := done.User
@@ -200,7 +212,7 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		ev = h.Metrics.SignInCompleted(ev, metrics.ResultSuccess, "")
 	}
 	ev.Msg("signed in")
-	return Redirect(http.StatusFound, ResultURL(dest, params), clear), nil
+	return Redirect(http.StatusFound, ResultURL(dest, params), clear...), nil
 }
 
 // withUTM adds a sign-in's attribution as plain fields, for Logs Insights
@@ -219,16 +231,6 @@ func withUTM(ev *zerolog.Event, utm map[string]string) *zerolog.Event {
 // callbackKey is the sign-in's key in X's callback, which names the
 // binding cookie: OAuth 1.0a's oauth_token (denied=<token> when the visitor
 // cancelled), or OAuth 2.0's state.
-func callbackKey(q url.Values) string {
-	switch {
-	case q.Has("denied"):
-		return q.Get("denied")
-	case q.Has("oauth_token"):
-		return q.Get("oauth_token")
-	}
-	return q.Get("state")
-}
-
 func failParams(reason signin.Reason) url.Values {
 	return url.Values{"result": {"fail"}, "type": {"twitter"}, "reason": {string(reason)}}
 }
