@@ -7,6 +7,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
@@ -172,7 +173,7 @@ type advancingX struct {
 	by    time.Duration
 }
 
-func (a advancingX) SendDM(ctx context.Context, c xapi.Credentials, to, text string) (xapi.DMResult, error) {
+func (a advancingX) SendDM(ctx context.Context, c signin.Credentials, to, text string) (xapi.DMResult, error) {
 	res, err := a.DMSender.SendDM(ctx, c, to, text)
 	a.clock.Advance(a.by)
 	return res, err

@@ -265,7 +265,7 @@ type cancellingX struct {
 	cancel context.CancelFunc
 }
 
-func (c cancellingX) SendDM(ctx context.Context, cr xapi.Credentials, to, text string) (xapi.DMResult, error) {
+func (c cancellingX) SendDM(ctx context.Context, cr signin.Credentials, to, text string) (xapi.DMResult, error) {
 	res, err := c.X.SendDM(ctx, cr, to, text)
 	c.cancel()
 	return res, err

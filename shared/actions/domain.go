@@ -96,14 +96,6 @@ func (u User) CredentialsUnopenable() bool {
 	return errors.Is(u.CredentialsErr, ErrCredentialsUnopenable)
 }
 
-// x is the credentials as X's client takes them.
-func (u User) x() xapi.Credentials { return XCredentials(u.Credentials) }
-
-// XCredentials are c as X's client takes them.
-func XCredentials(c signin.Credentials) xapi.Credentials {
-	return xapi.Credentials{Token: c.Token, Secret: c.Secret, Bearer: c.OAuth2()}
-}
-
 // Sending is an action a run claimed and has not recorded an outcome for
 // (yet, or ever: the run died between X's answer and the record).
 type Sending struct {
@@ -199,9 +191,9 @@ type Tokens interface {
 
 // X is the part of X's API the actions call. Each method makes one request.
 type X interface {
-	Follow(ctx context.Context, c xapi.Credentials, userID, targetID string) (xapi.FollowResult, error)
-	SendDM(ctx context.Context, c xapi.Credentials, recipientID, text string) (xapi.DMResult, error)
-	Tweet(ctx context.Context, c xapi.Credentials, text string) (xapi.TweetResult, error)
+	Follow(ctx context.Context, c signin.Credentials, userID, targetID string) (xapi.FollowResult, error)
+	SendDM(ctx context.Context, c signin.Credentials, recipientID, text string) (xapi.DMResult, error)
+	Tweet(ctx context.Context, c signin.Credentials, text string) (xapi.TweetResult, error)
 }
 
 // Footer puts the unsubscribe line at the foot of a DM to uid

@@ -80,11 +80,11 @@ func laterFailure(err error) bool {
 // so is tokens.ErrRevoked (the renewal found the grant dead). A token that
 // cannot be made usable now (laterFailure) is errRequeue: X did not act.
 // It returns the number of requests that reached X.
-func (b *Batch) withToken(ctx context.Context, who *User, endpoint string, fn func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error)) (int, error) {
+func (b *Batch) withToken(ctx context.Context, who *User, endpoint string, fn func(ctx context.Context, c signin.Credentials) (xapi.RateLimit, error)) (int, error) {
 	if err := b.fresh(ctx, who); err != nil {
 		return 0, retryLater(err)
 	}
-	call := func(ctx context.Context) (xapi.RateLimit, error) { return fn(ctx, who.x()) }
+	call := func(ctx context.Context) (xapi.RateLimit, error) { return fn(ctx, who.Credentials) }
 	n, err := b.call(ctx, endpoint, who.UID, call)
 	var xe *xapi.Error
 	if !b.refreshable(who.Credentials) || !errors.As(err, &xe) || !xe.Revoked() {

@@ -40,7 +40,7 @@ func (b *Batch) call(ctx context.Context, endpoint, actor string, fn func(ctx co
 // a 401 when it is an OAuth 2.0 token: withToken); a 401 that stands, or a
 // renewal after a 401 that found the grant dead, marks the user revoked,
 // which skips their remaining actions.
-func (b *Batch) userCall(ctx context.Context, u *User, endpoint string, fn func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error)) (int, error, bool) {
+func (b *Batch) userCall(ctx context.Context, u *User, endpoint string, fn func(ctx context.Context, c signin.Credentials) (xapi.RateLimit, error)) (int, error, bool) {
 	n, err := b.withToken(ctx, u, endpoint, fn)
 	if revokedBy(err) {
 		b.markRevoked(ctx, u.UID)
@@ -98,7 +98,7 @@ func (b *Batch) follow(ctx context.Context, u *User) outcome {
 		return o
 	}
 	var res xapi.FollowResult
-	n, err, revoked := b.userCall(ctx, u, xapi.StepFollow, func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error) {
+	n, err, revoked := b.userCall(ctx, u, xapi.StepFollow, func(ctx context.Context, c signin.Credentials) (xapi.RateLimit, error) {
 		var err error
 		res, err = s.X.Follow(ctx, c, u.UID, s.BrandUID)
 		return res.Limit, err
@@ -139,7 +139,7 @@ func (b *Batch) tweet(ctx context.Context, u *User) outcome {
 		return o
 	}
 	var res xapi.TweetResult
-	n, err, revoked := b.userCall(ctx, u, xapi.StepTweet, func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error) {
+	n, err, revoked := b.userCall(ctx, u, xapi.StepTweet, func(ctx context.Context, c signin.Credentials) (xapi.RateLimit, error) {
 		var err error
 		res, err = s.X.Tweet(ctx, c, s.TweetText)
 		return res.Limit, err
@@ -172,7 +172,7 @@ func (b *Batch) welcome(ctx context.Context, u *User) outcome {
 		text = s.Links.Footer(text, u.UID)
 	}
 	var res xapi.DMResult
-	n, err := b.withToken(ctx, brand, xapi.StepDM, func(ctx context.Context, c xapi.Credentials) (xapi.RateLimit, error) {
+	n, err := b.withToken(ctx, brand, xapi.StepDM, func(ctx context.Context, c signin.Credentials) (xapi.RateLimit, error) {
 		var err error
 		res, err = s.X.SendDM(ctx, c, u.UID, text)
 		return res.Limit, err

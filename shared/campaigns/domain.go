@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
@@ -138,6 +139,6 @@ type (
 	}
 	// DMSender sends one DM with one request.
 	DMSender interface {
-		SendDM(ctx context.Context, c xapi.Credentials, recipientID, text string) (xapi.DMResult, error)
+		SendDM(ctx context.Context, c signin.Credentials, recipientID, text string) (xapi.DMResult, error)
 	}
 )

@@ -53,7 +53,7 @@ func (r *run) send(ctx context.Context, uid, text string) (xapi.DMResult, error)
 }
 
 func (r *run) sendOnce(ctx context.Context, uid, text string) (xapi.DMResult, error) {
-	res, err := r.s.X.SendDM(ctx, actions.XCredentials(r.brand.Credentials), uid, text)
+	res, err := r.s.X.SendDM(ctx, r.brand.Credentials, uid, text)
 	r.run.XCalls++
 	r.s.Gate.Observe(r.key, xapi.LimitOf(res.Limit, err))
 	return res, err

@@ -201,7 +201,7 @@ func (x *X) count(f func(Call) bool) int {
 }
 
 // Follow is X's follow with c's token.
-func (x *X) Follow(ctx context.Context, c xapi.Credentials, userID, targetID string) (xapi.FollowResult, error) {
+func (x *X) Follow(ctx context.Context, c signin.Credentials, userID, targetID string) (xapi.FollowResult, error) {
 	a := x.next(ctx, Call{Endpoint: Follow, Token: c.Token, Target: targetID})
 	if a.Err != nil {
 		return xapi.FollowResult{}, a.Err
@@ -210,7 +210,7 @@ func (x *X) Follow(ctx context.Context, c xapi.Credentials, userID, targetID str
 }
 
 // SendDM is X's DM with c's token.
-func (x *X) SendDM(ctx context.Context, c xapi.Credentials, recipientID, text string) (xapi.DMResult, error) {
+func (x *X) SendDM(ctx context.Context, c signin.Credentials, recipientID, text string) (xapi.DMResult, error) {
 	a := x.next(ctx, Call{Endpoint: DM, Token: c.Token, Target: recipientID, Text: text})
 	if a.Err != nil {
 		return xapi.DMResult{}, a.Err
@@ -219,7 +219,7 @@ func (x *X) SendDM(ctx context.Context, c xapi.Credentials, recipientID, text st
 }
 
 // Tweet is X's post with c's token.
-func (x *X) Tweet(ctx context.Context, c xapi.Credentials, text string) (xapi.TweetResult, error) {
+func (x *X) Tweet(ctx context.Context, c signin.Credentials, text string) (xapi.TweetResult, error) {
 	a := x.next(ctx, Call{Endpoint: Tweet, Token: c.Token, Text: text})
 	if a.Err != nil {
 		return xapi.TweetResult{}, a.Err

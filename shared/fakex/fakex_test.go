@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/fakex"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
 
@@ -18,7 +19,7 @@ func TestScriptedAnswersAndWhatXDid(t *testing.T) {
 	x.Script(fakex.DM, fakex.ActedThenUnavailable(503), fakex.TooMany(time.Now().Add(time.Minute)), fakex.Timeout())
 	var errs []error
 	for range 4 {
-		_, err := x.SendDM(ctx, xapi.Credentials{Token: "t"}, "42", "hi")
+		_, err := x.SendDM(ctx, signin.Credentials{Token: "t"}, "42", "hi")
 		errs = append(errs, err)
 	}
 	if !xapi.OutcomeUnknown(errs[0]) || xapi.OutcomeUnknown(errs[1]) || !errors.Is(errs[2], xapi.ErrTimeout) || errs[3] != nil {

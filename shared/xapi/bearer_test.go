@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
@@ -24,9 +25,9 @@ func TestBearerCalls(t *testing.T) {
 	ctx := context.Background()
 	// An OAuth 2.0-only stage: no consumer key.
 	c := xapi.NewClient(xapi.ClientOptions{BaseURL: u, HTTPClient: xapi.NewHTTPClient(2 * time.Second)})
-	bearer := func(uid string, scopes ...string) xapi.Credentials {
+	bearer := func(uid string, scopes ...string) signin.Credentials {
 		access, _ := sb.IssueOAuth2Token(uid, scopes...)
-		return xapi.Credentials{Token: access, Bearer: true}
+		return signin.Credentials{Token: access, Kind: signin.KindOAuth2}
 	}
 
 	t.Run("a DM, a follow and a post go through with their scopes", func(t *testing.T) {
@@ -64,14 +65,14 @@ func TestBearerCalls(t *testing.T) {
 	})
 	t.Run("empty Bearer credentials are refused before any call", func(t *testing.T) {
 		sb.ResetCalls()
-		if _, err := c.Tweet(ctx, xapi.Credentials{Bearer: true}, "x"); err == nil || len(sb.Calls()) != 0 {
+		if _, err := c.Tweet(ctx, signin.Credentials{Kind: signin.KindOAuth2}, "x"); err == nil || len(sb.Calls()) != 0 {
 			t.Fatalf("err = %v, calls %d", err, len(sb.Calls()))
 		}
 	})
 	t.Run("an OAuth 1.0a user's call without the OAuth 1.0a app is not sent", func(t *testing.T) {
 		sb.ResetCalls()
 		tok, sec := sb.IssueAccessToken(alice)
-		_, err := c.Tweet(ctx, xapi.Credentials{Token: tok, Secret: sec}, "x")
+		_, err := c.Tweet(ctx, signin.Credentials{Token: tok, Secret: sec}, "x")
 		if !errors.Is(err, xapi.ErrNoOAuth1App) || len(sb.Calls()) != 0 {
 			t.Fatalf("err = %v, calls %d", err, len(sb.Calls()))
 		}

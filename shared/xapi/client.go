@@ -9,6 +9,7 @@ import (
 
 	"github.com/dghubble/oauth1"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
 
@@ -18,14 +19,6 @@ const (
 	StepDM     = "dm"
 	StepTweet  = "tweet"
 )
-
-// Credentials are what signs a call on a user's behalf: an OAuth 1.0a
-// access token and secret, or (Bearer) an OAuth 2.0 access token.
-type Credentials struct {
-	Token  string
-	Secret string // OAuth 1.0a only
-	Bearer bool   // OAuth 2.0: "Authorization: Bearer <Token>"
-}
 
 // ClientOptions configure a Client.
 type ClientOptions struct {
@@ -39,7 +32,7 @@ type ClientOptions struct {
 }
 
 // Client calls X API v2 on behalf of a user: OAuth 1.0a user context (RFC
-// 5849 section 3) or an OAuth 2.0 user access token (Credentials.Bearer,
+// 5849 section 3) or an OAuth 2.0 user access token (signin.Credentials.OAuth2(),
 // RFC 6750). Every method makes exactly one request: the caller owns the
 // retry policy, because only it knows whether a write may be repeated. Build
 // it once; it is safe for concurrent use.
@@ -97,26 +90,26 @@ type answer struct {
 
 // Follow makes userID follow targetID: POST /2/users/:id/following with
 // {"target_user_id"}. userID must be the user whose credentials sign it.
-func (c *Client) Follow(ctx context.Context, creds Credentials, userID, targetID string) (FollowResult, error) {
+func (c *Client) Follow(ctx context.Context, creds signin.Credentials, userID, targetID string) (FollowResult, error) {
 	a, rl, err := c.write(ctx, StepFollow, creds, "/2/users/"+userID+"/following", map[string]string{"target_user_id": targetID}, userID, targetID)
 	return FollowResult{Following: a.Data.Following, PendingFollow: a.Data.PendingFollow, Limit: rl}, err
 }
 
 // SendDM sends text to recipientID from the user whose credentials sign it:
 // POST /2/dm_conversations/with/:participant_id/messages with {"text"}.
-func (c *Client) SendDM(ctx context.Context, creds Credentials, recipientID, text string) (DMResult, error) {
+func (c *Client) SendDM(ctx context.Context, creds signin.Credentials, recipientID, text string) (DMResult, error) {
 	a, rl, err := c.write(ctx, StepDM, creds, "/2/dm_conversations/with/"+recipientID+"/messages", map[string]string{"text": text}, recipientID)
 	return DMResult{ConversationID: a.Data.ConversationID, EventID: a.Data.EventID, Limit: rl}, err
 }
 
 // Tweet posts text from the user whose credentials sign it: POST /2/tweets.
-func (c *Client) Tweet(ctx context.Context, creds Credentials, text string) (TweetResult, error) {
+func (c *Client) Tweet(ctx context.Context, creds signin.Credentials, text string) (TweetResult, error) {
 	a, rl, err := c.write(ctx, StepTweet, creds, "/2/tweets", map[string]string{"text": text})
 	return TweetResult{ID: a.Data.ID, Limit: rl}, err
 }
 
 // write checks the X ids a path is built from, then posts.
-func (c *Client) write(ctx context.Context, step string, creds Credentials, path string, body map[string]string, ids ...string) (answer, RateLimit, error) {
+func (c *Client) write(ctx context.Context, step string, creds signin.Credentials, path string, body map[string]string, ids ...string) (answer, RateLimit, error) {
 	var a answer
 	for _, id := range ids {
 		if _, err := xid.Parse(id); err != nil {

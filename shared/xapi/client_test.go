@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
@@ -33,9 +34,9 @@ func newSandbox(t *testing.T) (*xsandbox.Sandbox, *xapi.Client) {
 	return sb, xapi.NewClient(xapi.ClientOptions{ConsumerKey: ckey, ConsumerSecret: csecret, BaseURL: u, HTTPClient: xapi.NewHTTPClient(2 * time.Second)})
 }
 
-func creds(sb *xsandbox.Sandbox, uid string) xapi.Credentials {
+func creds(sb *xsandbox.Sandbox, uid string) signin.Credentials {
 	tok, sec := sb.IssueAccessToken(uid)
-	return xapi.Credentials{Token: tok, Secret: sec}
+	return signin.Credentials{Token: tok, Secret: sec}
 }
 
 func TestClientCallsAreSignedAndAnswered(t *testing.T) {
@@ -177,7 +178,7 @@ func TestClientTransportFailures(t *testing.T) {
 	})
 	t.Run("ids are checked before any call", func(t *testing.T) {
 		c := xapi.NewClient(xapi.ClientOptions{BaseURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"}, HTTPClient: xapi.NewHTTPClient(2 * time.Second)})
-		_, err := c.SendDM(ctx, xapi.Credentials{Token: "t", Secret: "s"}, "1.5e18", "hi")
+		_, err := c.SendDM(ctx, signin.Credentials{Token: "t", Secret: "s"}, "1.5e18", "hi")
 		if !errors.Is(err, xid.ErrBad) {
 			t.Fatalf("err = %v", err)
 		}
@@ -190,7 +191,7 @@ func TestClientTransportFailures(t *testing.T) {
 		defer srv.Close()
 		u, _ := url.Parse(srv.URL)
 		c := xapi.NewClient(xapi.ClientOptions{ConsumerKey: ckey, ConsumerSecret: csecret, BaseURL: u, HTTPClient: xapi.NewHTTPClient(2 * time.Second)})
-		_, err := c.Tweet(ctx, xapi.Credentials{Token: "tok-SECRETISH", Secret: "sec-SECRETISH"}, "x")
+		_, err := c.Tweet(ctx, signin.Credentials{Token: "tok-SECRETISH", Secret: "sec-SECRETISH"}, "x")
 		if err == nil || strings.Contains(err.Error(), "SECRETISH") || strings.Contains(err.Error(), csecret) {
 			t.Fatalf("err = %v", err)
 		}

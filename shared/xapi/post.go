@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/dghubble/oauth1"
+	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 )
 
 // ErrNoOAuth1App is the failure of a call for a user holding OAuth 1.0a
@@ -25,7 +26,7 @@ var ErrNoOAuth1App = errors.New("xapi: no OAuth 1.0a app configured (TWITTER_CON
 // signature covers the method, URL and oauth_* parameters. The answer's
 // rate-limit headers are returned on success and failure alike (on failure
 // inside the *Error).
-func (c *Client) post(ctx context.Context, step string, creds Credentials, path string, body map[string]string, out *answer) (RateLimit, error) {
+func (c *Client) post(ctx context.Context, step string, creds signin.Credentials, path string, body map[string]string, out *answer) (RateLimit, error) {
 	if err := c.check(step, creds); err != nil {
 		return RateLimit{}, err
 	}
@@ -62,11 +63,11 @@ func (c *Client) post(ctx context.Context, step string, creds Credentials, path 
 
 // check refuses, before any request, credentials a call cannot be made
 // with. The errors never carry a credential.
-func (c *Client) check(step string, creds Credentials) error {
+func (c *Client) check(step string, creds signin.Credentials) error {
 	switch {
-	case creds.Bearer && creds.Token == "":
+	case creds.OAuth2() && creds.Token == "":
 		return fmt.Errorf("xapi: %s: no credentials", step)
-	case creds.Bearer:
+	case creds.OAuth2():
 		return nil
 	case creds.Token == "" || creds.Secret == "":
 		return fmt.Errorf("xapi: %s: no credentials", step)
@@ -77,8 +78,8 @@ func (c *Client) check(step string, creds Credentials) error {
 }
 
 // send makes the one request, authorized as creds say.
-func (c *Client) send(ctx context.Context, req *http.Request, creds Credentials) (*http.Response, error) {
-	if creds.Bearer {
+func (c *Client) send(ctx context.Context, req *http.Request, creds signin.Credentials) (*http.Response, error) {
+	if creds.OAuth2() {
 		req.Header.Set("Authorization", "Bearer "+creds.Token)
 		return c.http.Do(req)
 	}
