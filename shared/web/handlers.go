@@ -181,6 +181,14 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		return Redirect(http.StatusFound, ResultURL(h.Site.URL, url.Values{"result": {"denied"}, "type": {"twitter"}}), clear...), nil
 	}
 
+	return h.signedIn(log, done, began, clear), nil
+}
+
+// signedIn is the answer to a finished sign-in, and its one line: the
+// redirect to the site (or the return_to page) with the result, the brand's
+// connection or the follow button, and the SignUps or SignInsCompleted
+// count.
+func (h *Handlers) signedIn(log zerolog.Logger, done signin.Finished, began time.Time, clear []string) events.APIGatewayV2HTTPResponse {
 	u := done.User
 	brandAccount := u.UserID == h.Site.BrandUID
 	params := url.Values{"result": {"success"}, "type": {"twitter"}, "screen_name": {u.ScreenName}}
@@ -212,7 +220,7 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		ev = h.Metrics.SignInCompleted(ev, metrics.ResultSuccess, "")
 	}
 	ev.Msg("signed in")
-	return Redirect(http.StatusFound, ResultURL(dest, params), clear...), nil
+	return Redirect(http.StatusFound, ResultURL(dest, params), clear...)
 }
 
 // withUTM adds a sign-in's attribution as plain fields, for Logs Insights
