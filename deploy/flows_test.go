@@ -80,7 +80,7 @@ func newFlows(t *testing.T) *flows {
 	ts.Sandbox.InjectFault(xsandbox.Fault{Endpoint: xsandbox.EndpointRequestToken, XCode: 415}) // a setup problem: a fix is logged
 	r.wantResult(r.post("follow=false", ""), "fail")
 
-	actions := actionsfn.New((*boot.Deps)(ts.Deps), boot.TwitterActions)
+	actions := actionsfn.New(ts.Deps.Deps, boot.TwitterActions)
 	if _, err := ts.StreamRelay(lambda.NewHandler(actions.Handle)).Drain(teststack.LambdaContext(t, time.Minute)); err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestACampaignTextTooLongWithTheFooterIsRefusedAtTheStart(t *testing.T) {
 	}
 
 	// The longest text that fits with the footer goes out.
-	footer := len("\n\nStop these messages: ") + len(s.deps.UnsubscribeLinks().URL("18446744073709551615"))
+	footer := len("\n\nStop these messages: ") + len(s.deps.Links.URL("18446744073709551615"))
 	fits := strings.Repeat("y", campaigns.MaxTextLength-footer)
 	rep := s.runCampaign(10*time.Second, `{"id":"fits","text":"`+fits+`"}`)
 	if c := rep.Campaigns[0]; c.Status != campaigns.StatusDone || c.Sent != 3 || c.Failed != 0 {

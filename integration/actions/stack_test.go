@@ -113,7 +113,7 @@ func newStack(t *testing.T, opts ...teststack.Option) *stack {
 		teststack.WithEnv("WELCOME_DM_TEXT", welcomeText),
 		teststack.WithEnv("OPT_IN_TWEET_TEXT", tweetText),
 	}, opts...)...)
-	h := actionsfn.New((*boot.Deps)(ts.Deps), testTiming)
+	h := actionsfn.New(ts.Deps.Deps, testTiming)
 	s := &stack{t: t, sb: ts.Sandbox, db: ts.DB, cfg: ts.Config, users: newStore(ts.DB, ts.Config.TwitterTable, ts.Sealer), h: h,
 		deps: ts.Deps, relay: ts.StreamRelay(lambda.NewHandler(h.Handle)), logs: ts.Logs, proxy: ts.Proxy, ts: ts}
 	t.Cleanup(s.checkLogs)

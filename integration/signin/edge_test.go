@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twitter-sessions/twitter-sessions/shared/app/signinfn"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/web"
@@ -44,7 +43,7 @@ func TestRequestsAroundTheEdgeAreRefusedByTheFunctions(t *testing.T) {
 	if _, err := s.svc.Users.SaveSignIn(ctx, signin.User{Identity: signin.Identity{UserID: aliceUID, ScreenName: "alice"}, SignedInAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	link, _ := url.Parse(signinfn.Links(s.cfg).URL(aliceUID))
+	link, _ := url.Parse(s.deps.Links.URL(aliceUID))
 	unsub := callbackRequest(link.RawQuery)
 	unsub.RouteKey, unsub.RawPath = "POST /api/unsubscribe", "/api/unsubscribe"
 	unsub.RequestContext.HTTP.Method, unsub.RequestContext.HTTP.Path = http.MethodPost, "/api/unsubscribe"

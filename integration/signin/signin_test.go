@@ -485,7 +485,7 @@ func TestDynamoDBUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	broken := (&app.Deps{Config: s.cfg, Log: s.h.Log, DB: down, Sealer: mustSealer(t, s)}).SignIn()
+	broken := app.New(s.cfg, s.h.Log, down, mustSealer(t, s)).SignIn()
 
 	t.Run("starting a sign-in redirects with store_unavailable", func(t *testing.T) {
 		resp, err := broken.StartSignIn(teststack.LambdaContext(t, 10*time.Second), formRequest("follow=true", nil))

@@ -64,7 +64,7 @@ func TestUnsubscribeLinksOutliveTheTokenKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh := &app.Deps{Config: &rotated, Log: s.deps.Log, DB: s.deps.DB, Sealer: sealer}
+	fresh := app.New(&rotated, s.deps.Log, s.deps.DB, sealer)
 	routes := fresh.CallbackRoutes()
 	unsubscribe := func(method string) events.APIGatewayV2HTTPResponse {
 		req := events.APIGatewayV2HTTPRequest{RouteKey: method + " /api/unsubscribe", RawPath: u.Path, RawQueryString: u.RawQuery}

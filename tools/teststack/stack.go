@@ -126,7 +126,7 @@ func New(t testing.TB, function string, opts ...Option) *Stack {
 	if o.Proxy {
 		s.Proxy, fnDB = ddbproxy.ForTest(t, tables.Endpoint)
 	}
-	s.Deps = &app.Deps{Config: cfg, Log: logging.New(s.Logs, cfg.LogLevel, function, tables.Stage), DB: fnDB, Sealer: sealer}
+	s.Deps = app.New(cfg, logging.New(s.Logs, cfg.LogLevel, function, tables.Stage), fnDB, sealer)
 	return s
 }
 

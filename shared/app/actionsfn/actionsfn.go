@@ -12,7 +12,6 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/grants"
 	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
-	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 	"github.com/twitter-sessions/twitter-sessions/shared/xoauth2"
 )
@@ -70,7 +69,7 @@ func New(d *boot.Deps, t boot.Timing) *dispatch.Handler {
 	gate := xapi.NewGate()
 	toks := newTokens(d, t, users)
 	emf := metrics.New(c.Stage, nil)
-	links := unsubscribe.ForStage(c.CallbackURL, c.LinkKey[0], c.LinkOldKeys, c.EncryptionKeys)
+	links := d.Links
 	h := &dispatch.Handler{
 		Stream: &actions.Service{
 			Users: users, Claims: users, Revoker: users, Requeue: users, Sending: users,

@@ -13,6 +13,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/config"
 	"github.com/twitter-sessions/twitter-sessions/shared/logging"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
+	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 )
 
 // Deps are what a function is built from.
@@ -29,6 +30,10 @@ type Deps struct {
 	// EdgeReload re-reads the origin header secrets from SSM (a warm
 	// function after make rotate-edge-secret); nil where they cannot change.
 	EdgeReload func(context.Context) ([]string, error)
+	// Links sign the unsubscribe links of the DMs and verify them on the
+	// unsubscribe page (LINK_SIGNING_KEY, and the keys of links signed
+	// earlier): built once, here.
+	Links *unsubscribe.Links
 }
 
 // Run is a Lambda's main: it loads the function's dependencies and serves
@@ -78,17 +83,21 @@ func Load(ctx context.Context, env config.Env, logOut io.Writer, function string
 		ring.Deployed = cfg.EncryptionKeyID
 		box = ring
 	}
-	return &Deps{
-		Config: cfg,
-		Log:    log,
-		DB: dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-			if ep := config.DynamoDBEndpoint(env); ep != "" {
-				o.BaseEndpoint = &ep
-			}
-		}),
-		Sealer:     box,
-		EdgeReload: config.EdgeReload(cfg, ssm),
-	}, nil
+	d := New(cfg, log, dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if ep := config.DynamoDBEndpoint(env); ep != "" {
+			o.BaseEndpoint = &ep
+		}
+	}), box)
+	d.EdgeReload = config.EdgeReload(cfg, ssm)
+	return d, nil
+}
+
+// New is the Deps of a configuration, a log, a DynamoDB client and a
+// sealer (Load's, or a test's): the unsubscribe links are derived here,
+// once.
+func New(cfg *config.Config, log zerolog.Logger, db *dynamodb.Client, sealer seal.Box) *Deps {
+	return &Deps{Config: cfg, Log: log, DB: db, Sealer: sealer,
+		Links: unsubscribe.ForStage(cfg.CallbackURL, cfg.LinkKey[0], cfg.LinkOldKeys, cfg.EncryptionKeys)}
 }
 
 // loggedReload logs each re-read of the keys (a rare event an operator wants

@@ -12,7 +12,6 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/metrics"
 	"github.com/twitter-sessions/twitter-sessions/shared/sessionstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
-	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/web"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
@@ -113,16 +112,10 @@ func Protocol(d *boot.Deps, t boot.Timing) signin.Protocol {
 	})
 }
 
-// Links are the stage's unsubscribe links (LINK_SIGNING_KEY, and the keys
-// that verify links signed earlier).
-func Links(c *config.Config) *unsubscribe.Links {
-	return unsubscribe.ForStage(c.CallbackURL, c.LinkKey[0], c.LinkOldKeys, c.EncryptionKeys)
-}
-
 // Unsubscribe builds the page of GET/POST /api/unsubscribe.
 func Unsubscribe(d *boot.Deps) *web.UnsubscribePage {
 	return &web.UnsubscribePage{
-		Links: Links(d.Config),
+		Links: d.Links,
 		Users: userstore.New(d.DB, d.Config.TwitterTable, d.Sealer),
 		Log:   d.Log,
 	}
