@@ -236,9 +236,7 @@ func withUTM(ev *zerolog.Event, utm map[string]string) *zerolog.Event {
 	return ev
 }
 
-// callbackKey is the sign-in's key in X's callback, which names the
-// binding cookie: OAuth 1.0a's oauth_token (denied=<token> when the visitor
-// cancelled), or OAuth 2.0's state.
+// failParams are the query of a failed sign-in's redirect.
 func failParams(reason signin.Reason) url.Values {
 	return url.Values{"result": {"fail"}, "type": {"twitter"}, "reason": {string(reason)}}
 }
