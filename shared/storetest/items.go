@@ -219,19 +219,7 @@ func waitingForTheBrand(t *testing.T, s Store, now time.Time) {
 	if err := s.RecordOutcome(ctx, Alice, useritem.ActionWelcome, actions.Record{State: useritem.StateWaitingBrand, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	var found []string
-	after := ""
-	for {
-		page, next, err := s.WaitingForBrand(ctx, after, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		found = append(found, page...)
-		if next == "" {
-			break
-		}
-		after = next
-	}
+	found := waitingForBrand(ctx, t, s, 5)
 	if len(found) != 1 || found[0] != Alice {
 		t.Fatalf("found %v", found)
 	}

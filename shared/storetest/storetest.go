@@ -419,19 +419,8 @@ func scansPage(t *testing.T, s Store) {
 
 func scansWaitingAndVisitors(t *testing.T, s Store, uids []string) {
 	// Waiting for the brand.
-	var got, want []string
-	after := ""
-	for range 100 {
-		page, next, err := s.WaitingForBrand(ctx, after, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, page...)
-		if next == "" {
-			break
-		}
-		after = next
-	}
+	var want []string
+	got := waitingForBrand(ctx, t, s, 3)
 	for i, uid := range uids {
 		if i%3 == 0 {
 			want = append(want, uid)
@@ -439,7 +428,7 @@ func scansWaitingAndVisitors(t *testing.T, s Store, uids []string) {
 	}
 	sameSet(t, "waiting_brand", got, want)
 	// Visitor tokens: every visitor, not the brand.
-	got, after = nil, ""
+	got, after := nil, ""
 	for range 100 {
 		p, err := s.ScanVisitorTokens(ctx, after, 2)
 		if err != nil {
@@ -702,4 +691,25 @@ func campaignRecipients(t *testing.T, s Store) {
 	if ok, err := s.Unsubscribe(ctx, "5", t0); ok || err != nil {
 		t.Fatalf("unsubscribe of no user: %v %v", ok, err)
 	}
+}
+
+// waitingForBrand reads every page of the welcome DMs waiting for the brand,
+// limit items a page (at most 100 pages: a cursor that never ends fails).
+func waitingForBrand(ctx context.Context, t *testing.T, s Store, limit int32) []string {
+	t.Helper()
+	var found []string
+	after := ""
+	for range 100 {
+		page, next, err := s.WaitingForBrand(ctx, after, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found = append(found, page...)
+		if next == "" {
+			return found
+		}
+		after = next
+	}
+	t.Fatal("the scan of waiting welcome DMs never ended")
+	return nil
 }
