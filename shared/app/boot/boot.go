@@ -94,10 +94,14 @@ func Load(ctx context.Context, env config.Env, logOut io.Writer, function string
 
 // New is the Deps of a configuration, a log, a DynamoDB client and a
 // sealer (Load's, or a test's): the unsubscribe links are derived here,
-// once.
+// once, for the functions that read the link keys (generate_session reads
+// none of them: its Links is nil).
 func New(cfg *config.Config, log zerolog.Logger, db *dynamodb.Client, sealer seal.Box) *Deps {
-	return &Deps{Config: cfg, Log: log, DB: db, Sealer: sealer,
-		Links: unsubscribe.ForStage(cfg.CallbackURL, cfg.LinkKey[0], cfg.LinkOldKeys, cfg.EncryptionKeys)}
+	d := &Deps{Config: cfg, Log: log, DB: db, Sealer: sealer}
+	if len(cfg.LinkKey) > 0 {
+		d.Links = unsubscribe.ForStage(cfg.CallbackURL, cfg.LinkKey[0], cfg.LinkOldKeys, cfg.EncryptionKeys)
+	}
+	return d
 }
 
 // loggedReload logs each re-read of the keys (a rare event an operator wants
