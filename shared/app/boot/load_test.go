@@ -20,7 +20,7 @@ func TestEachFunctionLoadsWithOnlyItsOwnSecrets(t *testing.T) {
 		"TWITTER_CALLBACK_URL": "http://127.0.0.1:8080/api/twitter-callback", "SITE_CALLBACK_URL": "http://127.0.0.1:8080/",
 		"FOLLOW_UID": "1900000000000000001", "TOKEN_ENCRYPTION_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 		"LINK_SIGNING_KEY": "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=",
-		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+		"AWS_REGION":       "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
 	}
 	for _, tt := range []struct {
 		function string
