@@ -151,8 +151,25 @@ func TestTheBrandsStartKeepsOnlyTheBrandsGrant(t *testing.T) {
 			if s.user(brandUID) != nil {
 				t.Fatal("a brand item was written")
 			}
-			if strings.Contains(s.logs.String(), `"outcome":"success"`+`,"uid":"`+aliceUID+`","new_user":false,"brand":true`) {
-				t.Fatal("alice was logged in as the brand")
+			// Exactly one sign-in of alice succeeded (her sign-up), and none
+			// as the brand; the brand's start is a failure line.
+			var signedIn, asBrand, refused int
+			for _, line := range strings.Split(strings.TrimSpace(s.logs.String()), "\n") {
+				var m map[string]any
+				if json.Unmarshal([]byte(line), &m) != nil || m["uid"] != aliceUID && m["reason"] != "not_the_brand" {
+					continue
+				}
+				switch {
+				case m["message"] == "signed in" && m["brand"] == true:
+					asBrand++
+				case m["message"] == "signed in":
+					signedIn++
+				case m["reason"] == "not_the_brand":
+					refused++
+				}
+			}
+			if signedIn != 1 || asBrand != 0 || refused != 1 {
+				t.Fatalf("log lines: %d sign-ins of alice, %d as the brand, %d not_the_brand; want 1, 0, 1", signedIn, asBrand, refused)
 			}
 		})
 	}
