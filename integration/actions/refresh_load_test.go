@@ -57,7 +57,10 @@ func TestConcurrentInvocationsRefreshEachExpiredTokenOnce(t *testing.T) {
 		}
 	}
 
-	contention := &countingStore{Store: s.tokens().Store}
+	// The first invocation to take the brand's lease holds it until another
+	// has met it, so that the lease is exercised however the goroutines are
+	// scheduled (on a busy machine they can run one after the other).
+	contention := &countingStore{Store: s.tokens().Store, hold: brandUID, met: make(chan struct{})}
 	s.tokens().Store = contention
 	var (
 		mu     sync.Mutex
@@ -179,16 +182,30 @@ func TestConcurrentInvocationsRefreshEachExpiredTokenOnce(t *testing.T) {
 }
 
 // countingStore counts, on the real store, the reads that found another
-// invocation's live lease and the lease writes refused.
+// invocation's live lease and the lease writes refused. The first lease
+// taken on hold is kept (the taker waits, the lease stays live in the
+// table) until another invocation has met it, or the taker's time is up.
 type countingStore struct {
 	tokens.Store
 	waited, refused atomic.Int64
+
+	hold     string
+	met      chan struct{}
+	metOnce  sync.Once
+	heldOnce atomic.Bool
+}
+
+func (c *countingStore) meet(uid string) {
+	if uid == c.hold {
+		c.metOnce.Do(func() { close(c.met) })
+	}
 }
 
 func (c *countingStore) ReadTokens(ctx context.Context, uid string) (tokens.Stored, error) {
 	st, err := c.Store.ReadTokens(ctx, uid)
 	if st.Lease.Owner != "" && st.Lease.Until.After(time.Now()) {
 		c.waited.Add(1)
+		c.meet(uid)
 	}
 	return st, err
 }
@@ -197,6 +214,13 @@ func (c *countingStore) TakeRefreshLease(ctx context.Context, uid string, v toke
 	ok, err := c.Store.TakeRefreshLease(ctx, uid, v, l)
 	if err == nil && !ok {
 		c.refused.Add(1)
+		c.meet(uid)
+	}
+	if err == nil && ok && uid == c.hold && c.heldOnce.CompareAndSwap(false, true) {
+		select {
+		case <-c.met:
+		case <-ctx.Done():
+		}
 	}
 	return ok, err
 }
