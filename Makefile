@@ -34,9 +34,9 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w -buildid="
 # npm writes node_modules/.package-lock.json on every install: newer than package-lock.json means up to date.
 NODE_STAMP := node_modules/.package-lock.json
 SERVERLESS := npx --no-install serverless
-# The brand's operator command (tools/cmd/tws: tws -h lists its commands), built, not go run: its own exit status
+# The brand's operator command (cmd/tws: tws -h lists its commands), built, not go run: its own exit status
 # and messages, without go run's "exit status 1". go build is incremental: it rebuilds only what changed.
-TWS := go build -o .build/tws ./tools/cmd/tws && .build/tws
+TWS := go build -o .build/tws ./cmd/tws && .build/tws
 
 .PHONY: help deps build bench campaign invoke package package-check deploy smoke secrets edge-acl rotate-edge-secret rotate-key reseal retire-keys subscribers stats campaigns forget lint tidy-check ddb test dev clean
 
@@ -141,7 +141,7 @@ reseal: ## Re-encrypt every stored token of STAGE with the current key (after ro
 	$(need-deployed-stage)
 	$(TWS) keys reseal -stage $(STAGE)
 
-# The brand's view (tws; the work is in tools/ops): on STAGE=local (make dev running) or a deployed stage (your AWS credentials).
+# The brand's view (tws; the work is in ops): on STAGE=local (make dev running) or a deployed stage (your AWS credentials).
 # Data goes to stdout (or OUT), the stage line, progress and errors to stderr.
 FORMAT ?=
 DAYS ?= 30

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/twitter-sessions/twitter-sessions/ops/keyops"
 	"github.com/twitter-sessions/twitter-sessions/shared/actionstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/app"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
@@ -24,7 +25,6 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/unsubscribe"
 	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
-	"github.com/twitter-sessions/twitter-sessions/tools/keys/keyops"
 	"github.com/twitter-sessions/twitter-sessions/tools/ssmlocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"

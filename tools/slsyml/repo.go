@@ -9,7 +9,7 @@ import (
 
 // RepoRoot returns the nearest folder, from the working directory up, that
 // holds go.mod: where serverless.yml, site/ and .env.local are. The local
-// tools (tools/dev, tools/cmd/tws, ...) and the tests find the repository
+// tools (tools/dev, cmd/tws, ...) and the tests find the repository
 // with it.
 func RepoRoot() (string, error) {
 	dir, err := os.Getwd()

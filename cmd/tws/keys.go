@@ -34,7 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/keys/keyops"
+	"github.com/twitter-sessions/twitter-sessions/ops/keyops"
 	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 

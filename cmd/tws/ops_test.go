@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twitter-sessions/twitter-sessions/ops"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
-	"github.com/twitter-sessions/twitter-sessions/tools/ops"
 	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )

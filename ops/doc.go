@@ -1,7 +1,7 @@
 // Package ops is the brand's operator commands on a stage's tables (make
 // subscribers, make stats, make campaigns, make forget), run from an
 // operator's machine on the local stage of make dev or on a deployed stage
-// with the operator's AWS credentials. tools/cmd/tws is the command line.
+// with the operator's AWS credentials. cmd/tws is the command line.
 //
 //   - stage.go, secrets.go: which tables, on which DynamoDB (Resolve), and,
 //     for forget only, the keys that open a user's sealed tokens, the

@@ -23,7 +23,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/ops"
+	"github.com/twitter-sessions/twitter-sessions/ops"
 )
 
 // flags are every command's flags; each command reads its own.

@@ -3,11 +3,11 @@
 // a command's flags.
 //
 // The Makefile's operator targets build it into .build/tws and call it;
-// `go install github.com/twitter-sessions/twitter-sessions/tools/cmd/tws@latest`
+// `go install github.com/twitter-sessions/twitter-sessions/cmd/tws@latest`
 // installs it. It reads serverless.yml (and .env.local for the local stage)
 // from the repository it runs in. Data goes to stdout, the rest (the stage
 // line, progress, errors) to stderr; a usage error exits 2, a failure 1.
-// The work is in the packages tools/ops and tools/keys/keyops.
+// The work is in the packages ops and ops/keyops.
 package main
 
 import (
@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twitter-sessions/twitter-sessions/tools/ops"
+	"github.com/twitter-sessions/twitter-sessions/ops"
 )
 
 func main() {
