@@ -10,32 +10,19 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/clock"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/grants"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/xid"
 )
-
-// Revoker revokes an OAuth 2.0 token at X (RFC 7009; xoauth2.Client):
-// hint is "refresh_token" or "access_token".
-type Revoker interface {
-	Revoke(ctx context.Context, token, hint string) error
-}
-
-// Invalidator invalidates an OAuth 1.0a access token at X
-// (xoauth1.InvalidateToken with the app's consumer credentials); already
-// reports a token X held invalid before the call (code 89).
-type Invalidator interface {
-	Invalidate(ctx context.Context, token, secret string) (already bool, err error)
-}
 
 // Forget erases one person from a stage.
 type Forget struct {
 	Target *Target
 	Opener seal.Box // opens the person's sealed tokens
-	// Revoker is nil when the stage has no OAuth 2.0 client.
-	Revoker Revoker
-	// Invalidator is nil when the stage has no OAuth 1.0a app.
-	Invalidator Invalidator
-	RefKey      []byte // keys Ref
+	// Grants ends the person's grant at X with the stage's apps (a nil
+	// protocol: the stage has no app of that kind).
+	Grants grants.Revoker
+	RefKey []byte // keys Ref
 	// Confirm asks the operator, showing what is about to be erased; nil
 	// is a confirmation given beforehand (YES=1).
 	Confirm func(summary string) (bool, error)

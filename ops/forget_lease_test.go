@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/grants"
 	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
@@ -69,8 +70,8 @@ func TestForgetWaitsForARefreshUnderWay(t *testing.T) {
 			// What forget asks X to revoke. The sandbox ends a whole grant
 			// when any of its refresh tokens is revoked, a spent one too;
 			// X may not, so the new pair must be revoked by name.
-			rev := &racingRevoker{Revoker: f.Revoker, before: func(int) {}}
-			f.Revoker = rev
+			rev := &racingRevoker{OAuth2: f.Grants.OAuth2, before: func(int) {}}
+			f.Grants.OAuth2 = rev
 			if tt.leaseAtRevoke {
 				s.put(t, old.user())
 				rev.before = func(n int) {
@@ -174,7 +175,7 @@ func TestForgetGivesUpOnALeaseThatOutlastsTheWait(t *testing.T) {
 // racingRevoker runs before before each revocation, from 1, and keeps the
 // tokens it was given.
 type racingRevoker struct {
-	Revoker
+	grants.OAuth2
 	n      int
 	before func(n int)
 	tokens []string
@@ -184,7 +185,7 @@ func (r *racingRevoker) Revoke(ctx context.Context, token, hint string) error {
 	r.n++
 	r.before(r.n)
 	r.tokens = append(r.tokens, token)
-	return r.Revoker.Revoke(ctx, token, hint)
+	return r.OAuth2.Revoke(ctx, token, hint)
 }
 
 func contains(vs []string, v string) bool {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/actions"
 	"github.com/twitter-sessions/twitter-sessions/shared/actionstore"
+	"github.com/twitter-sessions/twitter-sessions/shared/grants"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
@@ -32,7 +33,7 @@ func TestNothingTheFunctionsWriteBringsAForgottenUserBack(t *testing.T) {
 	if ok, err := store.MarkCampaign(ctx, aliceID, "launch", time.Now()); !ok || err != nil {
 		t.Fatalf("mark before the erase: %v %v", ok, err)
 	}
-	f := &Forget{Target: s.Target, Opener: s.sealer, Revoker: x.secrets.Revoker(), RefKey: s.refKey}
+	f := &Forget{Target: s.Target, Opener: s.sealer, Grants: grants.Revoker{OAuth2: x.secrets.Grants().OAuth2}, RefKey: s.refKey}
 	if _, err := f.Run(ctx, aliceID); err != nil {
 		t.Fatal(err)
 	}

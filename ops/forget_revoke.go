@@ -22,83 +22,57 @@ const (
 
 // revoke ends at X the grant the item holds, as its kind allows: an OAuth
 // 2.0 user's refresh and access tokens are revoked, an OAuth 1.0a user's
-// access token is invalidated. It says what happened, and fails when X
-// does not confirm or nothing here can ask it to.
+// access token is invalidated (grants, as the functions do). It says what
+// happened, and fails when X does not confirm or nothing here can ask it
+// to.
 func (f *Forget) revoke(ctx context.Context, uid string, it dynamo.Item) (string, error) {
-	kind := rowOf(it).Cred
+	c := signin.Credentials{Kind: signin.Kind(rowOf(it).Cred)}
 	sealedTok, _ := dynamo.GetS(it, useritem.AttrToken)
 	sealedRefresh, _ := dynamo.GetS(it, useritem.AttrRefresh)
+	sealedSecret, _ := dynamo.GetS(it, useritem.AttrSecret)
+	if c.OAuth2() {
+		sealedSecret = "" // an OAuth 2.0 grant has none
+	} else {
+		sealedRefresh = "" // nor an OAuth 1.0a grant
+	}
 	switch {
-	case kind != string(signin.KindOAuth2) && sealedTok != "":
-		sealedSecret, _ := dynamo.GetS(it, useritem.AttrSecret)
-		return f.invalidate(ctx, uid, sealedTok, sealedSecret)
 	case sealedTok == "" && sealedRefresh == "":
 		return noToken, nil
-	}
-	return f.revokeGrant(ctx, uid, sealedTok, sealedRefresh)
-}
-
-// invalidate invalidates an OAuth 1.0a access token (the call is signed
-// with the token and its secret, so both must open).
-func (f *Forget) invalidate(ctx context.Context, uid, sealedTok, sealedSecret string) (string, error) {
-	switch {
-	case f.Invalidator == nil:
+	case !c.OAuth2() && f.Grants.OAuth1 == nil:
 		return "", errors.New("the stage has no OAuth 1.0a app (TWITTER_CONSUMER_KEY and its secret) to invalidate the token with")
-	case sealedSecret == "":
+	case !c.OAuth2() && sealedSecret == "":
 		return "", errors.New("the OAuth 1.0a token has no secret stored, and X takes no invalidation without it")
-	}
-	token, err := f.open(sealedTok, userstore.TokenContext(uid), "access token")
-	if err != nil {
-		return "", err
-	}
-	secret, err := f.open(sealedSecret, userstore.SecretContext(uid), "token secret")
-	if err != nil {
-		return "", err
-	}
-	already, err := f.Invalidator.Invalidate(ctx, token, secret)
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("X did not invalidate the OAuth 1.0a token: %w", err)
-	case already:
-		return oauth1AlreadyInvalid, nil
-	}
-	return oauth1Invalidated, nil
-}
-
-// revokeGrant revokes an OAuth 2.0 grant: the refresh token, then the
-// access token.
-func (f *Forget) revokeGrant(ctx context.Context, uid, sealedTok, sealedRefresh string) (string, error) {
-	if f.Revoker == nil {
+	case c.OAuth2() && f.Grants.OAuth2 == nil:
 		return "", errors.New("the stage has no OAuth 2.0 client (TWITTER_CLIENT_ID and its secret) to revoke with")
 	}
-	var done []string
-	for _, tk := range []struct{ sealed, context, hint string }{
-		// The refresh token first: it is the lasting part of the grant, and
-		// revoking it ends the grant's access tokens at X too (RFC 7009 2.1).
-		{sealedRefresh, userstore.RefreshContext(uid), "refresh_token"},
-		{sealedTok, userstore.TokenContext(uid), "access_token"},
+	for _, s := range []struct {
+		to                    *string
+		sealed, context, what string
+	}{
+		{&c.Refresh, sealedRefresh, userstore.RefreshContext(uid), "refresh token"},
+		{&c.Token, sealedTok, userstore.TokenContext(uid), "access token"},
+		{&c.Secret, sealedSecret, userstore.SecretContext(uid), "token secret"},
 	} {
-		if tk.sealed == "" {
+		if s.sealed == "" {
 			continue
 		}
-		plain, err := f.open(tk.sealed, tk.context, tk.hint)
+		plain, err := f.Opener.Open(s.sealed, s.context)
 		if err != nil {
-			return "", err
+			// The error names what, never the value nor the cause's text.
+			return "", fmt.Errorf("the %s does not open with the stage's keys (%w)", s.what, seal.ErrOpen)
 		}
-		if err := f.Revoker.Revoke(ctx, plain, tk.hint); err != nil {
-			return "", fmt.Errorf("X did not revoke the %s: %w", tk.hint, err)
-		}
-		done = append(done, tk.hint)
+		*s.to = plain
 	}
-	return "OAuth 2.0 grant revoked (" + strings.Join(done, " and ") + ")", nil
-}
-
-// open opens one sealed credential; the error names what, never the
-// value nor the cause's text.
-func (f *Forget) open(sealed, context, what string) (string, error) {
-	plain, err := f.Opener.Open(sealed, context)
-	if err != nil {
-		return "", fmt.Errorf("the %s does not open with the stage's keys (%w)", what, seal.ErrOpen)
+	done, err := f.Grants.End(ctx, c)
+	switch {
+	case err != nil && !c.OAuth2():
+		return "", fmt.Errorf("X did not invalidate the OAuth 1.0a token: %w", err)
+	case err != nil:
+		return "", fmt.Errorf("X did not revoke %w", err)
+	case !c.OAuth2() && done.AlreadyInvalid:
+		return oauth1AlreadyInvalid, nil
+	case !c.OAuth2():
+		return oauth1Invalidated, nil
 	}
-	return plain, nil
+	return "OAuth 2.0 grant revoked (" + strings.Join(done.Revoked, " and ") + ")", nil
 }

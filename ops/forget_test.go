@@ -12,6 +12,7 @@ import (
 
 	"github.com/dghubble/oauth1"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/grants"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 	"github.com/twitter-sessions/twitter-sessions/shared/xoauth2"
@@ -43,7 +44,7 @@ func newXApp(t *testing.T, s *stack) *xApp {
 
 // forget is the command as tws forget builds it for the stack and X.
 func (x *xApp) forget(s *stack) *Forget {
-	return &Forget{Target: s.Target, Opener: s.sealer, Revoker: x.secrets.Revoker(), Invalidator: x.secrets.Invalidator(), RefKey: s.refKey}
+	return &Forget{Target: s.Target, Opener: s.sealer, Grants: x.secrets.Grants(), RefKey: s.refKey}
 }
 
 // answered counts the calls of one endpoint X answered 200, and the others.
@@ -129,7 +130,7 @@ func TestForgetRevokesWhatXCanRevokeThenErases(t *testing.T) {
 			f := x.forget(s)
 			f.SkipRevoke = tt.skipRevoke
 			if tt.noApp {
-				f.Revoker, f.Invalidator = nil, nil
+				f.Grants = grants.Revoker{}
 			}
 			var shown string
 			if tt.confirm != "" {

@@ -7,10 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/grants"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
-	"github.com/twitter-sessions/twitter-sessions/shared/xoauth1"
-	"github.com/twitter-sessions/twitter-sessions/shared/xoauth2"
 )
 
 // Secrets are what forget needs beyond the tables: the keys that open a
@@ -113,29 +112,12 @@ func parseKeys(name, list string) ([][]byte, error) {
 	return keys, nil
 }
 
-// Revoker is the app's OAuth 2.0 client at X, or nil when the stage has
-// none (no client id or secret).
-func (s Secrets) Revoker() Revoker {
-	if s.ClientID == "" || s.ClientSecret == "" {
-		return nil
-	}
-	return xoauth2.NewClient(xoauth2.Options{ClientID: s.ClientID, ClientSecret: s.ClientSecret, BaseURL: s.APIBaseURL,
-		HTTPClient: xapi.NewHTTPClient(15 * time.Second)})
-}
-
-// Invalidator is the app's OAuth 1.0a consumer at X, or nil when the stage
-// has none (no consumer key or secret).
-func (s Secrets) Invalidator() Invalidator {
-	if s.ConsumerKey == "" || s.ConsumerSecret == "" {
-		return nil
-	}
-	return oauth1App{xoauth1.App{ConsumerKey: s.ConsumerKey, ConsumerSecret: s.ConsumerSecret, BaseURL: s.APIBaseURL,
-		HTTPClient: xapi.NewHTTPClient(15 * time.Second)}}
-}
-
-// oauth1App invalidates tokens with xoauth1.InvalidateToken.
-type oauth1App struct{ app xoauth1.App }
-
-func (a oauth1App) Invalidate(ctx context.Context, token, secret string) (bool, error) {
-	return xoauth1.InvalidateToken(ctx, a.app, token, secret)
+// Grants ends grants at X with the stage's apps: its OAuth 2.0 client and
+// its OAuth 1.0a consumer, each nil when the stage has none.
+func (s Secrets) Grants() grants.Revoker {
+	return grants.New(grants.Apps{
+		ConsumerKey: s.ConsumerKey, ConsumerSecret: s.ConsumerSecret,
+		ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+		BaseURL: s.APIBaseURL,
+	}, xapi.NewHTTPClient(15*time.Second))
 }

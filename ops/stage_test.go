@@ -131,7 +131,7 @@ func TestADeployedStageReadsItsTablesFromServerlessYmlAndItsKeysFromSSM(t *testi
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sec.RefKey == nil || sec.Opener == nil || sec.Revoker() == nil || sec.ClientID != "client-id-from-param" ||
+	if sec.RefKey == nil || sec.Opener == nil || sec.Grants().OAuth2 == nil || sec.ClientID != "client-id-from-param" ||
 		sec.ClientSecret != "client-secret-from-ssm" || sec.APIBaseURL.String() != "https://api.x.com" {
 		t.Errorf("secrets: ref key %v, opener %v, client %q, X %s", sec.RefKey != nil, sec.Opener != nil, sec.ClientID, sec.APIBaseURL)
 	}
@@ -176,7 +176,7 @@ func TestTheOAuth1AppComesFromTheStage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := sec.Invalidator() != nil; got != tt.want {
+			if got := sec.Grants().OAuth1 != nil; got != tt.want {
 				t.Errorf("an app: %v, want %v (consumer key %q)", got, tt.want, sec.ConsumerKey)
 			}
 		})
@@ -188,7 +188,7 @@ func TestTheOAuth1AppComesFromTheStage(t *testing.T) {
 // assertConsumer: the stage's OAuth 1.0a app is key, with secret.
 func assertConsumer(t *testing.T, sec Secrets, key, secret string) {
 	t.Helper()
-	if sec.Invalidator() == nil || sec.ConsumerKey != key || sec.ConsumerSecret != secret {
+	if sec.Grants().OAuth1 == nil || sec.ConsumerKey != key || sec.ConsumerSecret != secret {
 		t.Errorf("secrets: consumer %q (want %q), its secret as expected: %v", sec.ConsumerKey, key, sec.ConsumerSecret == secret)
 	}
 }

@@ -157,7 +157,7 @@ func forget(ctx context.Context, t *ops.Target, f flags, e env) error {
 	if err != nil {
 		return err
 	}
-	fg := &ops.Forget{Target: t, Opener: s.Opener, Revoker: s.Revoker(), Invalidator: s.Invalidator(), RefKey: s.RefKey, SkipRevoke: f.skipRevoke}
+	fg := &ops.Forget{Target: t, Opener: s.Opener, Grants: s.Grants(), RefKey: s.RefKey, SkipRevoke: f.skipRevoke}
 	if !f.yes {
 		fg.Confirm = confirm(e.in, e.errOut)
 	}

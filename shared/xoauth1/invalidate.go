@@ -26,6 +26,11 @@ type App struct {
 	Noncer         oauth1.Noncer // nil: 32 random bytes
 }
 
+// Invalidate is InvalidateToken with the app a.
+func (a *App) Invalidate(ctx context.Context, token, secret string) (already bool, err error) {
+	return InvalidateToken(ctx, *a, token, secret)
+}
+
 // InvalidateToken revokes a user's OAuth 1.0a access token at X: one POST
 // to /1.1/oauth/invalidate_token, signed (HMAC-SHA1, user context) with the
 // app's consumer credentials and the very token and secret it invalidates.
