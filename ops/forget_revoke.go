@@ -27,41 +27,15 @@ const (
 // to.
 func (f *Forget) revoke(ctx context.Context, uid string, it dynamo.Item) (string, error) {
 	c := signin.Credentials{Kind: signin.Kind(rowOf(it).Cred)}
-	sealedTok, _ := dynamo.GetS(it, useritem.AttrToken)
-	sealedRefresh, _ := dynamo.GetS(it, useritem.AttrRefresh)
-	sealedSecret, _ := dynamo.GetS(it, useritem.AttrSecret)
-	if c.OAuth2() {
-		sealedSecret = "" // an OAuth 2.0 grant has none
-	} else {
-		sealedRefresh = "" // nor an OAuth 1.0a grant
-	}
-	switch {
-	case sealedTok == "" && sealedRefresh == "":
+	sealed := sealedOf(it, c.OAuth2())
+	if sealed.token == "" && sealed.refresh == "" {
 		return noToken, nil
-	case !c.OAuth2() && f.Grants.OAuth1 == nil:
-		return "", errors.New("the stage has no OAuth 1.0a app (TWITTER_CONSUMER_KEY and its secret) to invalidate the token with")
-	case !c.OAuth2() && sealedSecret == "":
-		return "", errors.New("the OAuth 1.0a token has no secret stored, and X takes no invalidation without it")
-	case c.OAuth2() && f.Grants.OAuth2 == nil:
-		return "", errors.New("the stage has no OAuth 2.0 client (TWITTER_CLIENT_ID and its secret) to revoke with")
 	}
-	for _, s := range []struct {
-		to                    *string
-		sealed, context, what string
-	}{
-		{&c.Refresh, sealedRefresh, userstore.RefreshContext(uid), "refresh token"},
-		{&c.Token, sealedTok, userstore.TokenContext(uid), "access token"},
-		{&c.Secret, sealedSecret, userstore.SecretContext(uid), "token secret"},
-	} {
-		if s.sealed == "" {
-			continue
-		}
-		plain, err := f.Opener.Open(s.sealed, s.context)
-		if err != nil {
-			// The error names what, never the value nor the cause's text.
-			return "", fmt.Errorf("the %s does not open with the stage's keys (%w)", s.what, seal.ErrOpen)
-		}
-		*s.to = plain
+	if err := f.askable(c, sealed); err != nil {
+		return "", err
+	}
+	if err := f.open(&c, uid, sealed); err != nil {
+		return "", err
 	}
 	done, err := f.Grants.End(ctx, c)
 	switch {
@@ -75,4 +49,57 @@ func (f *Forget) revoke(ctx context.Context, uid string, it dynamo.Item) (string
 		return oauth1Invalidated, nil
 	}
 	return "OAuth 2.0 grant revoked (" + strings.Join(done.Revoked, " and ") + ")", nil
+}
+
+// sealedCredentials are an item's sealed token, secret and refresh token,
+// as its kind of grant has them.
+type sealedCredentials struct{ token, secret, refresh string }
+
+func sealedOf(it dynamo.Item, oauth2 bool) sealedCredentials {
+	var s sealedCredentials
+	s.token, _ = dynamo.GetS(it, useritem.AttrToken)
+	if oauth2 {
+		s.refresh, _ = dynamo.GetS(it, useritem.AttrRefresh)
+	} else {
+		s.secret, _ = dynamo.GetS(it, useritem.AttrSecret)
+	}
+	return s
+}
+
+// askable fails when nothing here can ask X to end the grant.
+func (f *Forget) askable(c signin.Credentials, sealed sealedCredentials) error {
+	switch {
+	case c.OAuth2() && f.Grants.OAuth2 == nil:
+		return errors.New("the stage has no OAuth 2.0 client (TWITTER_CLIENT_ID and its secret) to revoke with")
+	case c.OAuth2():
+		return nil
+	case f.Grants.OAuth1 == nil:
+		return errors.New("the stage has no OAuth 1.0a app (TWITTER_CONSUMER_KEY and its secret) to invalidate the token with")
+	case sealed.secret == "":
+		return errors.New("the OAuth 1.0a token has no secret stored, and X takes no invalidation without it")
+	}
+	return nil
+}
+
+// open opens the sealed credentials into c; the error names what, never
+// the value nor the cause's text.
+func (f *Forget) open(c *signin.Credentials, uid string, sealed sealedCredentials) error {
+	for _, s := range []struct {
+		to                    *string
+		sealed, context, what string
+	}{
+		{&c.Refresh, sealed.refresh, userstore.RefreshContext(uid), "refresh token"},
+		{&c.Token, sealed.token, userstore.TokenContext(uid), "access token"},
+		{&c.Secret, sealed.secret, userstore.SecretContext(uid), "token secret"},
+	} {
+		if s.sealed == "" {
+			continue
+		}
+		plain, err := f.Opener.Open(s.sealed, s.context)
+		if err != nil {
+			return fmt.Errorf("the %s does not open with the stage's keys (%w)", s.what, seal.ErrOpen)
+		}
+		*s.to = plain
+	}
+	return nil
 }
