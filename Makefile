@@ -192,7 +192,8 @@ ddb: $(NODE_STAMP) ## Run DynamoDB Local in the foreground with the tables of ST
 	@$(call ensure,java,default-jre-headless)
 	go run ./tools/ddblocal/cmd/ddblocal -port $(DDB_PORT) -stage $(or $(STAGE),local)
 
-# Go test flags, e.g. TESTFLAGS="-run TestSignIn -v".
+# Go test flags, e.g. TESTFLAGS="-run TestSignIn -v". -timeout 25m: the e2e package (browser, invoke local) runs
+# for minutes on a busy 2-core machine, past go test's default of 10; a hung test still ends the run.
 TESTFLAGS ?=
 
 # cfn-lint, AWS's CloudFormation linter (Python), checks the packaged templates in deploy/cfnlint_test.go.
@@ -205,7 +206,7 @@ test: deps ## Run every test suite: unit, DynamoDB Local + X sandbox, browser (c
 	@$(call ensure,chromium,chromium)
 	@$(ensure-cfn-lint)
 	$(MAKE) --no-print-directory package-check
-	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go test -race -count=1 $(TESTFLAGS) ./...
+	go run ./tools/ddblocal/cmd/ddblocal -port 0 -stage '' -- go test -race -count=1 -timeout 25m $(TESTFLAGS) ./...
 
 # The README's walk-through pictures (docs/*.png), taken by the browser test (e2e/walkthrough_test.go) on a stack
 # of its own, alone, so that nothing else shows in them: a run gives the same pictures unless the pages changed.
