@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/reason"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
@@ -14,7 +15,7 @@ import (
 // a_* record, and the reason of its log line. A failure at X is recorded with
 // X's own reason instead (an xapi.Reason such as x_unavailable, x_timeout,
 // x_rate_limited); ReasonOf maps errors.
-type Reason string
+type Reason = reason.Code
 
 // The actions' own reasons.
 const (
