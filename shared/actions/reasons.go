@@ -49,14 +49,14 @@ const (
 // carries one (xapi), store_unavailable when DynamoDB failed (a token
 // refresh, a release), deadline when the invocation ended, else error.
 func ReasonOf(err error) Reason {
-	var r interface{ Reason() string }
+	var r interface{ Reason() reason.Code }
 	switch {
 	case errors.Is(err, tokens.ErrReconnect):
 		return ReasonReconnect
 	case errors.Is(err, xapi.ErrNoOAuth1App):
 		return ReasonNoOAuth1App
 	case errors.As(err, &r):
-		return Reason(r.Reason())
+		return r.Reason()
 	case errors.Is(err, ErrStoreUnavailable):
 		return ReasonStoreUnavailable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
