@@ -125,7 +125,7 @@ func waitingFor(v CampaignView, brand Brand, now time.Time) string {
 		return fmt.Sprintf("X's DM window: resume_after %s (in %s)", c.ResumeAfter.UTC().Format(time.RFC3339), c.ResumeAfter.Sub(now).Round(time.Second))
 	case !brand.CanSend():
 		return "the brand account: " + brand.String()
-	case c.LastError == string(campaigns.StopBrandUnopenable):
+	case c.LastError == campaigns.StopBrandUnopenable:
 		return "a run that can open the brand's token (after make rotate-key: make deploy)"
 	}
 	return "the next run (make campaign ID=" + c.ID + " locally; deployed: the resume schedule or an invocation by id)"

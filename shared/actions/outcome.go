@@ -43,7 +43,7 @@ func (b *Batch) record(ctx context.Context, uid string, a useritem.Action, o out
 		ev = ev.Int("x_status", o.status)
 	}
 	ev = ev.Str("uid", uid).Str("action", string(a)).Str("state", string(o.state)).
-		Str("reason", string(o.reason)).Str("result", o.result).Int("x_calls", o.attempts)
+		Stringer("reason", o.reason).Str("result", o.result).Int("x_calls", o.attempts)
 	if werr != nil {
 		// Counted only once recorded. The table still says sending (or a
 		// sweep marked it unknown meanwhile): the sweep's line counts it as
@@ -53,7 +53,7 @@ func (b *Batch) record(ctx context.Context, uid string, a useritem.Action, o out
 		ev.Msg("action outcome")
 		return
 	}
-	b.s.Metrics.ActionOutcome(ev, string(a), string(o.state), string(o.reason)).Msg("action outcome")
+	b.s.Metrics.ActionOutcome(ev, string(a), string(o.state), o.reason).Msg("action outcome")
 }
 
 // failure turns an error from X into an outcome: unknown when X may have

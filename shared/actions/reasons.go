@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/reason"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
@@ -14,7 +15,7 @@ import (
 // a_* record, and the reason of its log line. A failure at X is recorded with
 // X's own reason instead (an xapi.Reason such as x_unavailable, x_timeout,
 // x_rate_limited); ReasonOf maps errors.
-type Reason string
+type Reason = reason.Code
 
 // The actions' own reasons.
 const (
@@ -48,14 +49,14 @@ const (
 // carries one (xapi), store_unavailable when DynamoDB failed (a token
 // refresh, a release), deadline when the invocation ended, else error.
 func ReasonOf(err error) Reason {
-	var r interface{ Reason() string }
+	var r interface{ Reason() reason.Code }
 	switch {
 	case errors.Is(err, tokens.ErrReconnect):
 		return ReasonReconnect
 	case errors.Is(err, xapi.ErrNoOAuth1App):
 		return ReasonNoOAuth1App
 	case errors.As(err, &r):
-		return Reason(r.Reason())
+		return r.Reason()
 	case errors.Is(err, ErrStoreUnavailable):
 		return ReasonStoreUnavailable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):

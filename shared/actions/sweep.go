@@ -166,8 +166,8 @@ func (s *Service) markStuck(ctx context.Context, log zerolog.Logger, a Sending) 
 		return false, err
 	}
 	ev := log.Warn().Str("uid", a.UID).Str("action", string(a.Action)).Time("claimed_at", a.ClaimedAt).
-		Str("state", string(useritem.StateUnknown)).Str("reason", string(ReasonStuckSending))
-	s.Metrics.ActionOutcome(ev, string(a.Action), string(useritem.StateUnknown), string(ReasonStuckSending)).
+		Str("state", string(useritem.StateUnknown)).Stringer("reason", ReasonStuckSending)
+	s.Metrics.ActionOutcome(ev, string(a.Action), string(useritem.StateUnknown), ReasonStuckSending).
 		Msg("stuck action marked unknown: a run died between claiming it and recording X's answer; X may or may not have acted. Not retried (at-most-once): check X")
 	return true, nil
 }

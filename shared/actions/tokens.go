@@ -129,5 +129,5 @@ func (b *Batch) requeue(ctx context.Context, uid string, a useritem.Action, o ou
 	case !ok:
 		msg = "the action is not sending any more: not put back to pending"
 	}
-	ev.AnErr("cause", o.err).Str("uid", uid).Str("action", string(a)).Str("reason", string(o.reason)).Int("x_calls", o.attempts).Msg(msg)
+	ev.AnErr("cause", o.err).Str("uid", uid).Str("action", string(a)).Stringer("reason", o.reason).Int("x_calls", o.attempts).Msg(msg)
 }

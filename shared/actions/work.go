@@ -120,7 +120,7 @@ func (b *Batch) follow(ctx context.Context, u *User) outcome {
 		// here is the plan, not this user, and is not retried.
 		reason := ReasonFollowNotPermitted
 		if xe.Code == 453 {
-			reason = Reason(xe.Reason())
+			reason = xe.Reason()
 		}
 		return fromX(useritem.StateUnavailable, reason, n, err)
 	}

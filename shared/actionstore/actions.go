@@ -117,7 +117,7 @@ func (s *Store) RecordOutcome(ctx context.Context, uid string, act useritem.Acti
 	u.SetMember(attr, useritem.MemberAttempts, dynamo.Int(int64(r.Attempts)))
 	// An outcome replaces what an earlier one said (a welcome that waited
 	// for the brand and is now done has no reason any more).
-	setOrRemove(u, attr, useritem.MemberReason, string(r.Reason) != "", dynamo.S(string(r.Reason)))
+	setOrRemove(u, attr, useritem.MemberReason, r.Reason != "", dynamo.S(r.Reason.String()))
 	setOrRemove(u, attr, useritem.MemberResult, r.Result != "", dynamo.S(r.Result))
 	setOrRemove(u, attr, useritem.MemberStatus, r.Status != 0, dynamo.Int(int64(r.Status)))
 	u.When(u.Name(attr, useritem.MemberState) + " = " + u.Value(dynamo.S(string(useritem.StateSending))))

@@ -100,7 +100,7 @@ func (s *Store) MarkUnknown(ctx context.Context, a actions.Sending, reason actio
 	attr := a.Action.Attr()
 	u := dynamo.NewUpdate()
 	u.SetMember(attr, useritem.MemberState, dynamo.S(string(useritem.StateUnknown)))
-	u.SetMember(attr, useritem.MemberReason, dynamo.S(string(reason)))
+	u.SetMember(attr, useritem.MemberReason, dynamo.S(reason.String()))
 	u.SetMember(attr, useritem.MemberUpdatedAt, dynamo.Time(now))
 	cond := u.Name(attr, useritem.MemberState) + " = " + u.Value(dynamo.S(string(useritem.StateSending)))
 	if a.ClaimedAt.IsZero() {

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/reason"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
@@ -54,8 +55,8 @@ type Campaign struct {
 	Runs        int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
-	ResumeAfter time.Time // when paused_rate_limited: X's window reset
-	LastError   string    // a Stop, an actions.Reason or an xapi.Reason
+	ResumeAfter time.Time   // when paused_rate_limited: X's window reset
+	LastError   reason.Code // a Stop, an actions.Reason or an xapi.Reason
 }
 
 // Handled is how many users the campaign has dealt with so far.

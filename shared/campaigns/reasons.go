@@ -1,8 +1,10 @@
 package campaigns
 
+import "github.com/twitter-sessions/twitter-sessions/shared/reason"
+
 // Stop is why a campaign run ended: the "stopped" of each campaign in the
 // run's answer, and of its log line.
-type Stop string
+type Stop = reason.Code
 
 // The stops.
 const (

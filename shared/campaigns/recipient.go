@@ -40,7 +40,7 @@ func (r *run) one(ctx context.Context, rc Recipient) Stop {
 		}
 		marked, err := r.s.Audience.MarkCampaign(ctx, rc.UID, r.c.ID, r.s.now())
 		if err != nil {
-			r.c.LastError = string(StopStoreUnavailable)
+			r.c.LastError = StopStoreUnavailable
 			r.log.Error().Err(err).Str("uid", rc.UID).Msg("marking the recipient failed")
 			return StopStoreUnavailable
 		}
@@ -106,7 +106,7 @@ func (r *run) answered(ctx context.Context, uid string, res xapi.DMResult, err e
 		// X may have delivered it: the mark stays, it is never sent again.
 		r.rejectKey, r.rejectRun = "", 0
 		r.count(&r.c.Unknown, &r.run.Unknown)
-		ev := r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "unknown").Str("state", string(useritem.StateUnknown)).Str("reason", string(actions.ReasonOf(err)))
+		ev := r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "unknown").Str("state", string(useritem.StateUnknown)).Stringer("reason", actions.ReasonOf(err))
 		if errors.As(err, &xe) {
 			ev = ev.Int("x_status", xe.Status)
 		}
@@ -127,7 +127,7 @@ func (r *run) answered(ctx context.Context, uid string, res xapi.DMResult, err e
 	// Refused (403: the recipient does not accept DMs) or malformed. The
 	// mark stays: the campaign does not come back to the user.
 	r.count(&r.c.Failed, &r.run.Failed)
-	r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "failed").Str("reason", string(actions.ReasonOf(err))).Msg("campaign DM")
+	r.log.Warn().Err(err).Str("uid", uid).Str("outcome", "failed").Stringer("reason", actions.ReasonOf(err)).Msg("campaign DM")
 	if errors.As(err, &xe) {
 		return r.rejected(xe), false
 	}
@@ -151,8 +151,8 @@ func (r *run) rejected(xe *xapi.Error) Stop {
 	if r.rejectRun < r.s.rejectStreak(xe.Status) {
 		return ""
 	}
-	r.c.Status, r.c.LastError = StatusTextRejected, string(StopXRejectsText)
-	r.log.Error().Int("x_status", xe.Status).Str("reason", xe.Reason()).Int("in_a_row", r.rejectRun).Str("x_message", xe.Message).
+	r.c.Status, r.c.LastError = StatusTextRejected, StopXRejectsText
+	r.log.Error().Int("x_status", xe.Status).Stringer("reason", xe.Reason()).Int("in_a_row", r.rejectRun).Str("x_message", xe.Message).
 		Msg("X refused the campaign's DM the same way for this many recipients in a row: campaign stopped (X refuses the text, or the brand's DMs); fix it and send a new campaign, or run this one by id to try again")
 	return StopXRejectsText
 }
@@ -165,7 +165,7 @@ func (r *run) brandRevoked(ctx context.Context, uid string) Stop {
 	if merr := r.s.Revoker.MarkRevoked(ctx, r.brand.UID, r.s.now()); merr != nil {
 		r.log.Error().Err(merr).Msg("marking the brand revoked failed")
 	}
-	r.c.LastError = string(actions.ReasonBrandRevoked)
+	r.c.LastError = actions.ReasonBrandRevoked
 	r.log.Error().Msg("the brand's token is revoked: campaign stopped until the brand signs in again")
 	return StopBrandMissing
 }
@@ -199,7 +199,7 @@ func (r *run) count(campaign, thisRun *int64) {
 
 func (r *run) skip(uid string, reason actions.Reason) {
 	r.count(&r.c.Skipped, &r.run.Skipped)
-	r.log.Debug().Str("uid", uid).Str("outcome", "skipped").Str("reason", string(reason)).Msg("campaign DM")
+	r.log.Debug().Str("uid", uid).Str("outcome", "skipped").Stringer("reason", reason).Msg("campaign DM")
 }
 
 func (r *run) unmark(ctx context.Context, uid string) {

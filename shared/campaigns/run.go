@@ -67,7 +67,11 @@ func (s *Service) runOne(ctx context.Context, log zerolog.Logger, id string) Res
 		return r.report(c, StopBusy)
 	case err != nil:
 		r.log.Error().Err(err).Msg("campaign not started")
-		return r.report(Campaign{ID: id, LastError: err.Error()}, StopStoreUnavailable)
+		// The campaign was not read: its answer carries the store's error
+		// as is, which is text, not a reason.
+		res := r.report(Campaign{ID: id}, StopStoreUnavailable)
+		res.LastError = err.Error()
+		return res
 	}
 	r.c = c
 	if c.Status == StatusDone {
@@ -77,7 +81,7 @@ func (s *Service) runOne(ctx context.Context, log zerolog.Logger, id string) Res
 		// A campaign created before its text was checked: X would refuse
 		// every DM of it.
 		r.log.Error().Err(err).Msg("X refuses this text: campaign stopped, nothing sent")
-		r.c.Status, r.c.LastError = StatusTextRejected, string(StopXRejectsText)
+		r.c.Status, r.c.LastError = StatusTextRejected, StopXRejectsText
 		return r.finish(ctx, StopXRejectsText)
 	}
 	if stop := r.loadBrand(ctx); stop != "" {
@@ -99,18 +103,18 @@ func (r *run) loadBrand(ctx context.Context) Stop {
 	brand, err := r.s.Users.GetActionUser(ctx, r.s.BrandUID)
 	switch {
 	case err != nil && !errors.Is(err, actions.ErrNotFound):
-		r.c.LastError = string(actions.ReasonOf(err))
+		r.c.LastError = actions.ReasonOf(err)
 		return StopStoreUnavailable
 	case err == nil && !brand.Revoked && brand.CredentialsUnopenable():
 		// Not "not connected": the brand is, and a later run (with the key)
 		// can send. The status stays, so the schedule or a run by id resumes.
 		r.log.Error().Err(brand.CredentialsErr).Msg("the brand's credentials cannot be opened: campaign stopped, nothing sent; the next run resumes")
-		r.c.LastError = string(StopBrandUnopenable)
+		r.c.LastError = StopBrandUnopenable
 		return StopBrandUnopenable
 	case err == nil && !brand.Revoked && brand.Reconnect:
 		return r.tokenStop(tokens.ErrReconnect)
 	case err != nil || brand.Revoked || !brand.HasCredentials():
-		r.c.LastError = string(StopBrandMissing)
+		r.c.LastError = StopBrandMissing
 		return StopBrandMissing
 	}
 	r.brand, r.key = brand, xapi.GateKey(xapi.StepDM, brand.UID)
@@ -123,7 +127,7 @@ func (r *run) loop(ctx context.Context) Stop {
 	for {
 		page, more, err := s.Audience.ScanRecipients(ctx, r.c.Cursor, s.PageSize)
 		if err != nil {
-			r.c.LastError = string(StopStoreUnavailable)
+			r.c.LastError = StopStoreUnavailable
 			r.log.Error().Err(err).Msg("scanning subscribers failed")
 			return StopStoreUnavailable
 		}
@@ -233,12 +237,12 @@ func (r *run) estimateLeft(ctx context.Context) {
 func (r *run) report(c Campaign, stopped Stop) Result {
 	r.run.Elapsed = r.s.now().Sub(r.start)
 	out := summary(c, stopped, r.run)
-	ev := r.log.Info().Str("status", string(c.Status)).Str("stopped", string(stopped)).
+	ev := r.log.Info().Str("status", string(c.Status)).Stringer("stopped", stopped).
 		Int64("sent", c.Sent).Int64("skipped", c.Skipped).Int64("failed", c.Failed).Int64("unknown", c.Unknown).
 		Int64("run_sent", r.run.Sent).Int64("run_skipped", r.run.Skipped).Int64("run_failed", r.run.Failed).Int64("run_unknown", r.run.Unknown).
 		Int64("x_calls", r.run.XCalls).Int64("x_429s", r.run.RateLimited).Dur("waited", r.run.Waited).Dur("elapsed", r.run.Elapsed).
 		Str("cursor", c.Cursor)
-	r.s.Metrics.CampaignRun(ev, metrics.CampaignRun{Stopped: string(stopped), Sent: r.run.Sent, Skipped: r.run.Skipped,
+	r.s.Metrics.CampaignRun(ev, metrics.CampaignRun{Stopped: stopped, Sent: r.run.Sent, Skipped: r.run.Skipped,
 		Failed: r.run.Failed, Unknown: r.run.Unknown, Unfinished: c.Status != StatusDone,
 		Remaining: r.left, RemainingKnown: r.leftKnown}).Msg("campaign run")
 	return out

@@ -204,7 +204,7 @@ func (s *Service) resume(ctx context.Context, log zerolog.Logger) (Report, error
 
 func summary(c Campaign, stopped Stop, run RunCounts) Result {
 	r := Result{ID: c.ID, Status: c.Status, Stopped: stopped, Sent: c.Sent, Skipped: c.Skipped, Failed: c.Failed,
-		Unknown: c.Unknown, Cursor: c.Cursor, LastError: c.LastError, Run: run}
+		Unknown: c.Unknown, Cursor: c.Cursor, LastError: c.LastError.String(), Run: run}
 	if !c.ResumeAfter.IsZero() {
 		t := c.ResumeAfter
 		r.ResumeAfter = &t

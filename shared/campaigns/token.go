@@ -69,7 +69,7 @@ func (r *run) tokenStop(err error) Stop {
 	var xe *xapi.Error
 	switch {
 	case errors.Is(err, tokens.ErrReconnect):
-		r.c.Status, r.c.LastError = StatusBrandReconnect, string(actions.ReasonReconnect)
+		r.c.Status, r.c.LastError = StatusBrandReconnect, actions.ReasonReconnect
 		r.log.Error().Msg("the brand's OAuth 2.0 grant is lost (marked reconnect): campaign paused until the brand signs in again")
 		return StopBrandReconnect
 	case errors.As(err, &xe) && xe.Status == http.StatusTooManyRequests && !xe.UsageCapped():
@@ -80,22 +80,22 @@ func (r *run) tokenStop(err error) Stop {
 		r.c.Status, r.c.ResumeAfter, r.c.LastError = StatusPausedRateLimited, reset, xe.Reason()
 		return StopRateLimited
 	case errors.Is(err, actions.ErrStoreUnavailable):
-		r.c.LastError = string(StopStoreUnavailable)
+		r.c.LastError = StopStoreUnavailable
 		r.log.Error().Err(err).Msg("reading or writing the brand's token failed")
 		return StopStoreUnavailable
 	case errors.Is(err, actions.ErrCredentialsUnopenable):
-		r.c.LastError = string(StopBrandUnopenable)
+		r.c.LastError = StopBrandUnopenable
 		r.log.Error().Err(err).Msg("the brand's refreshed credentials cannot be opened: campaign stopped; the next run resumes")
 		return StopBrandUnopenable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return StopDeadline
 	case errors.Is(err, tokens.ErrBusy):
-		r.c.LastError = string(StopBrandToken)
+		r.c.LastError = StopBrandToken
 		r.log.Warn().Msg("another invocation is refreshing the brand's token: campaign stopped; the next run resumes")
 		return StopBrandToken
 	}
-	r.c.LastError = string(actions.ReasonOf(err))
-	ev := r.log.Error().Err(err).Str("reason", r.c.LastError)
+	r.c.LastError = actions.ReasonOf(err)
+	ev := r.log.Error().Err(err).Stringer("reason", r.c.LastError)
 	if xe != nil {
 		ev = ev.Str("hint", xe.OperatorHint())
 	}

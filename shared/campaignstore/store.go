@@ -12,6 +12,7 @@ import (
 
 	"github.com/twitter-sessions/twitter-sessions/shared/campaigns"
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/reason"
 )
 
 // Attribute names of a campaign item.
@@ -105,7 +106,8 @@ func Decode(it dynamo.Item) campaigns.Campaign {
 	c.Failed, _ = dynamo.GetInt(it, AttrFailed)
 	c.Unknown, _ = dynamo.GetInt(it, AttrUnknown) // absent on campaigns created before it was counted: 0
 	c.Runs, _ = dynamo.GetInt(it, AttrRuns)
-	c.LastError, _ = dynamo.GetS(it, AttrLastError)
+	lastError, _ := dynamo.GetS(it, AttrLastError)
+	c.LastError = reason.Code(lastError)
 	return c
 }
 
@@ -157,7 +159,7 @@ func (s *Store) Save(ctx context.Context, c campaigns.Campaign, owner string, no
 	if c.LastError == "" {
 		ub.Remove(AttrLastError)
 	} else {
-		ub.Set(AttrLastError, dynamo.S(c.LastError))
+		ub.Set(AttrLastError, dynamo.S(c.LastError.String()))
 	}
 	if release {
 		ub.Remove(AttrLeaseOwner)

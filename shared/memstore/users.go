@@ -393,7 +393,7 @@ func (s *Users) RecordOutcome(ctx context.Context, uid string, act useritem.Acti
 			return false
 		}
 		rec.State, rec.UpdatedAt, rec.Attempts = string(r.State), stamp(r.UpdatedAt), r.Attempts
-		rec.Reason, rec.Result, rec.Status = string(r.Reason), r.Result, r.Status
+		rec.Reason, rec.Result, rec.Status = r.Reason.String(), r.Result, r.Status
 		return true
 	})
 	switch {
@@ -448,7 +448,7 @@ func (s *Users) MarkUnknown(ctx context.Context, a actions.Sending, reason actio
 		} else if rec.ClaimedAt != stamp(a.ClaimedAt) {
 			return false
 		}
-		rec.State, rec.Reason, rec.UpdatedAt = string(useritem.StateUnknown), string(reason), stamp(now)
+		rec.State, rec.Reason, rec.UpdatedAt = string(useritem.StateUnknown), reason.String(), stamp(now)
 		return true
 	})
 }

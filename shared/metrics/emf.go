@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/clock"
+	"github.com/twitter-sessions/twitter-sessions/shared/reason"
 
 	"github.com/rs/zerolog"
 )
@@ -94,15 +95,15 @@ func (e *Emitter) off(ev *zerolog.Event) bool { return e == nil || ev == nil }
 // SignInStarted adds SignInsStarted to an outcome line of POST
 // /api/twitter-session: result, and reason (a refusal, sign-in or X reason;
 // "" when it started).
-func (e *Emitter) SignInStarted(ev *zerolog.Event, r Result, reason string) *zerolog.Event {
-	return e.signIn(ev, lineSignInStart, SignInsStarted, r, reason)
+func (e *Emitter) SignInStarted(ev *zerolog.Event, r Result, why reason.Code) *zerolog.Event {
+	return e.signIn(ev, lineSignInStart, SignInsStarted, r, why)
 }
 
 // SignInCompleted adds SignInsCompleted to an outcome line of GET
 // /api/twitter-callback: result, and reason (a sign-in or X reason; "" for
 // a success or a denial).
-func (e *Emitter) SignInCompleted(ev *zerolog.Event, r Result, reason string) *zerolog.Event {
-	return e.signIn(ev, lineSignInFinish, SignInsCompleted, r, reason)
+func (e *Emitter) SignInCompleted(ev *zerolog.Event, r Result, why reason.Code) *zerolog.Event {
+	return e.signIn(ev, lineSignInFinish, SignInsCompleted, r, why)
 }
 
 // SignUp adds SignInsCompleted (Result success) and SignUps to the line of
@@ -115,28 +116,28 @@ func (e *Emitter) SignUp(ev *zerolog.Event) *zerolog.Event {
 	return e.signIn(ev, lineSignUp, SignInsCompleted, ResultSuccess, "").Int(SignUps, 1)
 }
 
-func (e *Emitter) signIn(ev *zerolog.Event, l line, name string, r Result, why string) *zerolog.Event {
+func (e *Emitter) signIn(ev *zerolog.Event, l line, name string, r Result, why reason.Code) *zerolog.Event {
 	if e.off(ev) {
 		return ev
 	}
-	return e.aws(ev, l).Str(DimResult, bounded(string(r), results)).Str(DimReason, reason(why)).Int(name, 1)
+	return e.aws(ev, l).Str(DimResult, bounded(string(r), results)).Str(DimReason, reasonValue(why)).Int(name, 1)
 }
 
 // ActionOutcome adds ActionOutcomes to the line of one action's outcome:
 // the action (follow, welcome, tweet, release), the state recorded and its
 // reason (an action or X reason, or "").
-func (e *Emitter) ActionOutcome(ev *zerolog.Event, action, outcome, why string) *zerolog.Event {
+func (e *Emitter) ActionOutcome(ev *zerolog.Event, action, outcome string, why reason.Code) *zerolog.Event {
 	if e.off(ev) {
 		return ev
 	}
 	return e.aws(ev, lineAction).Str(DimAction, bounded(action, actions)).Str(DimOutcome, bounded(outcome, outcomes)).
-		Str(DimReason, reason(why)).Int(ActionOutcomes, 1)
+		Str(DimReason, reasonValue(why)).Int(ActionOutcomes, 1)
 }
 
 // CampaignRun is what a campaign run's line publishes.
 type CampaignRun struct {
-	Stopped                        string // why the run ended (a campaigns.Stop)
-	Sent, Skipped, Failed, Unknown int64  // this run's DMs by outcome
+	Stopped                        reason.Code // why the run ended (a campaigns.Stop)
+	Sent, Skipped, Failed, Unknown int64       // this run's DMs by outcome
 	// Unfinished: the campaign has subscribers to go after this run (it
 	// is not done).
 	Unfinished bool
@@ -160,7 +161,7 @@ func (e *Emitter) CampaignRun(ev *zerolog.Event, r CampaignRun) *zerolog.Event {
 	if r.RemainingKnown {
 		l = lineCampaignRunLeft
 	}
-	ev = e.aws(ev, l).Str(DimStopped, bounded(r.Stopped, stops)).Int(CampaignRuns, 1).
+	ev = e.aws(ev, l).Str(DimStopped, bounded(r.Stopped.String(), stops)).Int(CampaignRuns, 1).
 		Int64(CampaignDMsSent, r.Sent).Int64(CampaignDMsSkipped, r.Skipped).Int64(CampaignDMsFailed, r.Failed).
 		Int64(CampaignDMsUnknown, r.Unknown).Int(CampaignsUnfinished, unfinished)
 	if r.RemainingKnown {

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/logging"
+	"github.com/twitter-sessions/twitter-sessions/shared/reason"
 )
 
 var at = time.Date(2026, 3, 14, 15, 9, 26, 535_000_000, time.UTC)
@@ -205,13 +206,14 @@ func TestADimensionNeverCarriesFreeText(t *testing.T) {
 	e := New("staging", nil)
 	for _, v := range []string{"1234567890123456789", "@alice", "launch-2026", "dial tcp: i/o timeout", "X_UNAVAILABLE",
 		"x_unavailable ", "spring_sale", "pending", strings.Repeat("a", 2000), `"}`} {
+		why := reason.Code(v) // free text where a reason goes: the type does not bound it, the list does
 		l := logged(t, e, func(e *Emitter, ev *zerolog.Event) *zerolog.Event {
-			ev = e.SignInCompleted(ev, Result(v), v)
+			ev = e.SignInCompleted(ev, Result(v), why)
 			return ev
 		}) + "\n" + logged(t, e, func(e *Emitter, ev *zerolog.Event) *zerolog.Event {
-			return e.ActionOutcome(ev, v, v, v)
+			return e.ActionOutcome(ev, v, v, why)
 		}) + "\n" + logged(t, e, func(e *Emitter, ev *zerolog.Event) *zerolog.Event {
-			return e.CampaignRun(ev, CampaignRun{Stopped: v})
+			return e.CampaignRun(ev, CampaignRun{Stopped: why})
 		})
 		ps, err := Read(l)
 		if err != nil {

@@ -3,6 +3,7 @@ package metrics
 import (
 	"slices"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/reason"
 	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
 )
 
@@ -111,15 +112,15 @@ func bounded(v string, allowed []string) string {
 	return Other
 }
 
-// reason is the Reason dimension's value of r: None for no reason, r when a
-// family lists it, else Other.
-func reason(r string) string {
+// reasonValue is the Reason dimension's value of r: None for no reason, r
+// when a family lists it, else Other.
+func reasonValue(r reason.Code) string {
 	if r == "" {
 		return None
 	}
 	for _, f := range reasonFamilies {
-		if slices.Contains(f.Values, r) {
-			return r
+		if slices.Contains(f.Values, r.String()) {
+			return r.String()
 		}
 	}
 	return Other

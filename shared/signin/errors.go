@@ -3,11 +3,13 @@ package signin
 import (
 	"context"
 	"errors"
+
+	"github.com/twitter-sessions/twitter-sessions/shared/reason"
 )
 
 // reasoned is implemented by errors that carry their own reason, such as X's
 // answers (xapi.Error): the use case needs no knowledge of X's codes.
-type reasoned interface{ Reason() string }
+type reasoned interface{ Reason() reason.Code }
 
 // Sentinel errors of the use case. Stores and protocols return (or wrap)
 // them; ReasonOf maps them, in this one place, to what a visitor's redirect
@@ -32,7 +34,7 @@ func ReasonOf(err error) Reason {
 		return ""
 	}
 	if errors.As(err, &r) {
-		return Reason(r.Reason())
+		return r.Reason()
 	}
 	for _, m := range []struct {
 		err    error

@@ -11,7 +11,7 @@ import (
 type reasonedErr string
 
 func (r reasonedErr) Error() string  { return string(r) }
-func (r reasonedErr) Reason() string { return string(r) }
+func (r reasonedErr) Reason() Reason { return Reason(r) }
 
 // TestReason pins the one place where a failure becomes what a visitor's
 // redirect says: the landing page explains each of these words.

@@ -1,10 +1,12 @@
 package signin
 
+import "github.com/twitter-sessions/twitter-sessions/shared/reason"
+
 // Reason is why a sign-in failed: the reason parameter of the visitor's
 // redirect (result=fail). A failure at X carries X's own reason instead (an
 // xapi.Reason: x_unavailable, x_callback_not_approved, ...). ReasonOf maps
 // errors to reasons, in errors.go.
-type Reason string
+type Reason = reason.Code
 
 // The sign-in's own reasons.
 const (

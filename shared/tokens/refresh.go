@@ -162,7 +162,7 @@ func (s *Service) refused(ctx context.Context, log zerolog.Logger, uid string, v
 	}
 	s.release(ctx, log, uid, owner)
 	if xe.Status == http.StatusUnauthorized {
-		log.Error().Err(err).Str("uid", uid).Str("reason", xe.Reason()).Str("hint", xe.OperatorHint()).
+		log.Error().Err(err).Str("uid", uid).Stringer("reason", xe.Reason()).Str("hint", xe.OperatorHint()).
 			Msg("X refused the app's OAuth 2.0 client credentials on a token refresh: the token is not consumed; fix the app's credentials")
 	}
 	return fmt.Errorf("tokens: refresh for %s: %w", uid, err)
@@ -197,7 +197,7 @@ func (s *Service) lost(ctx context.Context, log zerolog.Logger, uid string, v Ve
 		ev = log.Error().AnErr("mark_error", err)
 	}
 	if cause != nil {
-		ev = ev.AnErr("cause", cause).Str("reason", string(reasonOf(cause)))
+		ev = ev.AnErr("cause", cause).Stringer("reason", reasonOf(cause))
 	}
 	ev.Str("uid", uid).Str("why", why).
 		Msg("the user's OAuth 2.0 refresh token may be spent: it is not presented again; the user must sign in again (marked reconnect)")
@@ -209,9 +209,9 @@ func (s *Service) lost(ctx context.Context, log zerolog.Logger, uid string, v Ve
 
 // reasonOf is X's reason for an error, when it has one.
 func reasonOf(err error) xapi.Reason {
-	var r interface{ Reason() string }
+	var r interface{ Reason() xapi.Reason }
 	if errors.As(err, &r) {
-		return xapi.Reason(r.Reason())
+		return r.Reason()
 	}
 	return ""
 }

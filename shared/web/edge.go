@@ -109,7 +109,7 @@ func ThroughEdge(g *EdgeGuard, log zerolog.Logger, h HTTPHandler) HTTPHandler {
 		if err != nil {
 			l.Error().Err(err).Msg("re-reading the origin header secrets failed")
 		}
-		l.Warn().Str("outcome", "refused").Str("reason", string(ReasonNotThroughEdge)).
+		l.Warn().Str("outcome", "refused").Stringer("reason", ReasonNotThroughEdge).
 			Int("status", http.StatusForbidden).Bool("header", header != "").Str("path", req.RawPath).
 			Msg("request refused: it did not come through the edge (CloudFront)")
 		p := problem(http.StatusForbidden, ReasonNotThroughEdge, "requests reach this API through its CloudFront address only")

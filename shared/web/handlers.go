@@ -91,11 +91,11 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	// Where the request came from is decided first: a page that may not
 	// start a sign-in gets nothing (no call to X, no write, no cookie).
 	if p := CheckOrigin(&req, h.Site.Origins); p != nil {
-		ev := log.Warn().Str("outcome", "refused").Str("reason", string(p.Reason)).Int("status", p.Status).
+		ev := log.Warn().Str("outcome", "refused").Stringer("reason", p.Reason).Int("status", p.Status).
 			Str("origin", truncate(Header(&req, "origin"), 100))
-		h.Metrics.SignInStarted(ev, metrics.ResultRefused, string(p.Reason)).Msg("sign-in not started: not from the brand's page")
+		h.Metrics.SignInStarted(ev, metrics.ResultRefused, p.Reason).Msg("sign-in not started: not from the brand's page")
 		if asJSON {
-			return JSON(p.Status, map[string]string{"result": "fail", "reason": string(p.Reason), "error": p.Message}), nil
+			return JSON(p.Status, map[string]string{"result": "fail", "reason": p.Reason.String(), "error": p.Message}), nil
 		}
 		return Refuse(p, false), nil
 	}
@@ -105,8 +105,8 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 		choices, p = ParseChoices(form, h.Site.URL)
 	}
 	if p != nil {
-		ev := log.Info().Str("outcome", "refused").Str("reason", string(p.Reason)).Int("status", p.Status)
-		h.Metrics.SignInStarted(ev, metrics.ResultRefused, string(p.Reason)).Msg("sign-in not started: bad request")
+		ev := log.Info().Str("outcome", "refused").Stringer("reason", p.Reason).Int("status", p.Status)
+		h.Metrics.SignInStarted(ev, metrics.ResultRefused, p.Reason).Msg("sign-in not started: bad request")
 		return Refuse(p, asJSON), nil
 	}
 
@@ -116,9 +116,9 @@ func (h *Handlers) StartSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	if err != nil {
 		reason := signin.ReasonOf(err)
 		ev := logFailure(log, err, reason).Dur("took", h.now().Sub(began))
-		h.Metrics.SignInStarted(ev, metrics.ResultFail, string(reason)).Msg("sign-in not started")
+		h.Metrics.SignInStarted(ev, metrics.ResultFail, reason).Msg("sign-in not started")
 		if asJSON {
-			return JSON(http.StatusOK, map[string]string{"result": "fail", "reason": string(reason)}), nil
+			return JSON(http.StatusOK, map[string]string{"result": "fail", "reason": reason.String()}), nil
 		}
 		return Redirect(http.StatusSeeOther, ResultURL(h.Site.URL, failParams(reason))), nil
 	}
@@ -149,8 +149,8 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	}
 	q, p := ParseQuery(&req)
 	if p != nil {
-		ev := log.Info().Str("outcome", "fail").Str("reason", string(signin.ReasonBadCallback)).Str("detail", string(p.Reason))
-		h.Metrics.SignInCompleted(ev, metrics.ResultFail, string(signin.ReasonBadCallback)).Msg("sign-in not finished: bad callback")
+		ev := log.Info().Str("outcome", "fail").Stringer("reason", signin.ReasonBadCallback).Stringer("detail", p.Reason)
+		h.Metrics.SignInCompleted(ev, metrics.ResultFail, signin.ReasonBadCallback).Msg("sign-in not finished: bad callback")
 		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams(signin.ReasonBadCallback))), nil
 	}
 	// The protocol's reading names the session, and so the cookie that
@@ -173,7 +173,7 @@ func (h *Handlers) Callback(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	case err != nil:
 		reason := signin.ReasonOf(err)
 		ev := logFailure(log, err, reason).Bool("cookie", binding != "").Dur("took", h.now().Sub(began))
-		h.Metrics.SignInCompleted(ev, metrics.ResultFail, string(reason)).Msg("sign-in failed")
+		h.Metrics.SignInCompleted(ev, metrics.ResultFail, reason).Msg("sign-in failed")
 		return Redirect(http.StatusFound, ResultURL(h.Site.URL, failParams(reason)), clear...), nil
 	case done.Denied:
 		ev := log.Info().Str("outcome", "denied").Dur("took", h.now().Sub(began))
@@ -238,7 +238,7 @@ func withUTM(ev *zerolog.Event, utm map[string]string) *zerolog.Event {
 
 // failParams are the query of a failed sign-in's redirect.
 func failParams(reason signin.Reason) url.Values {
-	return url.Values{"result": {"fail"}, "type": {"twitter"}, "reason": {string(reason)}}
+	return url.Values{"result": {"fail"}, "type": {"twitter"}, "reason": {reason.String()}}
 }
 
 // operatorHint is implemented by X's setup errors (xapi.Error).
@@ -249,11 +249,11 @@ type operatorHint interface{ OperatorHint() string }
 func logFailure(log zerolog.Logger, err error, reason signin.Reason) *zerolog.Event {
 	var oh operatorHint
 	if errors.As(err, &oh) && oh.OperatorHint() != "" {
-		return log.Error().Err(err).Str("outcome", "fail").Str("reason", string(reason)).Str("fix", oh.OperatorHint())
+		return log.Error().Err(err).Str("outcome", "fail").Stringer("reason", reason).Str("fix", oh.OperatorHint())
 	}
 	if reason == signin.ReasonBadCallback {
 		// Anyone can call the callback with any query: nothing to warn of.
-		return log.Info().Err(err).Str("outcome", "fail").Str("reason", string(reason))
+		return log.Info().Err(err).Str("outcome", "fail").Stringer("reason", reason)
 	}
-	return log.Warn().Err(err).Str("outcome", "fail").Str("reason", string(reason))
+	return log.Warn().Err(err).Str("outcome", "fail").Stringer("reason", reason)
 }

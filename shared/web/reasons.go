@@ -1,9 +1,11 @@
 package web
 
+import "github.com/twitter-sessions/twitter-sessions/shared/reason"
+
 // Reason is why a request is refused with a 4xx before any use case runs
 // (Problem.Reason): in the JSON body's "reason" for clients that asked for
 // JSON, and in the log line.
-type Reason string
+type Reason = reason.Code
 
 // The refusals.
 const (

@@ -46,7 +46,7 @@ func JSON(status int, v any, cookies ...string) events.APIGatewayV2HTTPResponse 
 // asked for it, plain text for the rest.
 func Refuse(p *Problem, asJSON bool) events.APIGatewayV2HTTPResponse {
 	if asJSON {
-		return JSON(p.Status, map[string]string{"error": p.Message, "reason": string(p.Reason)})
+		return JSON(p.Status, map[string]string{"error": p.Message, "reason": p.Reason.String()})
 	}
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: p.Status,

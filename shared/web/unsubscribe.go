@@ -54,7 +54,7 @@ func (p *UnsubscribePage) Handle(ctx context.Context, req events.APIGatewayV2HTT
 		uid, sig = q.Get("uid"), q.Get("sig")
 	}
 	if !p.Links.Verify(uid, sig) {
-		log.Info().Str("outcome", string(ReasonBadSignature)).Msg("unsubscribe refused")
+		log.Info().Stringer("outcome", ReasonBadSignature).Msg("unsubscribe refused")
 		return page(http.StatusBadRequest, "This link is not valid",
 			"The unsubscribe link is incomplete or was changed. Open it again from the message.", ""), nil
 	}

@@ -88,11 +88,9 @@ func (e *Error) Revoked() bool {
 	return e.OAuth2 == "" && (e.Code == 89 || (e.Status == http.StatusUnauthorized && e.Code == 0))
 }
 
-// Reason is the short machine-readable reason (a Reason) a visitor's
-// redirect or an action's record carries.
-func (e *Error) Reason() string { return string(e.reason()) }
-
-func (e *Error) reason() Reason {
+// Reason is the short machine-readable reason a visitor's redirect or an
+// action's record carries.
+func (e *Error) Reason() Reason {
 	if r := e.oauth2Reason(); r != "" {
 		return r
 	}
@@ -165,7 +163,7 @@ type failure struct {
 }
 
 func (f *failure) Error() string  { return f.msg }
-func (f *failure) Reason() string { return string(f.reason) }
+func (f *failure) Reason() Reason { return f.reason }
 
 // ParseError builds an Error from a non-success answer. It understands the v1
 // JSON form, the XML form older endpoints use, and v2 problem documents, and

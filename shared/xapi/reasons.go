@@ -1,9 +1,11 @@
 package xapi
 
+import "github.com/twitter-sessions/twitter-sessions/shared/reason"
+
 // Reason is the short word a failure at X is reported with: in a sign-in's
 // redirect, on an action's record, in a campaign DM's log line and in a
 // campaign's last_error. (*Error).Reason and the Err* failures give it.
-type Reason string
+type Reason = reason.Code
 
 // X's failures. The setup errors (v1 codes) each come with a log line that
 // says what to fix (OperatorHint).

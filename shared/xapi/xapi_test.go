@@ -16,7 +16,7 @@ func TestParseError(t *testing.T) {
 		status     int
 		header     http.Header
 		code       int
-		reason     string
+		reason     Reason
 		hint       bool
 		retryable  bool
 	}{

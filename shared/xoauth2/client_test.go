@@ -255,7 +255,7 @@ func TestEveryRefusalOfTheTokenEndpointsIsAnOAuth2Error(t *testing.T) {
 		name     string
 		endpoint string
 		fault    xsandbox.Fault
-		reason   string
+		reason   xapi.Reason
 	}{
 		{"a 401 problem document on a refresh is invalid_client", xsandbox.EndpointOAuth2Token, xsandbox.Fault{Status: 401, Body: problem}, "x_oauth2_invalid_client"},
 		{"a 401 in plain text on a refresh is invalid_client", xsandbox.EndpointOAuth2Token, xsandbox.Fault{Status: 401, Body: "Unauthorized"}, "x_oauth2_invalid_client"},

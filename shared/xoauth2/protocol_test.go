@@ -118,7 +118,7 @@ func TestFinishNeverRepeatsTheCodeExchange(t *testing.T) {
 		endpoint string
 		fault    xsandbox.Fault
 		ok       bool
-		reason   string
+		reason   signin.Reason
 		calls    int // requests to the endpoint
 	}{
 		{"a 503 on the exchange ends it", xsandbox.EndpointOAuth2Token, xsandbox.Fault{Status: 503}, false, "x_unavailable", 1},
@@ -138,7 +138,7 @@ func TestFinishNeverRepeatsTheCodeExchange(t *testing.T) {
 			tt.fault.Endpoint = tt.endpoint
 			sb.InjectFault(tt.fault)
 			id, err := p.Finish(context.Background(), sess, cb)
-			if (err == nil) != tt.ok || string(signin.ReasonOf(err)) != tt.reason {
+			if (err == nil) != tt.ok || signin.ReasonOf(err) != tt.reason {
 				t.Fatalf("err = %v (reason %q), want ok=%v reason %q", err, signin.ReasonOf(err), tt.ok, tt.reason)
 			}
 			if tt.ok && id.UserID != alice {
@@ -194,7 +194,7 @@ func TestParseCallback(t *testing.T) {
 		name   string
 		query  string
 		want   signin.Callback
-		reason string // "" for no error
+		reason signin.Reason // "" for no error
 	}{
 		{"a code and a state are read", "state=s1&code=c1", signin.Callback{Key: "s1", Verifier: "c1"}, ""},
 		{"access_denied is the visitor cancelling", "error=access_denied&state=s1", signin.Callback{Key: "s1", Denied: true}, ""},
@@ -220,7 +220,7 @@ func TestParseCallback(t *testing.T) {
 				}
 				err, cb.Refused = cb.Refused, nil
 			}
-			if string(signin.ReasonOf(err)) != tt.reason || cb != tt.want {
+			if signin.ReasonOf(err) != tt.reason || cb != tt.want {
 				t.Fatalf("callback %+v err %v (reason %q), want %+v %q", cb, err, signin.ReasonOf(err), tt.want, tt.reason)
 			}
 			if err != nil && strings.Contains(err.Error(), "script") {
