@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/twitter-sessions/twitter-sessions/shared/reason"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/xapi"
 )
@@ -80,6 +81,10 @@ func (s *Service) decide(ctx context.Context, log zerolog.Logger, uid string, st
 	return s.refresh(ctx, log, uid, st)
 }
 
+// ReasonLeaseExpired is the reason logged when a refresh lease is found
+// expired with the pair unchanged (its holder died mid-refresh).
+const ReasonLeaseExpired reason.Code = "lease_expired"
+
 // expiredLease marks the user reconnect, as a lease found expired with the
 // pair unchanged means; errAgain when the pair or the lease changed since
 // they were read (the expired lease was released and another invocation
@@ -92,7 +97,7 @@ func (s *Service) expiredLease(ctx context.Context, log zerolog.Logger, uid stri
 	case !ok:
 		return errAgain
 	}
-	log.Warn().Str("uid", uid).Time("lease_until", st.Lease.Until).Str("reason", "lease_expired").
+	log.Warn().Str("uid", uid).Time("lease_until", st.Lease.Until).Stringer("reason", ReasonLeaseExpired).
 		Msg("a refresh of the user's OAuth 2.0 token never finished (its holder died): the refresh token may be spent, so it is not presented again; the user must sign in again (marked reconnect)")
 	return ErrReconnect
 }
