@@ -163,8 +163,8 @@ func (s *Sandbox) faultErrorReply(endpoint string, f Fault) reply {
 	status := f.Status
 	if status == 0 {
 		switch {
-		case f.XCode != 0 && codeStatus[f.XCode] != 0:
-			status = codeStatus[f.XCode]
+		case v1Codes[f.XCode].status != 0:
+			status = v1Codes[f.XCode].status
 		case f.ProblemType != "":
 			status = http.StatusTooManyRequests
 		default:
