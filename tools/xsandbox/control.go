@@ -29,9 +29,9 @@ func (s *Sandbox) controlRoutes(mux *http.ServeMux) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /_sandbox/ratelimits", s.controlSetRateLimit)
-	mux.HandleFunc("POST /_sandbox/revoke", s.controlRevoke)
-	mux.HandleFunc("POST /_sandbox/approve", s.controlApprove)
-	mux.HandleFunc("POST /_sandbox/deny", s.controlDeny)
+	mux.HandleFunc("POST /_sandbox/revoke", forUser(s.Revoke))
+	mux.HandleFunc("POST /_sandbox/approve", decide(func(req approveRequest) (string, error) { return s.Approve(req.RequestToken, req.UserID) }))
+	mux.HandleFunc("POST /_sandbox/deny", decide(func(req denyRequest) (string, error) { return s.Deny(req.RequestToken) }))
 	mux.HandleFunc("POST /_sandbox/tokens", s.controlIssueToken)
 	mux.HandleFunc("GET /_sandbox/state", s.controlState)
 	s.oauth2ControlRoutes(mux)
@@ -119,52 +119,48 @@ func (s *Sandbox) controlSetRateLimit(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Sandbox) controlRevoke(w http.ResponseWriter, r *http.Request) {
-	forUser(w, r, s.Revoke)
-}
-
 // forUser serves a control call whose body is {"user_id"}: do(user id),
 // then 204.
-func forUser(w http.ResponseWriter, r *http.Request, do func(userID string)) {
-	var req struct {
-		UserID string `json:"user_id"`
+func forUser(do func(userID string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			UserID string `json:"user_id"`
+		}
+		if !readControlJSON(w, r, &req) {
+			return
+		}
+		if req.UserID == "" {
+			writeJSON(w, http.StatusBadRequest, controlError{"user_id is required"})
+			return
+		}
+		do(req.UserID)
+		w.WriteHeader(http.StatusNoContent)
 	}
-	if !readControlJSON(w, r, &req) {
-		return
-	}
-	if req.UserID == "" {
-		writeJSON(w, http.StatusBadRequest, controlError{"user_id is required"})
-		return
-	}
-	do(req.UserID)
-	w.WriteHeader(http.StatusNoContent)
 }
 
-// controlApprove is Approve over HTTP: {"request_token","user_id"} ->
-// {"callback_url"}, for tests that sign in without a browser.
-func (s *Sandbox) controlApprove(w http.ResponseWriter, r *http.Request) {
-	var req struct {
+// decide serves a control call that decides on an authorization as a click
+// on its page would, for tests that sign in without a browser: the body
+// read into T, then {"callback_url"} or decision's error (writeDecision).
+func decide[T any](decision func(T) (string, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req T
+		if readControlJSON(w, r, &req) {
+			callback, err := decision(req)
+			writeDecision(w, callback, err)
+		}
+	}
+}
+
+// The bodies of POST /_sandbox/approve (Approve) and deny (Deny).
+type (
+	approveRequest struct {
 		RequestToken string `json:"request_token"`
 		UserID       string `json:"user_id"`
 	}
-	if !readControlJSON(w, r, &req) {
-		return
-	}
-	callback, err := s.Approve(req.RequestToken, req.UserID)
-	writeDecision(w, callback, err)
-}
-
-// controlDeny is Deny over HTTP: {"request_token"} -> {"callback_url"}.
-func (s *Sandbox) controlDeny(w http.ResponseWriter, r *http.Request) {
-	var req struct {
+	denyRequest struct {
 		RequestToken string `json:"request_token"`
 	}
-	if !readControlJSON(w, r, &req) {
-		return
-	}
-	callback, err := s.Deny(req.RequestToken)
-	writeDecision(w, callback, err)
-}
+)
 
 func writeDecision(w http.ResponseWriter, callback string, err error) {
 	switch {

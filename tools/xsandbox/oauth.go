@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -88,12 +89,7 @@ func (s *Sandbox) handleRequestToken(in *inbound) reply {
 }
 
 func (s *Sandbox) callbackAllowed(callback string) bool {
-	for _, c := range s.opts.AllowedCallbacks {
-		if callback != "" && callback == c {
-			return true
-		}
-	}
-	return false
+	return callback != "" && slices.Contains(s.opts.AllowedCallbacks, callback)
 }
 
 // handleAccessToken answers POST /oauth/access_token (RFC 5849 section 2.3):

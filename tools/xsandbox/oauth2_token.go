@@ -59,11 +59,7 @@ type OAuth2Refresh struct {
 }
 
 // OAuth2Refreshes returns every refresh-token use so far, oldest first.
-func (s *Sandbox) OAuth2Refreshes() []OAuth2Refresh {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]OAuth2Refresh(nil), s.o2.refreshes...)
-}
+func (s *Sandbox) OAuth2Refreshes() []OAuth2Refresh { return snapshot(s, &s.o2.refreshes) }
 
 func tokenID(token string) string {
 	sum := sha256.Sum256([]byte(token))

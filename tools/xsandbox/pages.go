@@ -66,10 +66,7 @@ func (s *Sandbox) handleAuthorizeDecision(in *inbound) reply {
 	if err != nil {
 		return tokenErrorPage(err)
 	}
-	rep := reply{status: http.StatusFound, userID: userID}
-	rep.setHeader("Location", location)
-	rep.setHeader("Cache-Control", "no-store")
-	return rep
+	return redirectReply(location, userID, "")
 }
 
 func tokenErrorPage(err error) reply {

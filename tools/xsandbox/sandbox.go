@@ -3,6 +3,7 @@ package xsandbox
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,14 +33,7 @@ func Endpoints() []string {
 		EndpointOAuth2Authorize, EndpointOAuth2Token, EndpointOAuth2Revoke}
 }
 
-func isEndpoint(name string) bool {
-	for _, e := range Endpoints() {
-		if e == name {
-			return true
-		}
-	}
-	return false
-}
+func isEndpoint(name string) bool { return slices.Contains(Endpoints(), name) }
 
 // isV2 reports whether an endpoint answers in X API v2 style (JSON problems,
 // rate-limit headers on every answer).
@@ -219,11 +213,7 @@ func (s *Sandbox) handleNotFound(in *inbound) reply {
 }
 
 // Users returns the sandbox's accounts.
-func (s *Sandbox) Users() []User {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]User(nil), s.users...)
-}
+func (s *Sandbox) Users() []User { return snapshot(s, &s.users) }
 
 func (s *Sandbox) userByName(username string) (User, bool) {
 	for _, u := range s.users {
