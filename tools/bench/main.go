@@ -167,8 +167,8 @@ func installRIE() string {
 	return filepath.Join(dir, "aws-lambda-rie")
 }
 
-// buildHost builds pkg of the module at root ("" for this one) for this machine, with the
-// functions' flags, into .build/host/<tag>/<name>/bootstrap of this tree.
+// buildHost builds pkg of the module at root ("" for this one) for this
+// machine, with the functions' flags, into .build/host/<tag>/<name> here.
 func buildHost(root, tag, name, pkg string) string {
 	bin, _ := filepath.Abs(filepath.Join(".build", "host", tag, name, "bootstrap"))
 	run(root, []string{"CGO_ENABLED=0"}, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, pkg)
