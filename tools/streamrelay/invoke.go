@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 )
 
 // deliver filters records and invokes the handler batch by batch.
@@ -38,7 +40,7 @@ func (r *Relay) deliver(ctx context.Context, recs []types.Record) (Stats, error)
 func (r *Relay) filter(recs []types.Record) ([]events.DynamoDBEventRecord, error) {
 	var pass []events.DynamoDBEventRecord
 	for _, rec := range recs {
-		ev := ToEventRecord(rec, r.streamARN, r.o.Region)
+		ev := ToEventRecord(rec, r.streamARN, ddblocal.Region)
 		ok, err := Passes(r.o.Config.Filters, ev)
 		if err != nil {
 			return pass, err
@@ -94,7 +96,7 @@ func (r *Relay) invoke(ctx context.Context, batch []events.DynamoDBEventRecord) 
 	reqID := newRequestID()
 	ictx = lambdacontext.NewContext(ictx, &lambdacontext.LambdaContext{
 		AwsRequestID:       reqID,
-		InvokedFunctionArn: "arn:aws:lambda:" + r.o.Region + ":000000000000:function:" + r.o.Config.Function,
+		InvokedFunctionArn: "arn:aws:lambda:" + ddblocal.Region + ":000000000000:function:" + r.o.Config.Function,
 	})
 	start := time.Now()
 	out, err := r.o.Handler.Invoke(ictx, payload)

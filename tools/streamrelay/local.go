@@ -14,16 +14,13 @@ import (
 
 // LocalClient returns a DynamoDB Streams client for the DynamoDB Local at
 // endpoint, with dummy static credentials (never a developer's real ones).
-func LocalClient(endpoint, region string) (*dynamodbstreams.Client, error) {
+func LocalClient(endpoint string) (*dynamodbstreams.Client, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("streamrelay: endpoint %q is not an http(s) URL", endpoint)
 	}
-	if region == "" {
-		region = ddblocal.Region
-	}
 	return dynamodbstreams.New(dynamodbstreams.Options{
-		Region:       region,
+		Region:       ddblocal.Region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("ddblocal", "ddblocal", ""),
 	}), nil
@@ -50,7 +47,7 @@ func NewLocal(ctx context.Context, o LocalOptions) (*Relay, error) {
 	if err != nil {
 		return nil, err
 	}
-	streams, err := LocalClient(o.Endpoint, "")
+	streams, err := LocalClient(o.Endpoint)
 	if err != nil {
 		return nil, err
 	}

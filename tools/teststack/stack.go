@@ -228,7 +228,7 @@ func (s *Stack) StreamRelay(h lambda.Handler) *streamrelay.Relay {
 	if s.opts.InvocationTimeout > 0 {
 		rc.Timeout = s.opts.InvocationTimeout
 	}
-	streams, err := streamrelay.LocalClient(s.Endpoint, "")
+	streams, err := streamrelay.LocalClient(s.Endpoint)
 	if err != nil {
 		s.t.Fatal(err)
 	}
