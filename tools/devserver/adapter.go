@@ -136,9 +136,6 @@ func Event(r *http.Request, routeKey string) (events.APIGatewayV2HTTPRequest, er
 			req.Body, req.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
 		}
 	}
-	if len(req.Cookies) == 0 {
-		req.Cookies = nil
-	}
 	if len(query) == 0 {
 		req.QueryStringParameters = nil
 	}

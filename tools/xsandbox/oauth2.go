@@ -44,7 +44,6 @@ type oauth2Request struct {
 type oauth2Authorization struct {
 	id      string
 	req     oauth2Request
-	issued  time.Time
 	decided bool
 }
 
@@ -156,7 +155,7 @@ func S256Challenge(verifier string) string {
 }
 
 func (s *Sandbox) newAuthorization(req oauth2Request, now time.Time) *oauth2Authorization {
-	a := &oauth2Authorization{id: rand.Text(), req: req, issued: now}
+	a := &oauth2Authorization{id: rand.Text(), req: req}
 	s.o2.auths[a.id] = a
 	return a
 }
