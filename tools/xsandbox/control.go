@@ -35,7 +35,8 @@ func (s *Sandbox) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sandbox/tokens", s.controlIssueToken)
 	mux.HandleFunc("GET /_sandbox/state", s.controlState)
 	s.oauth2ControlRoutes(mux)
-	s.grantControlRoutes(mux)
+	mux.HandleFunc("GET /_sandbox/grants", s.controlGrants)
+	mux.HandleFunc("POST /_sandbox/tokens/lookup", s.controlLookupToken)
 	mux.HandleFunc("/_sandbox/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, controlError{"no such control endpoint: " + r.Method + " " + r.URL.Path})
 	})

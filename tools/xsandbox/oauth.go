@@ -162,7 +162,7 @@ func (s *Sandbox) expired(rt *requestToken, now time.Time) bool {
 // v1Limited applies a rate limit set with SetRateLimit to an OAuth endpoint,
 // per app: X's code 88 when exhausted, the headers while a limit is set.
 func (s *Sandbox) v1Limited(endpoint string, in *inbound, h func() reply) reply {
-	if !s.limits.configured(endpoint) {
+	if _, limited := s.limits.limits[endpoint]; !limited {
 		return h()
 	}
 	st, ok := s.limits.take(endpoint, "", in.now)

@@ -66,15 +66,6 @@ type oauth2State struct {
 	grants    []*oauth2Grant // in the order issued
 }
 
-func newOAuth2State() oauth2State {
-	return oauth2State{
-		auths:   map[string]*oauth2Authorization{},
-		codes:   map[string]*oauth2Code{},
-		access:  map[string]*oauth2Token{},
-		refresh: map[string]*oauth2Token{},
-	}
-}
-
 // authorizeError is a refused authorize request. When redirect is set the
 // error goes to the (registered) redirect URI, else an error page shows it.
 type authorizeError struct {

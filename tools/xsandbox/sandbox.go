@@ -154,8 +154,13 @@ func New(opts Options) *Sandbox {
 		userByID:      map[string]User{},
 		requestTokens: map[string]*requestToken{},
 		accessTokens:  map[string]*accessToken{},
-		o2:            newOAuth2State(),
-		limits:        newRateLimiter(),
+		o2: oauth2State{
+			auths:   map[string]*oauth2Authorization{},
+			codes:   map[string]*oauth2Code{},
+			access:  map[string]*oauth2Token{},
+			refresh: map[string]*oauth2Token{},
+		},
+		limits: rateLimiter{limits: map[string]rateLimit{}, windows: map[windowKey]*rateWindow{}},
 	}
 	names := map[string]bool{}
 	for _, u := range opts.Users {
@@ -225,15 +230,7 @@ func (s *Sandbox) userByName(username string) (User, bool) {
 }
 
 func isUserID(id string) bool {
-	if len(id) == 0 || len(id) > 19 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < '0' || id[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return len(id) >= 1 && len(id) <= 19 && strings.Trim(id, "0123456789") == ""
 }
 
 func (s *Sandbox) logf(format string, args ...any) {
