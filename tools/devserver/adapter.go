@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -41,9 +42,7 @@ type Options struct {
 // browser would see in production, so local runs show it too. So does an
 // invocation beyond the function's reserved concurrency, at once.
 func Handler(h HTTPHandler, o Options) http.Handler {
-	if o.Timeout == 0 {
-		o.Timeout = 10 * time.Second
-	}
+	o.Timeout = cmp.Or(o.Timeout, 10*time.Second)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := Event(r, o.RouteKey)
 		if err != nil {
@@ -168,11 +167,7 @@ func Write(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) {
 			body = b
 		}
 	}
-	status := resp.StatusCode
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
+	w.WriteHeader(cmp.Or(resp.StatusCode, http.StatusOK))
 	_, _ = w.Write(body)
 }
 

@@ -356,19 +356,11 @@ func (ck *checker) trim(s string) string {
 }
 
 func (ck *checker) tableName(logical string) string {
-	if n := ck.rules.TableNames[logical]; n != "" {
-		return n
-	}
-	return logical
+	return cmp.Or(ck.rules.TableNames[logical], logical)
 }
 
 // where is where roles are written, for messages.
-func (ck *checker) where() string {
-	if ck.rules.ConfigFile == "" {
-		return "the template"
-	}
-	return ck.rules.ConfigFile
-}
+func (ck *checker) where() string { return cmp.Or(ck.rules.ConfigFile, "the template") }
 
 // via shows how main reaches the call.
 func via(c Call, trim func(string) string) string {

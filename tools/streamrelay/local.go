@@ -1,6 +1,7 @@
 package streamrelay
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -40,10 +41,7 @@ type LocalOptions struct {
 // serverless.yml (filter, batch size, retries, timeout, LATEST) on the
 // DynamoDB Local at Endpoint. Call Run to relay until the context ends.
 func NewLocal(ctx context.Context, o LocalOptions) (*Relay, error) {
-	if o.Function == "" {
-		o.Function = "twitter_actions"
-	}
-	cfg, err := LoadStreamConfig(o.RepoRoot, o.Function)
+	cfg, err := LoadStreamConfig(o.RepoRoot, cmp.Or(o.Function, "twitter_actions"))
 	if err != nil {
 		return nil, err
 	}

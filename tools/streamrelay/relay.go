@@ -1,6 +1,7 @@
 package streamrelay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -89,10 +90,7 @@ func New(ctx context.Context, o Options) (*Relay, error) {
 		o.RetryDelay = time.Second
 	}
 	o.Config.withDefaults()
-	start := o.StartingPosition
-	if start == "" {
-		start = o.Config.StartingPosition
-	}
+	start := cmp.Or(o.StartingPosition, o.Config.StartingPosition)
 	t, err := o.Tables.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(o.Table)})
 	if err != nil {
 		return nil, fmt.Errorf("streamrelay: describing %s: %w", o.Table, err)

@@ -2,6 +2,7 @@ package xsandbox
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -189,9 +190,7 @@ func (s *Sandbox) controlIssueToken(w http.ResponseWriter, r *http.Request) {
 	if !readControlJSON(w, r, &req) {
 		return
 	}
-	if req.Level == "" {
-		req.Level = LevelDM
-	}
+	req.Level = cmp.Or(req.Level, LevelDM)
 	if !req.Level.Valid() {
 		writeJSON(w, http.StatusBadRequest, controlError{fmt.Sprintf("level %q is not read, write or dm", req.Level)})
 		return

@@ -1,6 +1,7 @@
 package xsandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -98,10 +99,7 @@ type v1Error struct {
 // {"errors":[{"code":N,"message":"..."}]}. A code of 0 is left out, which is
 // what a client falling back to the HTTP status has to cope with.
 func v1ErrorReply(status, code int, reason string) reply {
-	msg := v1Codes[code].message
-	if msg == "" {
-		msg = http.StatusText(status)
-	}
+	msg := cmp.Or(v1Codes[code].message, http.StatusText(status))
 	rep := jsonReply(status, v1ErrorBody{[]v1Error{{Code: code, Message: msg}}})
 	rep.reason = reason
 	return rep
@@ -129,16 +127,9 @@ type problemError struct {
 // problemReply writes a v2 problem with Content-Type application/problem+json.
 // An empty typ is "about:blank"; an empty title is the status text.
 func problemReply(status int, typ, title, detail, reason string) reply {
-	if typ == "" {
-		typ = "about:blank"
-	}
-	if title == "" {
-		title = http.StatusText(status)
-	}
-	if detail == "" {
-		detail = title
-	}
-	p := problem{Title: title, Detail: detail, Type: typ, Status: status}
+	typ = cmp.Or(typ, "about:blank")
+	title = cmp.Or(title, http.StatusText(status))
+	p := problem{Title: title, Detail: cmp.Or(detail, title), Type: typ, Status: status}
 	if strings.HasSuffix(typ, "/usage-capped") {
 		// What X sends when the monthly cap is hit (status 429, and the
 		// rate-limit headers may still show plenty remaining).

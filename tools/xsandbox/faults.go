@@ -1,6 +1,7 @@
 package xsandbox
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -141,11 +142,7 @@ func (s *Sandbox) answerFault(w http.ResponseWriter, endpoint string, f Fault, c
 		panic(http.ErrAbortHandler)
 
 	case f.Body != "":
-		status := f.Status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		rep := reply{status: status, body: []byte(f.Body), reason: "injected fault: raw body"}
+		rep := reply{status: cmp.Or(f.Status, http.StatusOK), body: []byte(f.Body), reason: "injected fault: raw body"}
 		rep.setHeader("Content-Type", "application/json; charset=utf-8")
 		s.writeFaultReply(w, endpoint, f, rep, call)
 		return true

@@ -1,6 +1,7 @@
 package xsandbox
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -69,10 +70,7 @@ func tokenID(token string) string {
 // oauth2Error is X's OAuth 2.0 error object {"error","error_description"}.
 func oauth2Error(status int, code, description, reason string) reply {
 	rep := jsonReply(status, map[string]string{"error": code, "error_description": description})
-	rep.reason = reason
-	if rep.reason == "" {
-		rep.reason = code + ": " + description
-	}
+	rep.reason = cmp.Or(reason, code+": "+description)
 	return rep
 }
 

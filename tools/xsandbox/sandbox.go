@@ -1,6 +1,7 @@
 package xsandbox
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -170,9 +171,7 @@ func New(opts Options) *Sandbox {
 		if names[strings.ToLower(u.Username)] || s.userByID[u.ID].ID != "" {
 			panic(fmt.Sprintf("xsandbox: user %q (%s) is listed twice", u.Username, u.ID))
 		}
-		if u.AcceptsDMsFrom == "" {
-			u.AcceptsDMsFrom = "all"
-		}
+		u.AcceptsDMsFrom = cmp.Or(u.AcceptsDMsFrom, "all")
 		names[strings.ToLower(u.Username)] = true
 		s.users = append(s.users, u)
 		s.userByID[u.ID] = u

@@ -62,11 +62,7 @@ func baseStringURI(rawURL string) string {
 	case strings.Contains(host, ":"): // an IPv6 literal keeps its brackets
 		host = "[" + host + "]"
 	}
-	path := u.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	return scheme + "://" + host + path
+	return scheme + "://" + host + cmp.Or(u.EscapedPath(), "/")
 }
 
 // normalizeParameters implements RFC 5849 section 3.4.1.3.2: every name and
