@@ -43,28 +43,12 @@ func (s *Sandbox) controlRoutes(mux *http.ServeMux) {
 	})
 }
 
-// FaultJSON is a Fault as the control API takes it: POST /_sandbox/faults.
+// FaultJSON is a Fault as the control API takes it: POST /_sandbox/faults,
+// its durations in milliseconds.
 type FaultJSON struct {
-	Endpoint    string            `json:"endpoint"`
-	Status      int               `json:"status,omitempty"`
-	XCode       int               `json:"x_code,omitempty"`
-	ProblemType string            `json:"problem_type,omitempty"`
-	DelayMS     int64             `json:"delay_ms,omitempty"`
-	Headers     map[string]string `json:"headers,omitempty"`
-	ResetInMS   int64             `json:"reset_in_ms,omitempty"`
-	Body        string            `json:"body,omitempty"`
-	Times       int               `json:"times,omitempty"`
-	CloseConn   bool              `json:"close_conn,omitempty"`
-	After       bool              `json:"after,omitempty"` // answer only after handling the request
-}
-
-// Fault converts the JSON form to a Fault.
-func (f FaultJSON) Fault() Fault {
-	return Fault{
-		Endpoint: f.Endpoint, Status: f.Status, XCode: f.XCode, ProblemType: f.ProblemType,
-		Delay: time.Duration(f.DelayMS) * time.Millisecond, Headers: f.Headers, Body: f.Body,
-		ResetIn: time.Duration(f.ResetInMS) * time.Millisecond, Times: f.Times, CloseConn: f.CloseConn, After: f.After,
-	}
+	Fault
+	DelayMS   int64 `json:"delay_ms,omitempty"`
+	ResetInMS int64 `json:"reset_in_ms,omitempty"`
 }
 
 // RateLimitJSON is the body of POST /_sandbox/ratelimits.
@@ -100,11 +84,13 @@ func (s *Sandbox) controlInjectFault(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, controlError{"delay_ms, reset_in_ms and times must not be negative, status must be 100-599"})
 		return
 	}
-	if f.After && !f.Fault().answers() {
+	if f.After && !f.answers() {
 		writeJSON(w, http.StatusBadRequest, controlError{"after needs the answer that replaces X's: close_conn, body, status, x_code or problem_type"})
 		return
 	}
-	s.InjectFault(f.Fault())
+	f.Delay = time.Duration(f.DelayMS) * time.Millisecond
+	f.ResetIn = time.Duration(f.ResetInMS) * time.Millisecond
+	s.InjectFault(f.Fault)
 	w.WriteHeader(http.StatusNoContent)
 }
 
