@@ -1,6 +1,7 @@
 package xsandbox
 
 import (
+	"maps"
 	"math"
 	"strconv"
 	"time"
@@ -106,9 +107,5 @@ func (s *Sandbox) SetRateLimit(endpoint string, limit int, window time.Duration)
 	} else {
 		s.limits.limits[endpoint] = rateLimit{limit: limit, window: window}
 	}
-	for k := range s.limits.windows {
-		if k.endpoint == endpoint {
-			delete(s.limits.windows, k)
-		}
-	}
+	maps.DeleteFunc(s.limits.windows, func(k windowKey, _ *rateWindow) bool { return k.endpoint == endpoint })
 }

@@ -3,6 +3,7 @@ package xsandbox
 import (
 	"crypto/subtle"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -202,11 +203,7 @@ func (n *nonceStore) remember(consumerKey, nonce string, stamp, now time.Time) b
 		n.seen = map[string]time.Time{}
 	}
 	if now.Sub(n.lastPrune) > time.Minute || now.Before(n.lastPrune) {
-		for k, until := range n.seen {
-			if now.After(until) {
-				delete(n.seen, k)
-			}
-		}
+		maps.DeleteFunc(n.seen, func(_ string, until time.Time) bool { return now.After(until) })
 		n.lastPrune = now
 	}
 	key := consumerKey + "\x00" + nonce
