@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -124,18 +125,10 @@ func firstFailed(batch []events.DynamoDBEventRecord, failures []events.DynamoDBB
 	if len(failures) == 0 {
 		return -1
 	}
-	first := len(batch)
-	for _, f := range failures {
-		for i, rec := range batch {
-			if rec.Change.SequenceNumber == f.ItemIdentifier && i < first {
-				first = i
-			}
-		}
-	}
-	if first == len(batch) {
-		return 0
-	}
-	return first
+	first := slices.IndexFunc(batch, func(rec events.DynamoDBEventRecord) bool {
+		return slices.ContainsFunc(failures, func(f events.DynamoDBBatchItemFailure) bool { return f.ItemIdentifier == rec.Change.SequenceNumber })
+	})
+	return max(first, 0)
 }
 
 func newRequestID() string {
