@@ -112,7 +112,7 @@ func Event(r *http.Request, routeKey string) (events.APIGatewayV2HTTPRequest, er
 			RouteKey:   routeKey,
 			AccountID:  "000000000000",
 			Stage:      "$default",
-			RequestID:  requestID(),
+			RequestID:  RequestID(),
 			APIID:      "local",
 			DomainName: r.Host,
 			Time:       now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
@@ -171,7 +171,9 @@ func Write(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) {
 	_, _ = w.Write(body)
 }
 
-func requestID() string {
+// RequestID is a fresh request id in the UUID form that API Gateway and
+// Lambda give.
+func RequestID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	h := hex.EncodeToString(b)

@@ -2,8 +2,6 @@ package streamrelay
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -14,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/devserver"
 )
 
 // deliver filters records and invokes the handler batch by batch.
@@ -94,7 +93,7 @@ func (r *Relay) invoke(ctx context.Context, batch []events.DynamoDBEventRecord) 
 	}
 	ictx, cancel := context.WithTimeout(ctx, r.o.Config.Timeout)
 	defer cancel()
-	reqID := newRequestID()
+	reqID := devserver.RequestID()
 	ictx = lambdacontext.NewContext(ictx, &lambdacontext.LambdaContext{
 		AwsRequestID:       reqID,
 		InvokedFunctionArn: "arn:aws:lambda:" + ddblocal.Region + ":000000000000:function:" + r.o.Config.Function,
@@ -129,11 +128,4 @@ func firstFailed(batch []events.DynamoDBEventRecord, failures []events.DynamoDBB
 		return slices.ContainsFunc(failures, func(f events.DynamoDBBatchItemFailure) bool { return f.ItemIdentifier == rec.Change.SequenceNumber })
 	})
 	return max(first, 0)
-}
-
-func newRequestID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
