@@ -1,10 +1,10 @@
 package streamrelay
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -32,18 +32,24 @@ type LocalOptions struct {
 	RepoRoot string  // where serverless.yml is
 	Endpoint string  // DynamoDB Local, e.g. http://127.0.0.1:8000
 	Table    string  // e.g. local_twitter
-	Function string  // default twitter_actions
 	Handler  Handler // lambda.NewHandler(deps.Actions().Handle)
 	Logf     func(format string, args ...any)
+	// For tests: StartingPosition and RetryDelay as in Options, and Timeout
+	// in place of the function's timeout when set.
+	StartingPosition    string
+	RetryDelay, Timeout time.Duration
 }
 
-// NewLocal is the relay `make dev` runs: the function's stream event from
+// NewLocal is the relay `make dev` runs: twitter_actions's stream event from
 // serverless.yml (filter, batch size, retries, timeout, LATEST) on the
 // DynamoDB Local at Endpoint. Call Run to relay until the context ends.
 func NewLocal(ctx context.Context, o LocalOptions) (*Relay, error) {
-	cfg, err := LoadStreamConfig(o.RepoRoot, cmp.Or(o.Function, "twitter_actions"))
+	cfg, err := LoadStreamConfig(o.RepoRoot, "twitter_actions")
 	if err != nil {
 		return nil, err
+	}
+	if o.Timeout > 0 {
+		cfg.Timeout = o.Timeout
 	}
 	streams, err := LocalClient(o.Endpoint)
 	if err != nil {
@@ -53,5 +59,6 @@ func NewLocal(ctx context.Context, o LocalOptions) (*Relay, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(ctx, Options{Streams: streams, Tables: tables, Table: o.Table, Handler: o.Handler, Config: cfg, Logf: o.Logf})
+	return New(ctx, Options{Streams: streams, Tables: tables, Table: o.Table, Handler: o.Handler, Config: cfg,
+		StartingPosition: o.StartingPosition, RetryDelay: o.RetryDelay, Logf: o.Logf})
 }
