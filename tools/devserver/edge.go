@@ -51,13 +51,6 @@ type RateRule struct {
 // of its own; the status is what a browser or a script acts on).
 const edgeBlockedBody = `{"message":"Request blocked by the edge (web ACL)"}`
 
-func (e *Edge) now() time.Time {
-	if e.Now != nil {
-		return e.Now()
-	}
-	return time.Now()
-}
-
 // Handler puts the web ACL in front of next.
 func (e *Edge) Handler(next http.Handler) http.Handler {
 	if e == nil {
@@ -86,7 +79,10 @@ func (e *Edge) decide(r *http.Request) int {
 	if err != nil {
 		ip = r.RemoteAddr
 	}
-	now := e.now()
+	now := time.Now()
+	if e.Now != nil {
+		now = e.Now()
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.seen == nil {

@@ -206,19 +206,14 @@ func statementResources(raw any) ([]Resource, bool) {
 func Check(t *Template, usage map[string]*Usage, rules Rules) []string {
 	fns, problems := t.Functions()
 	byRole := map[string][]Function{}
-	var roles []string
 	for _, f := range fns {
-		if byRole[f.Role] == nil {
-			roles = append(roles, f.Role)
-		}
 		byRole[f.Role] = append(byRole[f.Role], f)
 	}
-	slices.Sort(roles)
 	ck := &checker{t: t, usage: usage, rules: rules, isStream: map[string]bool{}}
 	for _, a := range rules.StreamActions {
 		ck.isStream[rules.Service+":"+a] = true
 	}
-	for _, role := range roles {
+	for _, role := range slices.Sorted(maps.Keys(byRole)) {
 		problems = append(problems, ck.role(role, byRole[role])...)
 	}
 	slices.Sort(problems)
@@ -367,11 +362,7 @@ func via(c Call, trim func(string) string) string {
 	if len(c.Path) == 0 {
 		return ""
 	}
-	p := make([]string, len(c.Path))
-	for i, s := range c.Path {
-		p[i] = trim(s)
-	}
-	return "; reached by " + strings.Join(p, " -> ")
+	return "; reached by " + trim(strings.Join(c.Path, " -> "))
 }
 
 func sortedAccesses[V any](m map[Access]V) []Access {
