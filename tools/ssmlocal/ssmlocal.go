@@ -292,12 +292,8 @@ func (p *param) answer(name string, decrypt bool, region string) parameter {
 		sum := sha256.Sum256([]byte(name + "\x00" + p.value))
 		v = "ssmlocal-ciphertext-" + hex.EncodeToString(sum[:12])
 	}
-	arnName := name
-	if !strings.HasPrefix(arnName, "/") {
-		arnName = "/" + arnName
-	}
 	return parameter{
-		ARN:              "arn:aws:ssm:" + region + ":" + account + ":parameter" + arnName,
+		ARN:              "arn:aws:ssm:" + region + ":" + account + ":parameter/" + strings.TrimPrefix(name, "/"),
 		DataType:         "text",
 		LastModifiedDate: float64(p.modified.UnixMilli()) / 1000,
 		Name:             name,
@@ -310,10 +306,7 @@ func (p *param) answer(name string, decrypt bool, region string) parameter {
 // regionOf reads the region from the SigV4 credential scope
 // (Credential=AKID/20261125/eu-west-1/ssm/aws4_request).
 func regionOf(auth string) string {
-	_, scope, ok := strings.Cut(auth, "Credential=")
-	if !ok {
-		return "us-east-1"
-	}
+	_, scope, _ := strings.Cut(auth, "Credential=")
 	scope, _, _ = strings.Cut(scope, ",")
 	parts := strings.Split(scope, "/")
 	if len(parts) != 5 || parts[2] == "" {
