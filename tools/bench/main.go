@@ -19,7 +19,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"flag"
@@ -215,12 +214,9 @@ func coldStart(rie, bin string, env map[string]string, event string) (float64, f
 	}
 	cold := float64(time.Since(began).Microseconds()) / 1000
 	for time.Now().Before(deadline) {
-		sc := bufio.NewScanner(strings.NewReader(logs.String()))
-		for sc.Scan() {
-			if m := initRe.FindStringSubmatch(sc.Text()); m != nil {
-				d, _ := strconv.ParseFloat(m[1], 64)
-				return cold, d
-			}
+		if m := initRe.FindStringSubmatch(logs.String()); m != nil {
+			d, _ := strconv.ParseFloat(m[1], 64)
+			return cold, d
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -148,12 +148,7 @@ func statementGrants(role, service string, st map[string]any, granted map[Access
 	if st["Effect"] != "Allow" {
 		return nil
 	}
-	var actions []string
-	for _, a := range strList(st["Action"]) {
-		if strings.HasPrefix(a, service+":") || a == "*" {
-			actions = append(actions, a)
-		}
-	}
+	actions := slices.DeleteFunc(strList(st["Action"]), func(a string) bool { return !strings.HasPrefix(a, service+":") && a != "*" })
 	if len(actions) == 0 {
 		return nil
 	}
