@@ -5,7 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
@@ -26,7 +26,7 @@ type side struct {
 // separate make bench runs differ by more than the changes worth checking.
 // It also compares the deployed zips, built the same way for both.
 func compareAgainst(w func(string, ...any), rie, rev string, starts int) {
-	dir := filepath.Join(os.TempDir(), "twitter-sessions-bench-"+strings.NewReplacer("/", "_", ":", "_").Replace(rev))
+	dir := filepath.Join(os.TempDir(), "twitter-sessions-bench-"+sanitize(rev))
 	_ = os.RemoveAll(dir)
 	check(os.MkdirAll(dir, 0o755))
 	defer os.RemoveAll(dir)
@@ -72,30 +72,20 @@ func compareAgainst(w func(string, ...any), rie, rev string, starts int) {
 	}
 }
 
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == ' ' || r == ':' {
-			return '_'
-		}
-		return r
-	}, s)
-}
+// sanitize makes a revision or a label a file name.
+var sanitize = strings.NewReplacer("/", "_", " ", "_", ":", "_").Replace
 
 func medianOf(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
+	s := slices.Sorted(slices.Values(xs))
 	return s[len(s)/2]
 }
 
-// buildHostIn builds pkg of the module at root for this machine, as
-// buildHost does, into .build/host/<tag>/<name>.
+// buildHostIn is buildHost for one side of the comparison.
 func buildHostIn(root, tag, name, pkg string) string {
 	if strings.HasPrefix(pkg, "./tools/bench/") {
-		return buildHost(name, pkg) // the yardstick is this tree's, on both sides
+		return buildHost("", "", name, pkg) // the yardstick is this tree's, on both sides
 	}
-	bin, _ := filepath.Abs(filepath.Join(".build", "host", tag, name, "bootstrap"))
-	inDir(root, []string{"CGO_ENABLED=0"}, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, pkg)
-	return bin
+	return buildHost(root, tag, name, pkg)
 }
 
 // zipSize is the size of pkg's deployed zip as the Makefile makes it
@@ -105,19 +95,10 @@ func zipSize(root, pkg string) int64 {
 	check(err)
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "bootstrap")
-	inDir(root, []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, pkg)
-	inDir(tmp, []string{"TZ=UTC"}, "touch", "-t", "198001010000", "bootstrap")
-	inDir(tmp, []string{"TZ=UTC"}, "zip", "-q", "-X", "-D", "f.zip", "bootstrap")
+	run(root, []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, pkg)
+	run(tmp, []string{"TZ=UTC"}, "touch", "-t", "198001010000", "bootstrap")
+	run(tmp, []string{"TZ=UTC"}, "zip", "-q", "-X", "-D", "f.zip", "bootstrap")
 	fi, err := os.Stat(filepath.Join(tmp, "f.zip"))
 	check(err)
 	return fi.Size()
-}
-
-func inDir(dir string, env []string, name string, args ...string) {
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		check(fmt.Errorf("%s %s (in %s): %v\n%s", name, strings.Join(args, " "), dir, err, out))
-	}
 }

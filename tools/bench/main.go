@@ -19,8 +19,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
+	"cmp"
 	"flag"
 	"fmt"
 	"net"
@@ -30,7 +30,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,7 +80,7 @@ func main() {
 	colds := make([][]float64, len(probes))
 	inits := make([][]float64, len(probes))
 	for i, p := range probes {
-		bins[i] = buildHost(p.name, p.pkg)
+		bins[i] = buildHost("", "", p.name, p.pkg)
 	}
 	for range *starts {
 		for i, p := range probes {
@@ -88,15 +88,10 @@ func main() {
 			colds[i], inits[i] = append(colds[i], c), append(inits[i], d)
 		}
 	}
-	var hello float64
+	hello := medianOf(colds[0])
 	for i, p := range probes {
-		sort.Float64s(colds[i])
-		sort.Float64s(inits[i])
-		med := colds[i][len(colds[i])/2]
-		if i == 0 {
-			hello = med
-		}
-		w("| %s | %.1f ms | %.1f..%.1f ms | %.2f | %+.1f ms | %.2f ms | %s |\n", p.name, med, colds[i][0], colds[i][len(colds[i])-1], med/hello, med-hello, inits[i][len(inits[i])/2], size(bins[i]))
+		med := medianOf(colds[i])
+		w("| %s | %.1f ms | %.1f..%.1f ms | %.2f | %+.1f ms | %.2f ms | %s |\n", p.name, med, slices.Min(colds[i]), slices.Max(colds[i]), med/hello, med-hello, medianOf(inits[i]), size(bins[i]))
 	}
 
 	if *against != "" {
@@ -144,18 +139,21 @@ func check(err error) {
 	}
 }
 
-func run(env []string, name string, args ...string) string {
+// run runs a command in dir ("" for this one) with env added to this
+// process's environment, and returns its output; a failure ends bench.
+func run(dir string, env []string, name string, args ...string) string {
 	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		check(fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out))
+		check(fmt.Errorf("%s %s (in %s): %v\n%s", name, strings.Join(args, " "), cmp.Or(dir, "."), err, out))
 	}
 	return string(out)
 }
 
 func goTest(env []string, args ...string) string {
-	return run(env, "go", append([]string{"test"}, args...)...)
+	return run("", env, "go", append([]string{"test"}, args...)...)
 }
 
 func grep(s, pattern string) string {
@@ -164,15 +162,16 @@ func grep(s, pattern string) string {
 
 func installRIE() string {
 	dir, _ := filepath.Abs(".build/tools")
-	run([]string{"GOBIN=" + dir}, "go", "install", rieModule)
+	run("", []string{"GOBIN=" + dir}, "go", "install", rieModule)
 	return filepath.Join(dir, "aws-lambda-rie")
 }
 
-func buildHost(name, pkg string) string {
-	bin := filepath.Join(".build", "host", name, "bootstrap")
-	run([]string{"CGO_ENABLED=0"}, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, pkg)
-	abs, _ := filepath.Abs(bin)
-	return abs
+// buildHost builds pkg of the module at root ("" for this one) for this
+// machine, with the functions' flags, into .build/host/<tag>/<name> here.
+func buildHost(root, tag, name, pkg string) string {
+	bin, _ := filepath.Abs(filepath.Join(".build", "host", tag, name, "bootstrap"))
+	run(root, []string{"CGO_ENABLED=0"}, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, pkg)
+	return bin
 }
 
 var initRe = regexp.MustCompile(`Init Duration: ([0-9.]+) ms`)
@@ -215,12 +214,9 @@ func coldStart(rie, bin string, env map[string]string, event string) (float64, f
 	}
 	cold := float64(time.Since(began).Microseconds()) / 1000
 	for time.Now().Before(deadline) {
-		sc := bufio.NewScanner(strings.NewReader(logs.String()))
-		for sc.Scan() {
-			if m := initRe.FindStringSubmatch(sc.Text()); m != nil {
-				d, _ := strconv.ParseFloat(m[1], 64)
-				return cold, d
-			}
+		if m := initRe.FindStringSubmatch(logs.String()); m != nil {
+			d, _ := strconv.ParseFloat(m[1], 64)
+			return cold, d
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -250,5 +246,5 @@ func machine() string {
 			cpu = string(m[1])
 		}
 	}
-	return fmt.Sprintf("%s, %d cores, %s", cpu, runtime.NumCPU(), strings.TrimSpace(run(nil, "go", "version")))
+	return fmt.Sprintf("%s, %d cores, %s", cpu, runtime.NumCPU(), strings.TrimSpace(run("", nil, "go", "version")))
 }

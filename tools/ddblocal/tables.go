@@ -2,9 +2,9 @@ package ddblocal
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -144,66 +144,15 @@ func deleteTables(ctx context.Context, client *dynamodb.Client, defs []Table) er
 	return errors.Join(errs...)
 }
 
-// cfnTable holds the AWS::DynamoDB::Table properties that matter locally,
-// named as in CloudFormation. Only these properties are resolved, so that a
-// variable elsewhere (say, a KMS key) never stops local work.
-type cfnTable struct {
-	TableName               string         `yaml:"TableName"`
-	BillingMode             string         `yaml:"BillingMode"`
-	AttributeDefinitions    []cfnAttribute `yaml:"AttributeDefinitions"`
-	KeySchema               []cfnKey       `yaml:"KeySchema"`
-	ProvisionedThroughput   *cfnThroughput `yaml:"ProvisionedThroughput"`
-	StreamSpecification     *cfnStream     `yaml:"StreamSpecification"`
-	GlobalSecondaryIndexes  []cfnIndex     `yaml:"GlobalSecondaryIndexes"`
-	LocalSecondaryIndexes   []cfnIndex     `yaml:"LocalSecondaryIndexes"`
-	TimeToLiveSpecification *cfnTTL        `yaml:"TimeToLiveSpecification"`
+// tableProperties are the AWS::DynamoDB::Table properties that matter
+// locally. Only these are resolved, so that a variable elsewhere (say, a KMS
+// key) never stops local work. CloudFormation names them, and their fields, as
+// CreateTableInput names its own, so JSON carries them over; all but
+// TimeToLiveSpecification, which CreateTable does not take.
+var tableProperties = map[string]bool{
+	"TableName": true, "BillingMode": true, "AttributeDefinitions": true, "KeySchema": true, "ProvisionedThroughput": true,
+	"StreamSpecification": true, "GlobalSecondaryIndexes": true, "LocalSecondaryIndexes": true, "TimeToLiveSpecification": true,
 }
-
-type cfnAttribute struct {
-	AttributeName string `yaml:"AttributeName"`
-	AttributeType string `yaml:"AttributeType"`
-}
-
-type cfnKey struct {
-	AttributeName string `yaml:"AttributeName"`
-	KeyType       string `yaml:"KeyType"`
-}
-
-type cfnThroughput struct {
-	ReadCapacityUnits  int64 `yaml:"ReadCapacityUnits"`
-	WriteCapacityUnits int64 `yaml:"WriteCapacityUnits"`
-}
-
-type cfnStream struct {
-	StreamViewType string `yaml:"StreamViewType"`
-}
-
-type cfnIndex struct {
-	IndexName             string         `yaml:"IndexName"`
-	KeySchema             []cfnKey       `yaml:"KeySchema"`
-	Projection            cfnProjection  `yaml:"Projection"`
-	ProvisionedThroughput *cfnThroughput `yaml:"ProvisionedThroughput"`
-}
-
-type cfnProjection struct {
-	ProjectionType   string   `yaml:"ProjectionType"`
-	NonKeyAttributes []string `yaml:"NonKeyAttributes"`
-}
-
-type cfnTTL struct {
-	AttributeName string `yaml:"AttributeName"`
-	Enabled       bool   `yaml:"Enabled"`
-}
-
-// cfnTableKeys is the set of property names that cfnTable reads.
-var cfnTableKeys = func() map[string]bool {
-	keys := map[string]bool{}
-	t := reflect.TypeFor[cfnTable]()
-	for i := range t.NumField() {
-		keys[t.Field(i).Tag.Get("yaml")] = true
-	}
-	return keys
-}()
 
 func table(f *slsyml.File, props *yaml.Node) (Table, error) {
 	if props == nil || props.Kind != yaml.MappingNode {
@@ -211,7 +160,7 @@ func table(f *slsyml.File, props *yaml.Node) (Table, error) {
 	}
 	used := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	for i := 0; i+1 < len(props.Content); i += 2 {
-		if cfnTableKeys[props.Content[i].Value] {
+		if tableProperties[props.Content[i].Value] {
 			used.Content = append(used.Content, props.Content[i], props.Content[i+1])
 		}
 	}
@@ -219,87 +168,37 @@ func table(f *slsyml.File, props *yaml.Node) (Table, error) {
 	if err != nil {
 		return Table{}, err
 	}
-	var c cfnTable
-	if err := resolved.Decode(&c); err != nil {
+	var m map[string]any
+	if err := resolved.Decode(&m); err != nil {
 		return Table{}, err
 	}
-	if c.TableName == "" {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return Table{}, err
+	}
+	var c struct {
+		dynamodb.CreateTableInput
+		TimeToLiveSpecification *struct {
+			AttributeName string
+			Enabled       bool
+		}
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Table{}, err
+	}
+	in := &c.CreateTableInput
+	if aws.ToString(in.TableName) == "" {
 		return Table{}, errors.New("no TableName: local tables need an explicit name")
 	}
-	if len(c.KeySchema) == 0 {
+	if len(in.KeySchema) == 0 {
 		return Table{}, errors.New("no KeySchema")
 	}
-
-	in := &dynamodb.CreateTableInput{
-		TableName:              aws.String(c.TableName),
-		BillingMode:            types.BillingMode(c.BillingMode),
-		KeySchema:              keySchema(c.KeySchema),
-		ProvisionedThroughput:  throughput(c.ProvisionedThroughput),
-		GlobalSecondaryIndexes: globalIndexes(c.GlobalSecondaryIndexes),
-		LocalSecondaryIndexes:  localIndexes(c.LocalSecondaryIndexes),
-	}
-	for _, a := range c.AttributeDefinitions {
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
-			AttributeName: aws.String(a.AttributeName),
-			AttributeType: types.ScalarAttributeType(a.AttributeType),
-		})
-	}
-	if s := c.StreamSpecification; s != nil {
-		in.StreamSpecification = &types.StreamSpecification{
-			StreamEnabled:  aws.Bool(true),
-			StreamViewType: types.StreamViewType(s.StreamViewType),
-		}
+	if in.StreamSpecification != nil {
+		in.StreamSpecification.StreamEnabled = aws.Bool(true) // implied in CloudFormation
 	}
 	t := Table{Input: in}
 	if ttl := c.TimeToLiveSpecification; ttl != nil && ttl.Enabled {
 		t.TTLAttribute = ttl.AttributeName
 	}
 	return t, nil
-}
-
-func keySchema(keys []cfnKey) []types.KeySchemaElement {
-	out := make([]types.KeySchemaElement, len(keys))
-	for i, k := range keys {
-		out[i] = types.KeySchemaElement{AttributeName: aws.String(k.AttributeName), KeyType: types.KeyType(k.KeyType)}
-	}
-	return out
-}
-
-func throughput(t *cfnThroughput) *types.ProvisionedThroughput {
-	if t == nil {
-		return nil
-	}
-	return &types.ProvisionedThroughput{
-		ReadCapacityUnits:  aws.Int64(t.ReadCapacityUnits),
-		WriteCapacityUnits: aws.Int64(t.WriteCapacityUnits),
-	}
-}
-
-func projection(p cfnProjection) *types.Projection {
-	return &types.Projection{ProjectionType: types.ProjectionType(p.ProjectionType), NonKeyAttributes: p.NonKeyAttributes}
-}
-
-func globalIndexes(idx []cfnIndex) []types.GlobalSecondaryIndex {
-	var out []types.GlobalSecondaryIndex
-	for _, x := range idx {
-		out = append(out, types.GlobalSecondaryIndex{
-			IndexName:             aws.String(x.IndexName),
-			KeySchema:             keySchema(x.KeySchema),
-			Projection:            projection(x.Projection),
-			ProvisionedThroughput: throughput(x.ProvisionedThroughput),
-		})
-	}
-	return out
-}
-
-func localIndexes(idx []cfnIndex) []types.LocalSecondaryIndex {
-	var out []types.LocalSecondaryIndex
-	for _, x := range idx {
-		out = append(out, types.LocalSecondaryIndex{
-			IndexName:  aws.String(x.IndexName),
-			KeySchema:  keySchema(x.KeySchema),
-			Projection: projection(x.Projection),
-		})
-	}
-	return out
 }

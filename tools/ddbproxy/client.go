@@ -10,20 +10,10 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/config"
 )
 
-// LambdaClient is the DynamoDB client the functions build (config.AWS: their
-// timeouts and retries), with test credentials, pointed at endpoint (a
-// proxy's URL), so that faults meet the code as deployed.
-func LambdaClient(endpoint string) (*dynamodb.Client, error) {
-	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-	awsCfg, err := config.AWS(func(k string) string { return env[k] })
-	if err != nil {
-		return nil, err
-	}
-	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) }), nil
-}
-
 // ForTest starts a proxy in front of endpoint for the length of the test and
-// returns it with a client built as the functions build theirs, pointed at it.
+// returns it with the DynamoDB client the functions build (config.AWS: their
+// timeouts and retries), with test credentials, pointed at the proxy, so
+// that faults meet the code as deployed.
 func ForTest(t testing.TB, endpoint string) (*Proxy, *dynamodb.Client) {
 	t.Helper()
 	p, err := New(endpoint)
@@ -32,9 +22,10 @@ func ForTest(t testing.TB, endpoint string) (*Proxy, *dynamodb.Client) {
 	}
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	db, err := LambdaClient(srv.URL)
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+	awsCfg, err := config.AWS(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, db
+	return p, dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 }

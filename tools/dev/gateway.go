@@ -2,8 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/origins"
@@ -102,12 +103,7 @@ func describeGateway(gw *devserver.Gateway, signin *devserver.Concurrency) []str
 	}
 	lines = append(lines, fmt.Sprintf("%g requests/s, burst %d, per route (beyond: 429 Too Many Requests)",
 		gw.Throttle.RateLimit, gw.Throttle.BurstLimit))
-	keys := make([]string, 0, len(gw.RouteThrottles))
-	for key := range gw.RouteThrottles {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
+	for _, key := range slices.Sorted(maps.Keys(gw.RouteThrottles)) {
 		t := gw.RouteThrottles[key]
 		lines = append(lines, fmt.Sprintf("  %s: %g requests/s, burst %d", key, t.RateLimit, t.BurstLimit))
 	}

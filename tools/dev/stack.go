@@ -184,9 +184,6 @@ func sandboxView(sandbox *url.URL) http.Handler {
 }
 
 func isLoopback(u *url.URL) bool {
-	if u == nil {
-		return false
-	}
 	ip := net.ParseIP(u.Hostname())
 	return u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())
 }

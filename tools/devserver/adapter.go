@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -41,9 +42,7 @@ type Options struct {
 // browser would see in production, so local runs show it too. So does an
 // invocation beyond the function's reserved concurrency, at once.
 func Handler(h HTTPHandler, o Options) http.Handler {
-	if o.Timeout == 0 {
-		o.Timeout = 10 * time.Second
-	}
+	o.Timeout = cmp.Or(o.Timeout, 10*time.Second)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := Event(r, o.RouteKey)
 		if err != nil {
@@ -113,7 +112,7 @@ func Event(r *http.Request, routeKey string) (events.APIGatewayV2HTTPRequest, er
 			RouteKey:   routeKey,
 			AccountID:  "000000000000",
 			Stage:      "$default",
-			RequestID:  requestID(),
+			RequestID:  RequestID(),
 			APIID:      "local",
 			DomainName: r.Host,
 			Time:       now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
@@ -135,9 +134,6 @@ func Event(r *http.Request, routeKey string) (events.APIGatewayV2HTTPRequest, er
 		} else {
 			req.Body, req.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
 		}
-	}
-	if len(req.Cookies) == 0 {
-		req.Cookies = nil
 	}
 	if len(query) == 0 {
 		req.QueryStringParameters = nil
@@ -171,15 +167,13 @@ func Write(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) {
 			body = b
 		}
 	}
-	status := resp.StatusCode
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
+	w.WriteHeader(cmp.Or(resp.StatusCode, http.StatusOK))
 	_, _ = w.Write(body)
 }
 
-func requestID() string {
+// RequestID is a fresh request id in the UUID form that API Gateway and
+// Lambda give.
+func RequestID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	h := hex.EncodeToString(b)

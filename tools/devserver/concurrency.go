@@ -14,20 +14,18 @@ package devserver
 // Share one Concurrency between the routes of one function, as they share
 // the function's instances. Safe for concurrent use.
 type Concurrency struct {
-	reserved int
-	slots    chan struct{}
+	slots chan struct{} // a slot per invocation running; its capacity is the limit
 }
 
 // ReservedConcurrency returns the limit of a function whose
 // reservedConcurrency is n. Zero is valid and throttles every invocation,
 // as on AWS (a function switched off); a negative n is treated as zero.
 func ReservedConcurrency(n int) *Concurrency {
-	n = max(n, 0)
-	return &Concurrency{reserved: n, slots: make(chan struct{}, n)}
+	return &Concurrency{slots: make(chan struct{}, max(n, 0))}
 }
 
 // Reserved is the limit n it was made with.
-func (c *Concurrency) Reserved() int { return c.reserved }
+func (c *Concurrency) Reserved() int { return cap(c.slots) }
 
 // acquire takes a slot without waiting; release gives it back. A nil
 // Concurrency (unreserved: the account's pool, which local runs never

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -50,13 +51,6 @@ type RateRule struct {
 // of its own; the status is what a browser or a script acts on).
 const edgeBlockedBody = `{"message":"Request blocked by the edge (web ACL)"}`
 
-func (e *Edge) now() time.Time {
-	if e.Now != nil {
-		return e.Now()
-	}
-	return time.Now()
-}
-
 // Handler puts the web ACL in front of next.
 func (e *Edge) Handler(next http.Handler) http.Handler {
 	if e == nil {
@@ -76,7 +70,7 @@ func (e *Edge) Handler(next http.Handler) http.Handler {
 // does: a request blocked by the Origin rule is not counted by the rate
 // rules.
 func (e *Edge) decide(r *http.Request) int {
-	if onPath(e.OriginPaths, r.URL.Path) {
+	if slices.Contains(e.OriginPaths, r.URL.Path) {
 		if o := r.Header.Get("Origin"); o != "" && !e.AllowOrigins.Allows(o) {
 			return http.StatusForbidden
 		}
@@ -85,14 +79,17 @@ func (e *Edge) decide(r *http.Request) int {
 	if err != nil {
 		ip = r.RemoteAddr
 	}
-	now := e.now()
+	now := time.Now()
+	if e.Now != nil {
+		now = e.Now()
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.seen == nil {
 		e.seen = map[string][]time.Time{}
 	}
 	for _, rule := range e.Rules {
-		if !onPath(rule.Paths, r.URL.Path) {
+		if !slices.Contains(rule.Paths, r.URL.Path) {
 			continue
 		}
 		key := rule.Name + "|" + ip
@@ -107,15 +104,6 @@ func (e *Edge) decide(r *http.Request) int {
 		}
 	}
 	return 0
-}
-
-func onPath(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Where serverless.yml sets the web ACL's rules.
@@ -141,14 +129,14 @@ func LoadEdge(repoRoot, stage string) (*Edge, error) {
 				return nil, fmt.Errorf("devserver: web ACL rule %s: Limit %v, EvaluationWindowSec %v", name, rb["Limit"], rb["EvaluationWindowSec"])
 			}
 			status := http.StatusForbidden
-			if code, ok := number(dig(r, "Action", "Block", "CustomResponse", "ResponseCode")); ok {
+			if code, ok := number(slsyml.Dig(r, "Action", "Block", "CustomResponse", "ResponseCode")); ok {
 				status = code
 			}
 			e.Rules = append(e.Rules, RateRule{Name: name, Paths: searchStrings(rb["ScopeDownStatement"]), Limit: limit,
 				Window: time.Duration(window) * time.Second, Status: status})
 			continue
 		}
-		if dig(r, "Action", "Block") != nil {
+		if slsyml.Dig(r, "Action", "Block") != nil {
 			e.OriginPaths = append(e.OriginPaths, searchStrings(st)...)
 		}
 	}
@@ -165,7 +153,7 @@ func searchStrings(v any) []string {
 	switch x := v.(type) {
 	case map[string]any:
 		if bm, ok := x["ByteMatchStatement"].(map[string]any); ok {
-			if ftm, _ := dig(bm, "FieldToMatch").(map[string]any); ftm["UriPath"] != nil {
+			if ftm, _ := slsyml.Dig(bm, "FieldToMatch").(map[string]any); ftm["UriPath"] != nil {
 				if s, ok := bm["SearchString"].(string); ok {
 					out = append(out, s)
 				}
@@ -182,17 +170,6 @@ func searchStrings(v any) []string {
 		}
 	}
 	return out
-}
-
-func dig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
 }
 
 func number(v any) (int, bool) {

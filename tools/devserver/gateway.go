@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -171,12 +172,10 @@ func (w *corsWriter) WriteHeader(status int) {
 	}
 	w.wroteHeader = true
 	h := w.Header()
-	for k := range h {
-		// HTTP API ignores the CORS headers an integration returns.
-		if strings.HasPrefix(http.CanonicalHeaderKey(k), "Access-Control-") {
-			delete(h, k)
-		}
-	}
+	// HTTP API ignores the CORS headers an integration returns.
+	maps.DeleteFunc(h, func(k string, _ []string) bool {
+		return strings.HasPrefix(http.CanonicalHeaderKey(k), "Access-Control-")
+	})
 	h.Add("Vary", "Origin")
 	if w.origin != "" {
 		w.cors.allowOrigin(h, w.origin)

@@ -53,10 +53,11 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 		ExposeHeaders:    cors.ExposeHeaders,
 		MaxAge:           time.Duration(cors.MaxAge) * time.Second,
 	}
-	var throttle struct {
+	type throttling struct {
 		Rate  *float64 `yaml:"ThrottlingRateLimit"`
 		Burst *int     `yaml:"ThrottlingBurstLimit"`
 	}
+	var throttle throttling
 	if err := slsyml.Decode(repoRoot, stage, throttlePath, &throttle); err != nil {
 		return s, err
 	}
@@ -64,10 +65,7 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 		return s, fmt.Errorf("devserver: %s needs both ThrottlingRateLimit and ThrottlingBurstLimit", throttlePath)
 	}
 	s.Throttle = &Throttle{RateLimit: *throttle.Rate, BurstLimit: *throttle.Burst}
-	var routes map[string]struct {
-		Rate  *float64 `yaml:"ThrottlingRateLimit"`
-		Burst *int     `yaml:"ThrottlingBurstLimit"`
-	}
+	var routes map[string]throttling
 	if err := slsyml.Decode(repoRoot, stage, routeSettingsPath, &routes); err != nil {
 		return s, err
 	}

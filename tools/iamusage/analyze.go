@@ -23,13 +23,15 @@
 package iamusage
 
 import (
+	"cmp"
 	"container/heap"
 	"fmt"
 	"go/token"
 	"go/types"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/callgraph"
@@ -83,24 +85,10 @@ type Usage struct {
 }
 
 // Ops lists the operations used on table, sorted.
-func (u *Usage) Ops(table string) []string {
-	var ops []string
-	for op := range u.Calls[table] {
-		ops = append(ops, op)
-	}
-	sort.Strings(ops)
-	return ops
-}
+func (u *Usage) Ops(table string) []string { return slices.Sorted(maps.Keys(u.Calls[table])) }
 
 // Tables lists the tables used, sorted.
-func (u *Usage) Tables() []string {
-	var ts []string
-	for t := range u.Calls {
-		ts = append(ts, t)
-	}
-	sort.Strings(ts)
-	return ts
-}
+func (u *Usage) Tables() []string { return slices.Sorted(maps.Keys(u.Calls)) }
 
 // Analyze loads the main packages once and returns the usage of each
 // function, keyed by function name.
@@ -249,9 +237,7 @@ func (a *analysis) pathTo(f *ssa.Function) []string {
 		}
 		f = e.Caller.Func
 	}
-	for i, j := 0, len(p)-1; i < j; i, j = i+1, j-1 {
-		p[i], p[j] = p[j], p[i]
-	}
+	slices.Reverse(p)
 	return p
 }
 
@@ -359,12 +345,7 @@ func (q *edgeQueue) Push(x any)        { *q = append(*q, x.(item)) }
 func (q *edgeQueue) Pop() (x any)      { old := *q; x = old[len(old)-1]; *q = old[:len(old)-1]; return x }
 
 func sortCalls(cs []Call) {
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].Pos != cs[j].Pos {
-			return cs[i].Pos < cs[j].Pos
-		}
-		return cs[i].Op < cs[j].Op
-	})
+	slices.SortFunc(cs, func(a, b Call) int { return cmp.Or(strings.Compare(a.Pos, b.Pos), strings.Compare(a.Op, b.Op)) })
 }
 
 // operation returns the name of the client operation that f is, or "": a

@@ -1,11 +1,15 @@
 package iamusage
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
-	"sort"
+	"slices"
 	"strings"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/slsyml"
 )
 
 // Template is the part of a CloudFormation template that Check reads.
@@ -80,7 +84,7 @@ func (t *Template) Functions() ([]Function, []string) {
 			continue
 		}
 		f := Function{LambdaID: id, Streams: map[Resource]string{}}
-		key, _ := dig(r.Properties, "Code", "S3Key").(string)
+		key, _ := slsyml.Dig(r.Properties, "Code", "S3Key").(string)
 		f.Name = strings.TrimSuffix(path.Base(key), ".zip")
 		if key == "" || f.Name == path.Base(key) {
 			problems = append(problems, fmt.Sprintf("%s: the code is not an artifact <function>.zip (Code.S3Key %q): cannot tell which functions/<name> it is", id, key))
@@ -116,7 +120,7 @@ func (t *Template) Functions() ([]Function, []string) {
 		}
 		f.Streams[src] = id
 	}
-	sort.Slice(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
+	slices.SortFunc(fns, func(a, b Function) int { return strings.Compare(a.Name, b.Name) })
 	return fns, problems
 }
 
@@ -129,7 +133,7 @@ func (t *Template) Grants(role, service string) (map[Access]bool, []string) {
 	var problems []string
 	pols, _ := t.Resources[role].Properties["Policies"].([]any)
 	for _, p := range pols {
-		sts, _ := dig(p, "PolicyDocument", "Statement").([]any)
+		sts, _ := slsyml.Dig(p, "PolicyDocument", "Statement").([]any)
 		for _, s := range sts {
 			st, _ := s.(map[string]any)
 			problems = append(problems, statementGrants(role, service, st, granted)...)
@@ -144,12 +148,7 @@ func statementGrants(role, service string, st map[string]any, granted map[Access
 	if st["Effect"] != "Allow" {
 		return nil
 	}
-	var actions []string
-	for _, a := range strList(st["Action"]) {
-		if strings.HasPrefix(a, service+":") || a == "*" {
-			actions = append(actions, a)
-		}
-	}
+	actions := slices.DeleteFunc(strList(st["Action"]), func(a string) bool { return !strings.HasPrefix(a, service+":") && a != "*" })
 	if len(actions) == 0 {
 		return nil
 	}
@@ -202,22 +201,17 @@ func statementResources(raw any) ([]Resource, bool) {
 func Check(t *Template, usage map[string]*Usage, rules Rules) []string {
 	fns, problems := t.Functions()
 	byRole := map[string][]Function{}
-	var roles []string
 	for _, f := range fns {
-		if byRole[f.Role] == nil {
-			roles = append(roles, f.Role)
-		}
 		byRole[f.Role] = append(byRole[f.Role], f)
 	}
-	sort.Strings(roles)
 	ck := &checker{t: t, usage: usage, rules: rules, isStream: map[string]bool{}}
 	for _, a := range rules.StreamActions {
 		ck.isStream[rules.Service+":"+a] = true
 	}
-	for _, role := range roles {
+	for _, role := range slices.Sorted(maps.Keys(byRole)) {
 		problems = append(problems, ck.role(role, byRole[role])...)
 	}
-	sort.Strings(problems)
+	slices.Sort(problems)
 	return problems
 }
 
@@ -292,7 +286,7 @@ func (ck *checker) unmapped(dir string, u *Usage) []string {
 		for tbl, pkg := range ck.rules.TablePackages {
 			tables = append(tables, fmt.Sprintf("%s -> %s", ck.trim(pkg), tbl))
 		}
-		sort.Strings(tables)
+		slices.Sort(tables)
 		problems = append(problems, fmt.Sprintf("%s calls %s from package %s (%s in %s), which is mapped to no table (%s): move the call into the store package of its table, or map %s to its table in the test's package->table map%s",
 			dir, c.Op, ck.trim(c.Pkg), c.Pos, ck.trim(c.Caller), strings.Join(tables, ", "), ck.trim(c.Pkg), via(c, ck.trim)))
 	}
@@ -352,53 +346,28 @@ func (ck *checker) trim(s string) string {
 }
 
 func (ck *checker) tableName(logical string) string {
-	if n := ck.rules.TableNames[logical]; n != "" {
-		return n
-	}
-	return logical
+	return cmp.Or(ck.rules.TableNames[logical], logical)
 }
 
 // where is where roles are written, for messages.
-func (ck *checker) where() string {
-	if ck.rules.ConfigFile == "" {
-		return "the template"
-	}
-	return ck.rules.ConfigFile
-}
+func (ck *checker) where() string { return cmp.Or(ck.rules.ConfigFile, "the template") }
 
 // via shows how main reaches the call.
 func via(c Call, trim func(string) string) string {
 	if len(c.Path) == 0 {
 		return ""
 	}
-	p := make([]string, len(c.Path))
-	for i, s := range c.Path {
-		p[i] = trim(s)
-	}
-	return "; reached by " + strings.Join(p, " -> ")
+	return "; reached by " + trim(strings.Join(c.Path, " -> "))
 }
 
 func sortedAccesses[V any](m map[Access]V) []Access {
-	out := make([]Access, 0, len(m))
-	for a := range m {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Resource != out[j].Resource {
-			return out[i].Resource.String() < out[j].Resource.String()
-		}
-		return out[i].Action < out[j].Action
+	return slices.SortedFunc(maps.Keys(m), func(a, b Access) int {
+		return cmp.Or(strings.Compare(a.Resource.String(), b.Resource.String()), strings.Compare(a.Action, b.Action))
 	})
-	return out
 }
 
 func sortedStreams(m map[Resource]string) []Resource {
-	out := make([]Resource, 0, len(m))
-	for r := range m {
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
-	return out
+	return slices.SortedFunc(maps.Keys(m), func(a, b Resource) int { return strings.Compare(a.String(), b.String()) })
 }
 
 // getAtt reads {"Fn::GetAtt": ["X", "Attr"]} (or "X.Attr").
@@ -428,17 +397,6 @@ func ref(v any) string {
 	m, _ := v.(map[string]any)
 	s, _ := m["Ref"].(string)
 	return s
-}
-
-func dig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
 }
 
 func strList(v any) []string {

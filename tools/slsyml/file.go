@@ -215,3 +215,17 @@ func Decode(repoRoot, stage, path string, out any) error {
 	}
 	return nil
 }
+
+// Dig is the value at keys in a tree of maps as yaml.v3 and encoding/json
+// decode into an any (a template's resources, say); nil where a key is
+// missing or a value on the way is not a map.
+func Dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}

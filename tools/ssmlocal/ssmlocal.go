@@ -169,48 +169,30 @@ func (s *Server) serve(r *http.Request, op string, call *Call) (any, *apiError) 
 	if err != nil {
 		return nil, fail(http.StatusBadRequest, "SerializationException", "reading the body: %v", err)
 	}
-	region := regionOf(auth)
 	switch op {
-	case OpGetParameters:
-		var in struct {
-			Names          []string
-			WithDecryption bool
-		}
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, fail(http.StatusBadRequest, "SerializationException", "%v", err)
-		}
-		call.Names = in.Names
-		return s.getParameters(in.Names, in.WithDecryption, region)
-	case OpGetParameter:
-		var in struct {
-			Name           string
-			WithDecryption bool
-		}
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, fail(http.StatusBadRequest, "SerializationException", "%v", err)
-		}
-		call.Names = []string{in.Name}
-		return s.getParameter(in.Name, in.WithDecryption, region)
-	case OpPutParameter:
-		var in struct {
-			Name, Value, Type string
-			Overwrite         bool
-		}
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, fail(http.StatusBadRequest, "SerializationException", "%v", err)
-		}
-		call.Names = []string{in.Name}
-		return s.putParameter(in.Name, in.Value, in.Type, in.Overwrite)
-	case OpDeleteParameter:
-		var in struct{ Name string }
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, fail(http.StatusBadRequest, "SerializationException", "%v", err)
-		}
-		call.Names = []string{in.Name}
-		return s.deleteParameter(in.Name)
+	case OpGetParameters, OpGetParameter, OpPutParameter, OpDeleteParameter:
 	default:
 		return nil, fail(http.StatusBadRequest, "UnknownOperationException", "ssmlocal answers GetParameters, GetParameter, PutParameter and DeleteParameter, not %q", op)
 	}
+	var in struct { // the fields of the four operations' requests
+		Names                     []string
+		Name, Value, Type         string
+		WithDecryption, Overwrite bool
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, fail(http.StatusBadRequest, "SerializationException", "%v", err)
+	}
+	call.Names = []string{in.Name}
+	switch op {
+	case OpGetParameters:
+		call.Names = in.Names
+		return s.getParameters(in.Names, in.WithDecryption, regionOf(auth))
+	case OpGetParameter:
+		return s.getParameter(in.Name, in.WithDecryption, regionOf(auth))
+	case OpPutParameter:
+		return s.putParameter(in.Name, in.Value, in.Type, in.Overwrite)
+	}
+	return s.deleteParameter(in.Name)
 }
 
 // parameter is a Parameter as SSM returns it.
@@ -310,12 +292,8 @@ func (p *param) answer(name string, decrypt bool, region string) parameter {
 		sum := sha256.Sum256([]byte(name + "\x00" + p.value))
 		v = "ssmlocal-ciphertext-" + hex.EncodeToString(sum[:12])
 	}
-	arnName := name
-	if !strings.HasPrefix(arnName, "/") {
-		arnName = "/" + arnName
-	}
 	return parameter{
-		ARN:              "arn:aws:ssm:" + region + ":" + account + ":parameter" + arnName,
+		ARN:              "arn:aws:ssm:" + region + ":" + account + ":parameter/" + strings.TrimPrefix(name, "/"),
 		DataType:         "text",
 		LastModifiedDate: float64(p.modified.UnixMilli()) / 1000,
 		Name:             name,
@@ -328,10 +306,7 @@ func (p *param) answer(name string, decrypt bool, region string) parameter {
 // regionOf reads the region from the SigV4 credential scope
 // (Credential=AKID/20261125/eu-west-1/ssm/aws4_request).
 func regionOf(auth string) string {
-	_, scope, ok := strings.Cut(auth, "Credential=")
-	if !ok {
-		return "us-east-1"
-	}
+	_, scope, _ := strings.Cut(auth, "Credential=")
 	scope, _, _ = strings.Cut(scope, ",")
 	parts := strings.Split(scope, "/")
 	if len(parts) != 5 || parts[2] == "" {

@@ -1,6 +1,7 @@
 package streamrelay
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -84,9 +85,7 @@ func (c *StreamConfig) withDefaults() {
 	if c.BatchSize <= 0 {
 		c.BatchSize = 100
 	}
-	if c.StartingPosition == "" {
-		c.StartingPosition = "LATEST"
-	}
+	c.StartingPosition = cmp.Or(c.StartingPosition, "LATEST")
 	if c.Timeout <= 0 {
 		c.Timeout = 6 * time.Second // the framework's default
 	}

@@ -1,6 +1,7 @@
 package streamrelay
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -12,18 +13,12 @@ import (
 // delivers (the same JSON: "eventName", "dynamodb": {"Keys", "NewImage", ...}).
 func ToEventRecord(rec types.Record, streamARN, region string) events.DynamoDBEventRecord {
 	out := events.DynamoDBEventRecord{
-		AWSRegion:      aws.ToString(rec.AwsRegion),
+		AWSRegion:      cmp.Or(aws.ToString(rec.AwsRegion), region),
 		EventID:        aws.ToString(rec.EventID),
 		EventName:      string(rec.EventName),
-		EventSource:    aws.ToString(rec.EventSource),
+		EventSource:    cmp.Or(aws.ToString(rec.EventSource), "aws:dynamodb"),
 		EventVersion:   aws.ToString(rec.EventVersion),
 		EventSourceArn: streamARN,
-	}
-	if out.AWSRegion == "" {
-		out.AWSRegion = region
-	}
-	if out.EventSource == "" {
-		out.EventSource = "aws:dynamodb"
 	}
 	if rec.UserIdentity != nil {
 		out.UserIdentity = &events.DynamoDBUserIdentity{Type: aws.ToString(rec.UserIdentity.Type), PrincipalID: aws.ToString(rec.UserIdentity.PrincipalId)}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -84,15 +85,7 @@ func Passes(patterns []Pattern, rec events.DynamoDBEventRecord) (bool, error) {
 // Match reports whether the event (a record as JSON) passes any of the
 // patterns; no pattern at all lets everything through.
 func Match(patterns []Pattern, event map[string]any) bool {
-	if len(patterns) == 0 {
-		return true
-	}
-	for _, p := range patterns {
-		if matchObject(p, event) {
-			return true
-		}
-	}
-	return false
+	return len(patterns) == 0 || slices.ContainsFunc(patterns, func(p Pattern) bool { return matchObject(p, event) })
 }
 
 func matchObject(p map[string]any, ev map[string]any) bool {
@@ -118,29 +111,16 @@ func matchObject(p map[string]any, ev map[string]any) bool {
 // matchLeaf: the value (or, for an array value, any of its elements) equals
 // one of the accepted values or satisfies one of the operators.
 func matchLeaf(alts []any, v any, present bool) bool {
-	for _, alt := range alts {
+	return slices.ContainsFunc(alts, func(alt any) bool {
 		if op, ok := alt.(map[string]any); ok {
-			if matchOperator(op, v, present) {
-				return true
-			}
-			continue
+			return matchOperator(op, v, present)
 		}
-		if !present {
-			continue
-		}
+		equal := func(e any) bool { return reflect.DeepEqual(alt, e) }
 		if arr, ok := v.([]any); ok {
-			for _, e := range arr {
-				if reflect.DeepEqual(alt, e) {
-					return true
-				}
-			}
-			continue
+			return slices.ContainsFunc(arr, equal)
 		}
-		if reflect.DeepEqual(alt, v) {
-			return true
-		}
-	}
-	return false
+		return present && equal(v)
+	})
 }
 
 func matchOperator(op map[string]any, v any, present bool) bool {
@@ -170,12 +150,7 @@ func matchOperator(op map[string]any, v any, present bool) bool {
 			if !ok {
 				excluded = []any{arg}
 			}
-			for _, e := range excluded {
-				if reflect.DeepEqual(e, v) {
-					return false
-				}
-			}
-			return true
+			return !slices.ContainsFunc(excluded, func(e any) bool { return reflect.DeepEqual(e, v) })
 		}
 	}
 	return false

@@ -2,15 +2,17 @@ package streamrelay
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/devserver"
 )
 
 // deliver filters records and invokes the handler batch by batch.
@@ -38,7 +40,7 @@ func (r *Relay) deliver(ctx context.Context, recs []types.Record) (Stats, error)
 func (r *Relay) filter(recs []types.Record) ([]events.DynamoDBEventRecord, error) {
 	var pass []events.DynamoDBEventRecord
 	for _, rec := range recs {
-		ev := ToEventRecord(rec, r.streamARN, r.o.Region)
+		ev := ToEventRecord(rec, r.streamARN, ddblocal.Region)
 		ok, err := Passes(r.o.Config.Filters, ev)
 		if err != nil {
 			return pass, err
@@ -91,10 +93,10 @@ func (r *Relay) invoke(ctx context.Context, batch []events.DynamoDBEventRecord) 
 	}
 	ictx, cancel := context.WithTimeout(ctx, r.o.Config.Timeout)
 	defer cancel()
-	reqID := newRequestID()
+	reqID := devserver.RequestID()
 	ictx = lambdacontext.NewContext(ictx, &lambdacontext.LambdaContext{
 		AwsRequestID:       reqID,
-		InvokedFunctionArn: "arn:aws:lambda:" + r.o.Region + ":000000000000:function:" + r.o.Config.Function,
+		InvokedFunctionArn: "arn:aws:lambda:" + ddblocal.Region + ":000000000000:function:" + r.o.Config.Function,
 	})
 	start := time.Now()
 	out, err := r.o.Handler.Invoke(ictx, payload)
@@ -122,23 +124,8 @@ func firstFailed(batch []events.DynamoDBEventRecord, failures []events.DynamoDBB
 	if len(failures) == 0 {
 		return -1
 	}
-	first := len(batch)
-	for _, f := range failures {
-		for i, rec := range batch {
-			if rec.Change.SequenceNumber == f.ItemIdentifier && i < first {
-				first = i
-			}
-		}
-	}
-	if first == len(batch) {
-		return 0
-	}
-	return first
-}
-
-func newRequestID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	first := slices.IndexFunc(batch, func(rec events.DynamoDBEventRecord) bool {
+		return slices.ContainsFunc(failures, func(f events.DynamoDBBatchItemFailure) bool { return f.ItemIdentifier == rec.Change.SequenceNumber })
+	})
+	return max(first, 0)
 }

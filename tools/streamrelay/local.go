@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -14,16 +15,13 @@ import (
 
 // LocalClient returns a DynamoDB Streams client for the DynamoDB Local at
 // endpoint, with dummy static credentials (never a developer's real ones).
-func LocalClient(endpoint, region string) (*dynamodbstreams.Client, error) {
+func LocalClient(endpoint string) (*dynamodbstreams.Client, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("streamrelay: endpoint %q is not an http(s) URL", endpoint)
 	}
-	if region == "" {
-		region = ddblocal.Region
-	}
 	return dynamodbstreams.New(dynamodbstreams.Options{
-		Region:       region,
+		Region:       ddblocal.Region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("ddblocal", "ddblocal", ""),
 	}), nil
@@ -34,23 +32,26 @@ type LocalOptions struct {
 	RepoRoot string  // where serverless.yml is
 	Endpoint string  // DynamoDB Local, e.g. http://127.0.0.1:8000
 	Table    string  // e.g. local_twitter
-	Function string  // default twitter_actions
 	Handler  Handler // lambda.NewHandler(deps.Actions().Handle)
 	Logf     func(format string, args ...any)
+	// For tests: StartingPosition and RetryDelay as in Options, and Timeout
+	// in place of the function's timeout when set.
+	StartingPosition    string
+	RetryDelay, Timeout time.Duration
 }
 
-// NewLocal is the relay `make dev` runs: the function's stream event from
+// NewLocal is the relay `make dev` runs: twitter_actions's stream event from
 // serverless.yml (filter, batch size, retries, timeout, LATEST) on the
 // DynamoDB Local at Endpoint. Call Run to relay until the context ends.
 func NewLocal(ctx context.Context, o LocalOptions) (*Relay, error) {
-	if o.Function == "" {
-		o.Function = "twitter_actions"
-	}
-	cfg, err := LoadStreamConfig(o.RepoRoot, o.Function)
+	cfg, err := LoadStreamConfig(o.RepoRoot, "twitter_actions")
 	if err != nil {
 		return nil, err
 	}
-	streams, err := LocalClient(o.Endpoint, "")
+	if o.Timeout > 0 {
+		cfg.Timeout = o.Timeout
+	}
+	streams, err := LocalClient(o.Endpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -58,5 +59,6 @@ func NewLocal(ctx context.Context, o LocalOptions) (*Relay, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(ctx, Options{Streams: streams, Tables: tables, Table: o.Table, Handler: o.Handler, Config: cfg, Logf: o.Logf})
+	return New(ctx, Options{Streams: streams, Tables: tables, Table: o.Table, Handler: o.Handler, Config: cfg,
+		StartingPosition: o.StartingPosition, RetryDelay: o.RetryDelay, Logf: o.Logf})
 }

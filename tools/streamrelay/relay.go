@@ -1,6 +1,7 @@
 package streamrelay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,11 +45,12 @@ type Options struct {
 	// StartingPosition overrides Config.StartingPosition ("TRIM_HORIZON" in
 	// tests that create the table just before).
 	StartingPosition string
-	Region           string                           // default us-east-1
-	PollInterval     time.Duration                    // Run's pause between polls; default 250 ms
 	RetryDelay       time.Duration                    // pause before redelivering a failed batch; default 1 s
 	Logf             func(format string, args ...any) // one line per invocation; nil: silent
 }
+
+// pollInterval is Run's pause between polls.
+const pollInterval = 250 * time.Millisecond
 
 // Stats count what Poll did.
 type Stats struct {
@@ -84,20 +86,11 @@ func New(ctx context.Context, o Options) (*Relay, error) {
 	if o.Streams == nil || o.Tables == nil || o.Handler == nil || o.Table == "" {
 		return nil, errors.New("streamrelay: Streams, Tables, Table and Handler are required")
 	}
-	if o.Region == "" {
-		o.Region = "us-east-1"
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = 250 * time.Millisecond
-	}
 	if o.RetryDelay <= 0 {
 		o.RetryDelay = time.Second
 	}
 	o.Config.withDefaults()
-	start := o.StartingPosition
-	if start == "" {
-		start = o.Config.StartingPosition
-	}
+	start := cmp.Or(o.StartingPosition, o.Config.StartingPosition)
 	t, err := o.Tables.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(o.Table)})
 	if err != nil {
 		return nil, fmt.Errorf("streamrelay: describing %s: %w", o.Table, err)
@@ -132,7 +125,7 @@ func (r *Relay) Drain(ctx context.Context) (Stats, error) {
 
 // Run polls until ctx ends.
 func (r *Relay) Run(ctx context.Context) error {
-	t := time.NewTicker(r.o.PollInterval)
+	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	for {
 		if _, err := r.Poll(ctx); err != nil {

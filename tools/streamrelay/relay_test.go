@@ -186,7 +186,7 @@ func TestRecordsWrittenToDynamoDBLocalReachTheHandlerAsLambdaDeliversThem(t *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	streams, err := streamrelay.LocalClient(endpoint, "")
+	streams, err := streamrelay.LocalClient(endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}

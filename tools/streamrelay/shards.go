@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -146,14 +147,9 @@ func (s *shard) wanted(recs []types.Record) []types.Record {
 	if !s.rewound {
 		return recs
 	}
-	kept := recs[:0:0]
-	for _, rec := range recs {
-		if d := rec.Dynamodb; d != nil && seqAtMost(aws.ToString(d.SequenceNumber), s.startSeq) {
-			continue
-		}
-		kept = append(kept, rec)
-	}
-	return kept
+	return slices.DeleteFunc(slices.Clone(recs), func(rec types.Record) bool {
+		return rec.Dynamodb != nil && seqAtMost(aws.ToString(rec.Dynamodb.SequenceNumber), s.startSeq)
+	})
 }
 
 // getRecords reads from a shard's iterator. An iterator DynamoDB no longer

@@ -221,22 +221,11 @@ func (s *Stack) StreamRelay(h lambda.Handler) *streamrelay.Relay {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	rc, err := streamrelay.LoadStreamConfig(root, "twitter_actions")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if s.opts.InvocationTimeout > 0 {
-		rc.Timeout = s.opts.InvocationTimeout
-	}
-	streams, err := streamrelay.LocalClient(s.Endpoint, "")
-	if err != nil {
-		s.t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	relay, err := streamrelay.New(ctx, streamrelay.Options{
-		Streams: streams, Tables: s.DB, Table: s.Config.TwitterTable, Handler: h,
-		Config: rc, StartingPosition: "TRIM_HORIZON", RetryDelay: 20 * time.Millisecond,
+	relay, err := streamrelay.NewLocal(ctx, streamrelay.LocalOptions{
+		RepoRoot: root, Endpoint: s.Endpoint, Table: s.Config.TwitterTable, Handler: h,
+		StartingPosition: "TRIM_HORIZON", RetryDelay: 20 * time.Millisecond, Timeout: s.opts.InvocationTimeout,
 	})
 	if err != nil {
 		s.t.Fatal(err)

@@ -96,11 +96,7 @@ func (s *Sandbox) record(c Call) {
 
 // Calls returns every request recorded since New or ResetCalls, in the order
 // the sandbox finished answering them.
-func (s *Sandbox) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Call(nil), s.calls...)
-}
+func (s *Sandbox) Calls() []Call { return snapshot(s, &s.calls) }
 
 // WaitIdle waits up to timeout until no request is in flight, and says
 // whether that happened. A client that gave up (a timeout, a dropped

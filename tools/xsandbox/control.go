@@ -2,6 +2,7 @@ package xsandbox
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,40 +30,25 @@ func (s *Sandbox) controlRoutes(mux *http.ServeMux) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /_sandbox/ratelimits", s.controlSetRateLimit)
-	mux.HandleFunc("POST /_sandbox/revoke", s.controlRevoke)
-	mux.HandleFunc("POST /_sandbox/approve", s.controlApprove)
-	mux.HandleFunc("POST /_sandbox/deny", s.controlDeny)
+	mux.HandleFunc("POST /_sandbox/revoke", forUser(s.Revoke))
+	mux.HandleFunc("POST /_sandbox/approve", decide(func(req approveRequest) (string, error) { return s.Approve(req.RequestToken, req.UserID) }))
+	mux.HandleFunc("POST /_sandbox/deny", decide(func(req denyRequest) (string, error) { return s.Deny(req.RequestToken) }))
 	mux.HandleFunc("POST /_sandbox/tokens", s.controlIssueToken)
 	mux.HandleFunc("GET /_sandbox/state", s.controlState)
 	s.oauth2ControlRoutes(mux)
-	s.grantControlRoutes(mux)
+	mux.HandleFunc("GET /_sandbox/grants", s.controlGrants)
+	mux.HandleFunc("POST /_sandbox/tokens/lookup", s.controlLookupToken)
 	mux.HandleFunc("/_sandbox/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, controlError{"no such control endpoint: " + r.Method + " " + r.URL.Path})
 	})
 }
 
-// FaultJSON is a Fault as the control API takes it: POST /_sandbox/faults.
+// FaultJSON is a Fault as the control API takes it: POST /_sandbox/faults,
+// its durations in milliseconds.
 type FaultJSON struct {
-	Endpoint    string            `json:"endpoint"`
-	Status      int               `json:"status,omitempty"`
-	XCode       int               `json:"x_code,omitempty"`
-	ProblemType string            `json:"problem_type,omitempty"`
-	DelayMS     int64             `json:"delay_ms,omitempty"`
-	Headers     map[string]string `json:"headers,omitempty"`
-	ResetInMS   int64             `json:"reset_in_ms,omitempty"`
-	Body        string            `json:"body,omitempty"`
-	Times       int               `json:"times,omitempty"`
-	CloseConn   bool              `json:"close_conn,omitempty"`
-	After       bool              `json:"after,omitempty"` // answer only after handling the request
-}
-
-// Fault converts the JSON form to a Fault.
-func (f FaultJSON) Fault() Fault {
-	return Fault{
-		Endpoint: f.Endpoint, Status: f.Status, XCode: f.XCode, ProblemType: f.ProblemType,
-		Delay: time.Duration(f.DelayMS) * time.Millisecond, Headers: f.Headers, Body: f.Body,
-		ResetIn: time.Duration(f.ResetInMS) * time.Millisecond, Times: f.Times, CloseConn: f.CloseConn, After: f.After,
-	}
+	Fault
+	DelayMS   int64 `json:"delay_ms,omitempty"`
+	ResetInMS int64 `json:"reset_in_ms,omitempty"`
 }
 
 // RateLimitJSON is the body of POST /_sandbox/ratelimits.
@@ -98,11 +84,13 @@ func (s *Sandbox) controlInjectFault(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, controlError{"delay_ms, reset_in_ms and times must not be negative, status must be 100-599"})
 		return
 	}
-	if f.After && !f.Fault().answers() {
+	if f.After && !f.answers() {
 		writeJSON(w, http.StatusBadRequest, controlError{"after needs the answer that replaces X's: close_conn, body, status, x_code or problem_type"})
 		return
 	}
-	s.InjectFault(f.Fault())
+	f.Delay = time.Duration(f.DelayMS) * time.Millisecond
+	f.ResetIn = time.Duration(f.ResetInMS) * time.Millisecond
+	s.InjectFault(f.Fault)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -119,52 +107,48 @@ func (s *Sandbox) controlSetRateLimit(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Sandbox) controlRevoke(w http.ResponseWriter, r *http.Request) {
-	forUser(w, r, s.Revoke)
-}
-
 // forUser serves a control call whose body is {"user_id"}: do(user id),
 // then 204.
-func forUser(w http.ResponseWriter, r *http.Request, do func(userID string)) {
-	var req struct {
-		UserID string `json:"user_id"`
+func forUser(do func(userID string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			UserID string `json:"user_id"`
+		}
+		if !readControlJSON(w, r, &req) {
+			return
+		}
+		if req.UserID == "" {
+			writeJSON(w, http.StatusBadRequest, controlError{"user_id is required"})
+			return
+		}
+		do(req.UserID)
+		w.WriteHeader(http.StatusNoContent)
 	}
-	if !readControlJSON(w, r, &req) {
-		return
-	}
-	if req.UserID == "" {
-		writeJSON(w, http.StatusBadRequest, controlError{"user_id is required"})
-		return
-	}
-	do(req.UserID)
-	w.WriteHeader(http.StatusNoContent)
 }
 
-// controlApprove is Approve over HTTP: {"request_token","user_id"} ->
-// {"callback_url"}, for tests that sign in without a browser.
-func (s *Sandbox) controlApprove(w http.ResponseWriter, r *http.Request) {
-	var req struct {
+// decide serves a control call that decides on an authorization as a click
+// on its page would, for tests that sign in without a browser: the body
+// read into T, then {"callback_url"} or decision's error (writeDecision).
+func decide[T any](decision func(T) (string, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req T
+		if readControlJSON(w, r, &req) {
+			callback, err := decision(req)
+			writeDecision(w, callback, err)
+		}
+	}
+}
+
+// The bodies of POST /_sandbox/approve (Approve) and deny (Deny).
+type (
+	approveRequest struct {
 		RequestToken string `json:"request_token"`
 		UserID       string `json:"user_id"`
 	}
-	if !readControlJSON(w, r, &req) {
-		return
-	}
-	callback, err := s.Approve(req.RequestToken, req.UserID)
-	writeDecision(w, callback, err)
-}
-
-// controlDeny is Deny over HTTP: {"request_token"} -> {"callback_url"}.
-func (s *Sandbox) controlDeny(w http.ResponseWriter, r *http.Request) {
-	var req struct {
+	denyRequest struct {
 		RequestToken string `json:"request_token"`
 	}
-	if !readControlJSON(w, r, &req) {
-		return
-	}
-	callback, err := s.Deny(req.RequestToken)
-	writeDecision(w, callback, err)
-}
+)
 
 func writeDecision(w http.ResponseWriter, callback string, err error) {
 	switch {
@@ -192,9 +176,7 @@ func (s *Sandbox) controlIssueToken(w http.ResponseWriter, r *http.Request) {
 	if !readControlJSON(w, r, &req) {
 		return
 	}
-	if req.Level == "" {
-		req.Level = LevelDM
-	}
+	req.Level = cmp.Or(req.Level, LevelDM)
 	if !req.Level.Valid() {
 		writeJSON(w, http.StatusBadRequest, controlError{fmt.Sprintf("level %q is not read, write or dm", req.Level)})
 		return

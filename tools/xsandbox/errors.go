@@ -1,41 +1,30 @@
 package xsandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strings"
 )
 
-// messages are X's v1 error messages for the codes the sandbox answers or a
-// Fault may name (X's "response codes" documentation).
-var messages = map[int]string{
-	32:  "Could not authenticate you.",
-	34:  "Sorry, that page does not exist.",
-	88:  "Rate limit exceeded.",
-	89:  "Invalid or expired token.",
-	131: "Internal error.",
-	135: "Timestamp out of bounds.",
-	195: "Missing or invalid url parameter.",
-	215: "Bad Authentication data.",
-	415: "Callback URL not approved for this client application. Approved callback URLs can be adjusted in your application settings",
-	417: "Desktop applications only support the oauth_callback value 'oob'",
-	453: "You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level. You can learn more here: https://developer.x.com/en/portal/product",
-}
-
-// codeStatus is the HTTP status X pairs with each v1 error code; a Fault that
-// names an XCode but no Status gets this one.
-var codeStatus = map[int]int{
-	32:  http.StatusUnauthorized,
-	34:  http.StatusNotFound,
-	88:  http.StatusTooManyRequests,
-	89:  http.StatusUnauthorized,
-	131: http.StatusInternalServerError,
-	135: http.StatusUnauthorized,
-	195: http.StatusForbidden,
-	215: http.StatusBadRequest,
-	415: http.StatusForbidden,
-	417: http.StatusForbidden,
-	453: http.StatusForbidden,
+// v1Codes are X's v1 error codes that the sandbox answers or a Fault may
+// name (X's "response codes" documentation): the HTTP status X pairs with
+// each (a Fault that names an XCode but no Status gets it) and the message.
+var v1Codes = map[int]struct {
+	status  int
+	message string
+}{
+	32:  {http.StatusUnauthorized, "Could not authenticate you."},
+	34:  {http.StatusNotFound, "Sorry, that page does not exist."},
+	88:  {http.StatusTooManyRequests, "Rate limit exceeded."},
+	89:  {http.StatusUnauthorized, "Invalid or expired token."},
+	131: {http.StatusInternalServerError, "Internal error."},
+	135: {http.StatusUnauthorized, "Timestamp out of bounds."},
+	195: {http.StatusForbidden, "Missing or invalid url parameter."},
+	215: {http.StatusBadRequest, "Bad Authentication data."},
+	415: {http.StatusForbidden, "Callback URL not approved for this client application. Approved callback URLs can be adjusted in your application settings"},
+	417: {http.StatusForbidden, "Desktop applications only support the oauth_callback value 'oob'"},
+	453: {http.StatusForbidden, "You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level. You can learn more here: https://developer.x.com/en/portal/product"},
 }
 
 // Problem types of X API v2 error documents.
@@ -110,17 +99,14 @@ type v1Error struct {
 // {"errors":[{"code":N,"message":"..."}]}. A code of 0 is left out, which is
 // what a client falling back to the HTTP status has to cope with.
 func v1ErrorReply(status, code int, reason string) reply {
-	msg, ok := messages[code]
-	if !ok {
-		msg = http.StatusText(status)
-	}
+	msg := cmp.Or(v1Codes[code].message, http.StatusText(status))
 	rep := jsonReply(status, v1ErrorBody{[]v1Error{{Code: code, Message: msg}}})
 	rep.reason = reason
 	return rep
 }
 
 func authErrorReply(e *authError) reply {
-	return v1ErrorReply(e.status, e.code, e.reason)
+	return v1ErrorReply(v1Codes[e.code].status, e.code, e.reason)
 }
 
 // problem is an X API v2 error document (RFC 7807 in X's dialect).
@@ -141,16 +127,9 @@ type problemError struct {
 // problemReply writes a v2 problem with Content-Type application/problem+json.
 // An empty typ is "about:blank"; an empty title is the status text.
 func problemReply(status int, typ, title, detail, reason string) reply {
-	if typ == "" {
-		typ = "about:blank"
-	}
-	if title == "" {
-		title = http.StatusText(status)
-	}
-	if detail == "" {
-		detail = title
-	}
-	p := problem{Title: title, Detail: detail, Type: typ, Status: status}
+	typ = cmp.Or(typ, "about:blank")
+	title = cmp.Or(title, http.StatusText(status))
+	p := problem{Title: title, Detail: cmp.Or(detail, title), Type: typ, Status: status}
 	if strings.HasSuffix(typ, "/usage-capped") {
 		// What X sends when the monthly cap is hit (status 429, and the
 		// rate-limit headers may still show plenty remaining).

@@ -1,6 +1,7 @@
 package xsandbox
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,23 +22,23 @@ import (
 // rotates the tokens, a DM is sent), and then the fault's answer replaces
 // X's: the answer to a request that took effect is lost.
 type Fault struct {
-	Endpoint string // an Endpoint* name
-	Status   int    // HTTP status; when 0, derived from XCode (e.g. 415 -> 403), 429 for a ProblemType, 200 for a Body
+	Endpoint string `json:"endpoint"`         // an Endpoint* name
+	Status   int    `json:"status,omitempty"` // HTTP status; when 0, derived from XCode (e.g. 415 -> 403), 429 for a ProblemType, 200 for a Body
 	// XCode answers an X v1 error {"errors":[{"code":N,"message":...}]},
 	// e.g. 415, 453, 32.
-	XCode int
+	XCode int `json:"x_code,omitempty"`
 	// ProblemType answers a v2 problem of that type, e.g. ProblemUsageCapped.
-	ProblemType string
-	Delay       time.Duration
-	Headers     map[string]string // added to the answer (faulty or normal)
+	ProblemType string            `json:"problem_type,omitempty"`
+	Delay       time.Duration     `json:"-"`                 // FaultJSON.DelayMS
+	Headers     map[string]string `json:"headers,omitempty"` // added to the answer (faulty or normal)
 	// ResetIn, on a v2 endpoint's fault, sets x-rate-limit-reset this long
 	// after the sandbox answers (remaining 0): a window measured from the
 	// answer, not from when the fault was queued.
-	ResetIn   time.Duration
-	Body      string // raw body override, e.g. malformed JSON
-	Times     int    // how many requests it applies to; 0 means 1
-	CloseConn bool   // hijack and close the connection without answering
-	After     bool   // answer (CloseConn, Body, Status) only after handling the request
+	ResetIn   time.Duration `json:"-"`                    // FaultJSON.ResetInMS
+	Body      string        `json:"body,omitempty"`       // raw body override, e.g. malformed JSON
+	Times     int           `json:"times,omitempty"`      // how many requests it applies to; 0 means 1
+	CloseConn bool          `json:"close_conn,omitempty"` // hijack and close the connection without answering
+	After     bool          `json:"after,omitempty"`      // answer (CloseConn, Body, Status) only after handling the request
 }
 
 // answers reports whether f replaces X's answer.
@@ -53,10 +54,7 @@ type queuedFault struct {
 // InjectFault queues f. Faults for one endpoint are used in the order they
 // were queued, each for f.Times requests.
 func (s *Sandbox) InjectFault(f Fault) {
-	left := f.Times
-	if left <= 0 {
-		left = 1
-	}
+	left := max(f.Times, 1)
 	if !isEndpoint(f.Endpoint) {
 		s.logf("xsandbox: fault for unknown endpoint %q will never apply (want one of %s)", f.Endpoint, strings.Join(Endpoints(), ", "))
 	}
@@ -141,11 +139,7 @@ func (s *Sandbox) answerFault(w http.ResponseWriter, endpoint string, f Fault, c
 		panic(http.ErrAbortHandler)
 
 	case f.Body != "":
-		status := f.Status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		rep := reply{status: status, body: []byte(f.Body), reason: "injected fault: raw body"}
+		rep := reply{status: cmp.Or(f.Status, http.StatusOK), body: []byte(f.Body), reason: "injected fault: raw body"}
 		rep.setHeader("Content-Type", "application/json; charset=utf-8")
 		s.writeFaultReply(w, endpoint, f, rep, call)
 		return true
@@ -163,8 +157,8 @@ func (s *Sandbox) faultErrorReply(endpoint string, f Fault) reply {
 	status := f.Status
 	if status == 0 {
 		switch {
-		case f.XCode != 0 && codeStatus[f.XCode] != 0:
-			status = codeStatus[f.XCode]
+		case v1Codes[f.XCode].status != 0:
+			status = v1Codes[f.XCode].status
 		case f.ProblemType != "":
 			status = http.StatusTooManyRequests
 		default:

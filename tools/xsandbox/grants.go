@@ -189,11 +189,6 @@ func (at *accessToken) view() Grant {
 		Revoked: at.revoked, RevokedBy: at.revokedBy}
 }
 
-func (s *Sandbox) grantControlRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /_sandbox/grants", s.controlGrants)
-	mux.HandleFunc("POST /_sandbox/tokens/lookup", s.controlLookupToken)
-}
-
 // controlGrants is Grants over HTTP: GET /_sandbox/grants lists them all,
 // ?user_id= those of one user, ?protocol= those of one protocol.
 func (s *Sandbox) controlGrants(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -88,12 +89,7 @@ func (s *Sandbox) handleRequestToken(in *inbound) reply {
 }
 
 func (s *Sandbox) callbackAllowed(callback string) bool {
-	for _, c := range s.opts.AllowedCallbacks {
-		if callback != "" && callback == c {
-			return true
-		}
-	}
-	return false
+	return callback != "" && slices.Contains(s.opts.AllowedCallbacks, callback)
 }
 
 // handleAccessToken answers POST /oauth/access_token (RFC 5849 section 2.3):
@@ -166,7 +162,7 @@ func (s *Sandbox) expired(rt *requestToken, now time.Time) bool {
 // v1Limited applies a rate limit set with SetRateLimit to an OAuth endpoint,
 // per app: X's code 88 when exhausted, the headers while a limit is set.
 func (s *Sandbox) v1Limited(endpoint string, in *inbound, h func() reply) reply {
-	if !s.limits.configured(endpoint) {
+	if _, limited := s.limits.limits[endpoint]; !limited {
 		return h()
 	}
 	st, ok := s.limits.take(endpoint, "", in.now)

@@ -44,7 +44,6 @@ type oauth2Request struct {
 type oauth2Authorization struct {
 	id      string
 	req     oauth2Request
-	issued  time.Time
 	decided bool
 }
 
@@ -65,15 +64,6 @@ type oauth2State struct {
 	refresh   map[string]*oauth2Token
 	refreshes []OAuth2Refresh
 	grants    []*oauth2Grant // in the order issued
-}
-
-func newOAuth2State() oauth2State {
-	return oauth2State{
-		auths:   map[string]*oauth2Authorization{},
-		codes:   map[string]*oauth2Code{},
-		access:  map[string]*oauth2Token{},
-		refresh: map[string]*oauth2Token{},
-	}
 }
 
 // authorizeError is a refused authorize request. When redirect is set the
@@ -156,7 +146,7 @@ func S256Challenge(verifier string) string {
 }
 
 func (s *Sandbox) newAuthorization(req oauth2Request, now time.Time) *oauth2Authorization {
-	a := &oauth2Authorization{id: rand.Text(), req: req, issued: now}
+	a := &oauth2Authorization{id: rand.Text(), req: req}
 	s.o2.auths[a.id] = a
 	return a
 }

@@ -1,6 +1,7 @@
 package xsandbox
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
@@ -72,17 +73,12 @@ func (s *Sandbox) ExpireOAuth2Tokens(userID string) {
 }
 
 func (s *Sandbox) oauth2ControlRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /_sandbox/oauth2/expire", s.controlExpireOAuth2)
-	mux.HandleFunc("POST /_sandbox/oauth2/approve", s.controlApproveOAuth2)
-	mux.HandleFunc("POST /_sandbox/oauth2/deny", s.controlDenyOAuth2)
+	mux.HandleFunc("POST /_sandbox/oauth2/expire", forUser(s.ExpireOAuth2Tokens))
+	mux.HandleFunc("POST /_sandbox/oauth2/approve", decide(func(d oauth2Decision) (string, error) { return s.ApproveOAuth2(d.ref(), d.UserID) }))
+	mux.HandleFunc("POST /_sandbox/oauth2/deny", decide(func(d oauth2Decision) (string, error) { return s.DenyOAuth2(d.ref()) }))
 	mux.HandleFunc("GET /_sandbox/oauth2/refreshes", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, nonNil(s.OAuth2Refreshes()))
 	})
-}
-
-// controlExpireOAuth2 is ExpireOAuth2Tokens over HTTP: {"user_id"}.
-func (s *Sandbox) controlExpireOAuth2(w http.ResponseWriter, r *http.Request) {
-	forUser(w, r, s.ExpireOAuth2Tokens)
 }
 
 // oauth2Decision is the body of POST /_sandbox/oauth2/approve and deny:
@@ -93,29 +89,4 @@ type oauth2Decision struct {
 	UserID       string `json:"user_id"`
 }
 
-func (d oauth2Decision) ref() string {
-	if d.AuthorizeURL != "" {
-		return d.AuthorizeURL
-	}
-	return d.State
-}
-
-// controlApproveOAuth2 is ApproveOAuth2 over HTTP -> {"callback_url"}.
-func (s *Sandbox) controlApproveOAuth2(w http.ResponseWriter, r *http.Request) {
-	var req oauth2Decision
-	if !readControlJSON(w, r, &req) {
-		return
-	}
-	callback, err := s.ApproveOAuth2(req.ref(), req.UserID)
-	writeDecision(w, callback, err)
-}
-
-// controlDenyOAuth2 is DenyOAuth2 over HTTP -> {"callback_url"}.
-func (s *Sandbox) controlDenyOAuth2(w http.ResponseWriter, r *http.Request) {
-	var req oauth2Decision
-	if !readControlJSON(w, r, &req) {
-		return
-	}
-	callback, err := s.DenyOAuth2(req.ref())
-	writeDecision(w, callback, err)
-}
+func (d oauth2Decision) ref() string { return cmp.Or(d.AuthorizeURL, d.State) }

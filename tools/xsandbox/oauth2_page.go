@@ -2,7 +2,6 @@ package xsandbox
 
 import (
 	"bytes"
-	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -49,9 +48,9 @@ func (s *Sandbox) handleOAuth2AuthorizeDecision(in *inbound) reply {
 	a := s.o2.auths[form.Get("authorization")]
 	switch {
 	case a == nil:
-		return oauth2PageError(ErrUnknownOAuth2Authorization)
+		return linkErrorPage(ErrUnknownOAuth2Authorization)
 	case a.decided:
-		return oauth2PageError(ErrOAuth2AuthorizationUsed)
+		return linkErrorPage(ErrOAuth2AuthorizationUsed)
 	case form.Has("cancel"):
 		return redirectReply(s.denyOAuth2(a), "", "")
 	}
@@ -61,17 +60,9 @@ func (s *Sandbox) handleOAuth2AuthorizeDecision(in *inbound) reply {
 	}
 	loc, err := s.approveOAuth2(a, user.ID, in.now)
 	if err != nil {
-		return oauth2PageError(err)
+		return linkErrorPage(err)
 	}
 	return redirectReply(loc, user.ID, "")
-}
-
-func oauth2PageError(err error) reply {
-	detail := "This authorization link is not valid. Start signing in again from the app."
-	if errors.Is(err, ErrOAuth2AuthorizationUsed) {
-		detail = "This authorization link has already been used. Start signing in again from the app."
-	}
-	return htmlReply(http.StatusBadRequest, errorPage("This page is no longer valid", detail), err.Error())
 }
 
 func redirectReply(location, userID, reason string) reply {

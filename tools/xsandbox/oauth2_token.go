@@ -1,6 +1,7 @@
 package xsandbox
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -59,11 +60,7 @@ type OAuth2Refresh struct {
 }
 
 // OAuth2Refreshes returns every refresh-token use so far, oldest first.
-func (s *Sandbox) OAuth2Refreshes() []OAuth2Refresh {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]OAuth2Refresh(nil), s.o2.refreshes...)
-}
+func (s *Sandbox) OAuth2Refreshes() []OAuth2Refresh { return snapshot(s, &s.o2.refreshes) }
 
 func tokenID(token string) string {
 	sum := sha256.Sum256([]byte(token))
@@ -73,10 +70,7 @@ func tokenID(token string) string {
 // oauth2Error is X's OAuth 2.0 error object {"error","error_description"}.
 func oauth2Error(status int, code, description, reason string) reply {
 	rep := jsonReply(status, map[string]string{"error": code, "error_description": description})
-	rep.reason = reason
-	if rep.reason == "" {
-		rep.reason = code + ": " + description
-	}
+	rep.reason = cmp.Or(reason, code+": "+description)
 	return rep
 }
 

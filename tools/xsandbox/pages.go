@@ -18,7 +18,7 @@ func (s *Sandbox) handleAuthorizePage(in *inbound) reply {
 	token := in.r.URL.Query().Get("oauth_token")
 	rt, err := s.decidable(token, in.now)
 	if err != nil {
-		return tokenErrorPage(err)
+		return linkErrorPage(err)
 	}
 	var b bytes.Buffer
 	err = authorizeTemplate.Execute(&b, authorizeView{
@@ -41,18 +41,12 @@ func (s *Sandbox) handleAuthorizePage(in *inbound) reply {
 // account that authorizes, "cancel" cancels. Either way the browser is sent
 // to the app's callback (302), as X does.
 func (s *Sandbox) handleAuthorizeDecision(in *inbound) reply {
-	form := in.r.URL.Query()
-	if isFormEncoded(in.r.Header.Get("Content-Type")) {
-		if body, err := url.ParseQuery(string(in.body)); err == nil {
-			form = body
-		}
+	form, err := url.ParseQuery(string(in.body))
+	if err != nil || !isFormEncoded(in.r.Header.Get("Content-Type")) {
+		form = in.r.URL.Query()
 	}
 	token := form.Get("oauth_token")
-	var (
-		location string
-		err      error
-		userID   string
-	)
+	var location, userID string
 	if form.Has("cancel") {
 		location, err = s.deny(token, in.now)
 	} else {
@@ -64,20 +58,19 @@ func (s *Sandbox) handleAuthorizeDecision(in *inbound) reply {
 		location, err = s.approve(token, user.ID, in.now)
 	}
 	if err != nil {
-		return tokenErrorPage(err)
+		return linkErrorPage(err)
 	}
-	rep := reply{status: http.StatusFound, userID: userID}
-	rep.setHeader("Location", location)
-	rep.setHeader("Cache-Control", "no-store")
-	return rep
+	return redirectReply(location, userID, "")
 }
 
-func tokenErrorPage(err error) reply {
+// linkErrorPage answers an authorize page's link (OAuth 1.0a or 2.0) that
+// cannot be decided on any more.
+func linkErrorPage(err error) reply {
 	detail := "This authorization link is not valid. Start signing in again from the app."
 	switch {
 	case errors.Is(err, ErrRequestTokenExpired):
 		detail = "This authorization link has expired. Start signing in again from the app."
-	case errors.Is(err, ErrRequestTokenUsed):
+	case errors.Is(err, ErrRequestTokenUsed), errors.Is(err, ErrOAuth2AuthorizationUsed):
 		detail = "This authorization link has already been used. Start signing in again from the app."
 	}
 	return htmlReply(http.StatusBadRequest, errorPage("This page is no longer valid", detail), err.Error())

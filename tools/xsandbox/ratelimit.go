@@ -1,6 +1,7 @@
 package xsandbox
 
 import (
+	"maps"
 	"math"
 	"strconv"
 	"time"
@@ -32,10 +33,6 @@ type rateLimiter struct {
 	windows map[windowKey]*rateWindow
 }
 
-func newRateLimiter() rateLimiter {
-	return rateLimiter{limits: map[string]rateLimit{}, windows: map[windowKey]*rateWindow{}}
-}
-
 // rateState is what the x-rate-limit-* headers report.
 type rateState struct {
 	limit, remaining int
@@ -61,14 +58,9 @@ func (rl *rateLimiter) config(endpoint string) rateLimit {
 	return rateLimit{limit: unlimited, window: defaultWindow}
 }
 
-func (rl *rateLimiter) configured(endpoint string) bool {
-	_, ok := rl.limits[endpoint]
-	return ok
-}
-
-// current returns the window in force at now, starting a new one when the
-// previous has ended.
-func (rl *rateLimiter) current(endpoint, userID string, now time.Time) (*rateWindow, rateLimit) {
+// take counts one request and reports whether it is within the limit, in
+// the window in force at now: a new one when the previous has ended.
+func (rl *rateLimiter) take(endpoint, userID string, now time.Time) (rateState, bool) {
 	c := rl.config(endpoint)
 	key := windowKey{endpoint, userID}
 	w := rl.windows[key]
@@ -76,12 +68,6 @@ func (rl *rateLimiter) current(endpoint, userID string, now time.Time) (*rateWin
 		w = &rateWindow{start: now}
 		rl.windows[key] = w
 	}
-	return w, c
-}
-
-// take counts one request and reports whether it is within the limit.
-func (rl *rateLimiter) take(endpoint, userID string, now time.Time) (rateState, bool) {
-	w, c := rl.current(endpoint, userID, now)
 	st := rateState{limit: c.limit, reset: w.start.Add(c.window)}
 	if w.used >= c.limit {
 		return st, false
@@ -121,9 +107,5 @@ func (s *Sandbox) SetRateLimit(endpoint string, limit int, window time.Duration)
 	} else {
 		s.limits.limits[endpoint] = rateLimit{limit: limit, window: window}
 	}
-	for k := range s.limits.windows {
-		if k.endpoint == endpoint {
-			delete(s.limits.windows, k)
-		}
-	}
+	maps.DeleteFunc(s.limits.windows, func(k windowKey, _ *rateWindow) bool { return k.endpoint == endpoint })
 }

@@ -1,8 +1,10 @@
 package xsandbox
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,14 +34,7 @@ func Endpoints() []string {
 		EndpointOAuth2Authorize, EndpointOAuth2Token, EndpointOAuth2Revoke}
 }
 
-func isEndpoint(name string) bool {
-	for _, e := range Endpoints() {
-		if e == name {
-			return true
-		}
-	}
-	return false
-}
+func isEndpoint(name string) bool { return slices.Contains(Endpoints(), name) }
 
 // isV2 reports whether an endpoint answers in X API v2 style (JSON problems,
 // rate-limit headers on every answer).
@@ -160,8 +155,13 @@ func New(opts Options) *Sandbox {
 		userByID:      map[string]User{},
 		requestTokens: map[string]*requestToken{},
 		accessTokens:  map[string]*accessToken{},
-		o2:            newOAuth2State(),
-		limits:        newRateLimiter(),
+		o2: oauth2State{
+			auths:   map[string]*oauth2Authorization{},
+			codes:   map[string]*oauth2Code{},
+			access:  map[string]*oauth2Token{},
+			refresh: map[string]*oauth2Token{},
+		},
+		limits: rateLimiter{limits: map[string]rateLimit{}, windows: map[windowKey]*rateWindow{}},
 	}
 	names := map[string]bool{}
 	for _, u := range opts.Users {
@@ -171,9 +171,7 @@ func New(opts Options) *Sandbox {
 		if names[strings.ToLower(u.Username)] || s.userByID[u.ID].ID != "" {
 			panic(fmt.Sprintf("xsandbox: user %q (%s) is listed twice", u.Username, u.ID))
 		}
-		if u.AcceptsDMsFrom == "" {
-			u.AcceptsDMsFrom = "all"
-		}
+		u.AcceptsDMsFrom = cmp.Or(u.AcceptsDMsFrom, "all")
 		names[strings.ToLower(u.Username)] = true
 		s.users = append(s.users, u)
 		s.userByID[u.ID] = u
@@ -219,11 +217,7 @@ func (s *Sandbox) handleNotFound(in *inbound) reply {
 }
 
 // Users returns the sandbox's accounts.
-func (s *Sandbox) Users() []User {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]User(nil), s.users...)
-}
+func (s *Sandbox) Users() []User { return snapshot(s, &s.users) }
 
 func (s *Sandbox) userByName(username string) (User, bool) {
 	for _, u := range s.users {
@@ -235,15 +229,7 @@ func (s *Sandbox) userByName(username string) (User, bool) {
 }
 
 func isUserID(id string) bool {
-	if len(id) == 0 || len(id) > 19 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < '0' || id[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return len(id) >= 1 && len(id) <= 19 && strings.Trim(id, "0123456789") == ""
 }
 
 func (s *Sandbox) logf(format string, args ...any) {

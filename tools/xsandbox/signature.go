@@ -1,12 +1,13 @@
 package xsandbox
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
 	"net"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -61,11 +62,7 @@ func baseStringURI(rawURL string) string {
 	case strings.Contains(host, ":"): // an IPv6 literal keeps its brackets
 		host = "[" + host + "]"
 	}
-	path := u.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	return scheme + "://" + host + path
+	return scheme + "://" + host + cmp.Or(u.EscapedPath(), "/")
 }
 
 // normalizeParameters implements RFC 5849 section 3.4.1.3.2: every name and
@@ -79,46 +76,19 @@ func normalizeParameters(params url.Values) string {
 			pairs = append(pairs, pair{percentEncode(k), percentEncode(v)})
 		}
 	}
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i].k != pairs[j].k {
-			return pairs[i].k < pairs[j].k
-		}
-		return pairs[i].v < pairs[j].v
-	})
-	var b strings.Builder
+	slices.SortFunc(pairs, func(a, b pair) int { return cmp.Or(strings.Compare(a.k, b.k), strings.Compare(a.v, b.v)) })
+	joined := make([]string, len(pairs))
 	for i, p := range pairs {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(p.k)
-		b.WriteByte('=')
-		b.WriteString(p.v)
+		joined[i] = p.k + "=" + p.v
 	}
-	return b.String()
+	return strings.Join(joined, "&")
 }
 
 // percentEncode implements RFC 5849 section 3.6 (RFC 3986 section 2.1): only
 // the unreserved characters A-Z a-z 0-9 - . _ ~ stay as they are; every other
 // byte of the UTF-8 text becomes %XX with upper-case hex digits, so a space is
-// "%20" and never "+".
+// "%20" and never "+". That is url.QueryEscape, which writes a space as "+"
+// (and a "+" as "%2B").
 func percentEncode(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if isUnreserved(c) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&0x0f])
-	}
-	return b.String()
-}
-
-func isUnreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }

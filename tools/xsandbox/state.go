@@ -1,6 +1,7 @@
 package xsandbox
 
 import (
+	"slices"
 	"strconv"
 	"time"
 )
@@ -33,24 +34,19 @@ type Tweet struct {
 }
 
 // Follows returns the follows made so far, oldest first.
-func (s *Sandbox) Follows() []Follow {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Follow(nil), s.follows...)
-}
+func (s *Sandbox) Follows() []Follow { return snapshot(s, &s.follows) }
 
 // DMs returns the Direct Messages sent so far, oldest first.
-func (s *Sandbox) DMs() []DM {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]DM(nil), s.dms...)
-}
+func (s *Sandbox) DMs() []DM { return snapshot(s, &s.dms) }
 
 // Tweets returns the posts created so far, oldest first.
-func (s *Sandbox) Tweets() []Tweet {
+func (s *Sandbox) Tweets() []Tweet { return snapshot(s, &s.tweets) }
+
+// snapshot is a copy of a list of the sandbox, read under s.mu.
+func snapshot[T any](s *Sandbox, list *[]T) []T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Tweet(nil), s.tweets...)
+	return slices.Clone(*list)
 }
 
 // firstID makes post and DM event ids 19 digits long, beyond 2^53 like X's.

@@ -73,15 +73,9 @@ func (s *Sandbox) authenticateUser(in *inbound, endpoint string) (User, reply, b
 	return me, reply{}, true
 }
 
-type userData struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Username string `json:"username"`
-}
-
 // handleUsersMe answers GET /2/users/me.
 func (s *Sandbox) handleUsersMe(_ *inbound, me User) reply {
-	return jsonReply(http.StatusOK, map[string]any{"data": userData{me.ID, me.Name, me.Username}})
+	return jsonReply(http.StatusOK, map[string]any{"data": map[string]string{"id": me.ID, "name": me.Name, "username": me.Username}})
 }
 
 // handleFollow answers POST /2/users/:id/following. A protected target makes

@@ -3,6 +3,7 @@ package xsandbox
 import (
 	"crypto/subtle"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -40,26 +41,19 @@ type signedRequest struct {
 
 func (sr *signedRequest) get(name string) string { return sr.protocol[name] }
 
-// authError is a failed authentication: the X v1 code and message a client
-// sees, and the precise reason recorded in Call.Error (never a secret).
+// authError is a failed authentication: the X v1 code a client sees (with
+// its status and message, v1Codes), and the precise reason recorded in
+// Call.Error (never a secret).
 type authError struct {
-	status  int
-	code    int
-	message string
-	reason  string
+	code   int
+	reason string
 }
 
-func errBadAuthData(reason string) *authError {
-	return &authError{http.StatusBadRequest, 215, messages[215], reason}
-}
+func errBadAuthData(reason string) *authError { return &authError{215, reason} }
 
-func errCouldNotAuthenticate(reason string) *authError {
-	return &authError{http.StatusUnauthorized, 32, messages[32], reason}
-}
+func errCouldNotAuthenticate(reason string) *authError { return &authError{32, reason} }
 
-func errInvalidToken(reason string) *authError {
-	return &authError{http.StatusUnauthorized, 89, messages[89], reason}
-}
+func errInvalidToken(reason string) *authError { return &authError{89, reason} }
 
 // parseSignedRequest collects the OAuth 1.0a parameters of r the way X does:
 // protocol parameters from the Authorization header (RFC 5849 section 3.5.1),
@@ -181,8 +175,7 @@ func (s *Sandbox) verify(sr *signedRequest, tokenSecret string, now time.Time) *
 	}
 	stamp := time.Unix(ts, 0)
 	if skew := now.Sub(stamp); skew > timestampSkew || skew < -timestampSkew {
-		return &authError{http.StatusUnauthorized, 135, messages[135],
-			fmt.Sprintf("oauth_timestamp %d is %s away from the sandbox clock %d", ts, skew.Round(time.Second), now.Unix())}
+		return &authError{135, fmt.Sprintf("oauth_timestamp %d is %s away from the sandbox clock %d", ts, skew.Round(time.Second), now.Unix())}
 	}
 	base := SignatureBaseString(sr.method, sr.url, sr.params)
 	want := Sign(base, s.opts.ConsumerSecret, tokenSecret)
@@ -210,11 +203,7 @@ func (n *nonceStore) remember(consumerKey, nonce string, stamp, now time.Time) b
 		n.seen = map[string]time.Time{}
 	}
 	if now.Sub(n.lastPrune) > time.Minute || now.Before(n.lastPrune) {
-		for k, until := range n.seen {
-			if now.After(until) {
-				delete(n.seen, k)
-			}
-		}
+		maps.DeleteFunc(n.seen, func(_ string, until time.Time) bool { return now.After(until) })
 		n.lastPrune = now
 	}
 	key := consumerKey + "\x00" + nonce

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -37,9 +38,7 @@ func main() {
 	code, err := run(*port, *stage, *data, flag.Args())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		if code == 0 {
-			code = 1
-		}
+		code = cmp.Or(code, 1)
 	}
 	os.Exit(code)
 }
