@@ -145,7 +145,7 @@ func reportRun(w io.Writer, n int, rep campaigns.Report) (again bool, wait time.
 		fmt.Fprintf(w, "run %d: %-20s status %-19s stopped %-19s sent %d skipped %d failed %d unknown %d (this run: sent %d, x calls %d, 429s %d, waited %s, %s)\n",
 			n, c.ID, c.Status, c.Stopped, c.Sent, c.Skipped, c.Failed, c.Unknown,
 			c.Run.Sent, c.Run.XCalls, c.Run.RateLimited, c.Run.Waited.Round(time.Millisecond), c.Run.Elapsed.Round(time.Millisecond))
-		if a, w, decided := nextRun(c); decided {
+		if a, w, decided := nextRun(c, time.Now()); decided {
 			again, wait = a, max(wait, w)
 		}
 		if c.LastError != "" {
@@ -156,9 +156,9 @@ func reportRun(w io.Writer, n int, rep campaigns.Report) (again bool, wait time.
 }
 
 // nextRun is what the way c stopped says about another run: whether it
-// would get further, and how long to wait first. decided is false when the
-// way it stopped says nothing.
-func nextRun(c campaigns.Result) (again bool, wait time.Duration, decided bool) {
+// would get further, and how long after now to wait first. decided is
+// false when the way it stopped says nothing.
+func nextRun(c campaigns.Result, now time.Time) (again bool, wait time.Duration, decided bool) {
 	switch c.Stopped {
 	case campaigns.StopDeadline:
 		// Another invocation continues where this one stopped, as long as
@@ -168,7 +168,7 @@ func nextRun(c campaigns.Result) (again bool, wait time.Duration, decided bool) 
 		return true, 5 * time.Second, true
 	case campaigns.StopRateLimited, campaigns.StopWaiting:
 		if c.ResumeAfter != nil {
-			wait = time.Until(*c.ResumeAfter) + time.Second
+			wait = c.ResumeAfter.Sub(now) + time.Second
 		}
 		return true, wait, true
 	}

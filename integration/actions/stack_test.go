@@ -273,8 +273,23 @@ func (s *stack) wantAction(uid, name, state, reason string) {
 	}
 }
 
-// calls counts the sandbox calls to endpoint (with status, when given).
-func (s *stack) calls(endpoint string, status ...int) int { return s.ts.Calls(endpoint, status...) }
+// calls counts the sandbox calls to endpoint (with status, when given),
+// once the sandbox has recorded every request it got.
+func (s *stack) calls(endpoint string, status ...int) int {
+	s.t.Helper()
+	s.idle()
+	return s.ts.Calls(endpoint, status...)
+}
+
+// idle waits until the sandbox has recorded every request it got: a client
+// that gave up (a timeout) has its error before the sandbox notices. The
+// bound only keeps a request stuck in the sandbox from hanging the test.
+func (s *stack) idle() {
+	s.t.Helper()
+	if !s.sb.WaitIdle(10 * time.Second) {
+		s.t.Fatal("the X sandbox still holds a request after 10 s")
+	}
+}
 
 func (s *stack) dmsTo(uid string) []xsandbox.DM {
 	var out []xsandbox.DM

@@ -461,17 +461,25 @@ func TestCallbackURLNotApprovedByTheApp(t *testing.T) {
 func TestXTooSlowEndsWithinTheBudget(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
-	s.sandbox.InjectFault(xsandbox.Fault{Endpoint: "request_token", Delay: 5 * time.Second, Times: 3})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	s.sandbox.InjectFault(xsandbox.Fault{Endpoint: "request_token", Delay: time.Minute, Times: 3})
+	// The invocation leaves the use case 1.5 s: less than the 3 s the HTTP
+	// client gives X, so only the budget can end the wait.
+	u := s.budget(answerSlack)
+	ctx, cancel := context.WithTimeout(context.Background(), s.h.Budget+1500*time.Millisecond)
 	defer cancel()
 	resp, err := s.h.StartSignIn(ctx, formRequest("follow=true", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// X answers after 5 s; the invocation has 3: the function must give up on
-	// X and answer while its invocation still runs (Lambda would kill it).
+	// X answers after a minute: the function must give up on X when the
+	// budget ends and answer while its invocation still runs (Lambda would
+	// kill it).
 	if ctx.Err() != nil {
 		t.Fatalf("answered after the invocation's deadline (%v): the function waited for X", ctx.Err())
+	}
+	s.wantUseCaseDeadline(u, ctx)
+	if !errors.Is(u.ended, context.DeadlineExceeded) {
+		t.Fatalf("the use case returned with its context %v: X's wait did not last until the budget ended", u.ended)
 	}
 	if q := result(t, resp); q.Get("reason") != "x_timeout" {
 		t.Fatalf("result %v", q)

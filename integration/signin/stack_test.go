@@ -1,10 +1,12 @@
 package signin_test
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -185,3 +187,57 @@ func (s *stack) session(token string) dynamo.Item {
 func (s *stack) count(table string) int { return s.ts.Count(table) }
 
 func (s *stack) calls(endpoint string) int { return s.ts.Calls(endpoint) }
+
+// useCase is the sign-in use case as the handlers call it; it records the
+// deadline of the context the last call got and why that context had ended
+// when the call returned (nil: it had not).
+type useCase struct {
+	web.Service
+	mu       sync.Mutex
+	deadline time.Time
+	bounded  bool
+	ended    error
+}
+
+func (u *useCase) Start(ctx context.Context, c signin.Choices) (signin.Started, error) {
+	st, err := u.Service.Start(ctx, c)
+	u.record(ctx)
+	return st, err
+}
+
+func (u *useCase) Finish(ctx context.Context, cb signin.Callback, binding string) (signin.Finished, error) {
+	f, err := u.Service.Finish(ctx, cb, binding)
+	u.record(ctx)
+	return f, err
+}
+
+func (u *useCase) record(ctx context.Context) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.deadline, u.bounded = ctx.Deadline()
+	u.ended = ctx.Err()
+}
+
+// budget runs the use case Budget before the end of an invocation that has
+// slack more than Lambda would give it (invocation, say): the use case
+// keeps the deadline it would have, and the handler's answer after it has
+// the slack too, so that a stalled machine cannot make that answer late. It
+// returns the recorder of the use case's calls.
+func (s *stack) budget(slack time.Duration) *useCase {
+	u := &useCase{Service: s.h.Service}
+	s.h.Service = u
+	s.h.Budget += slack
+	return u
+}
+
+// wantUseCaseDeadline fails the test unless the use case's last call ran
+// on a context ending Budget before the invocation's deadline.
+func (s *stack) wantUseCaseDeadline(u *useCase, invocation context.Context) {
+	s.t.Helper()
+	dl, _ := invocation.Deadline()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if want := dl.Add(-s.h.Budget); !u.bounded || !u.deadline.Equal(want) {
+		s.t.Errorf("the use case's deadline is %v (bounded %v), want the invocation's less the budget, %v", u.deadline, u.bounded, want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/actionstore"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/tokens"
+	"github.com/twitter-sessions/twitter-sessions/tools/testclock"
 	"github.com/twitter-sessions/twitter-sessions/tools/xsandbox"
 )
 
@@ -105,54 +106,94 @@ func TestAnExpiredLeaseIsMarkedOnlyWhileItIsHeld(t *testing.T) {
 }
 
 // slowLease takes the lease and answers late (DynamoDB slow to answer a
-// write that landed); it records the lease and when the holder's next
-// write (the save, the reconnect mark) began.
+// write that landed): the holder's clock moves on by delay before the
+// answer comes back. It records the lease and when (on the wall clock) the
+// answer came back.
 type slowLease struct {
 	*actionstore.Store
-	delay time.Duration
-	mu    sync.Mutex
-	lease tokens.Lease
-	wrote time.Time
+	clock    *testclock.Clock
+	delay    time.Duration
+	mu       sync.Mutex
+	lease    tokens.Lease
+	answered time.Time
 }
 
 func (s *slowLease) TakeRefreshLease(ctx context.Context, uid string, v tokens.Version, l tokens.Lease) (bool, error) {
 	ok, err := s.Store.TakeRefreshLease(ctx, uid, v, l)
+	s.clock.Advance(s.delay)
 	s.mu.Lock()
-	s.lease = l
-	s.mu.Unlock()
-	time.Sleep(s.delay)
+	defer s.mu.Unlock()
+	s.lease, s.answered = l, time.Now()
 	return ok, err
 }
 
-func (s *slowLease) SaveRefreshed(ctx context.Context, uid string, v tokens.Version, owner string, c signin.Credentials, now time.Time) (bool, error) {
-	s.wrote = time.Now()
-	return s.Store.SaveRefreshed(ctx, uid, v, owner, c, now)
+// deadlineX is X's token endpoint as the holder calls it; it records the
+// request's deadline, when (on the wall clock and on the holder's clock)
+// the request began, and why its context ended.
+type deadlineX struct {
+	tokens.X
+	clock       *testclock.Clock
+	mu          sync.Mutex
+	calls       int
+	began, now  time.Time
+	deadline    time.Time
+	hasDeadline bool
+	ctxErr      error
 }
 
-func (s *slowLease) MarkReconnect(ctx context.Context, uid string, v tokens.Version, now time.Time) (bool, error) {
-	s.wrote = time.Now()
-	return s.Store.MarkReconnect(ctx, uid, v, now)
+func (x *deadlineX) Refresh(ctx context.Context, refreshToken string) (signin.Credentials, error) {
+	began, now := time.Now(), x.clock.Now()
+	dl, has := ctx.Deadline()
+	c, err := x.X.Refresh(ctx, refreshToken)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.calls++
+	x.began, x.now, x.deadline, x.hasDeadline, x.ctxErr = began, now, dl, has, ctx.Err()
+	return c, err
 }
 
 // TestTheRequestEndsInsideTheLease: the lease's write took most of the
-// lease; the request to X (slow too) is cut WriteTimeout before the lease
-// ends, so that the holder's next write lands inside it and no reader
-// finds the lease expired while its holder is still at work.
+// lease (on the holder's clock); the request to X (which X would answer
+// only after a minute) is cut WriteTimeout before the lease ends, so that
+// the holder's next write lands inside it and no reader finds the lease
+// expired while its holder is still at work. The cut request may have
+// reached X: the user must sign in again.
 func TestTheRequestEndsInsideTheLease(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	c := h.signIn(0)
+	clk := testclock.New(time.Now())
 	svc := h.service()
-	svc.Lease, svc.WriteTimeout = 2*time.Second, 500*time.Millisecond
-	store := &slowLease{Store: h.store, delay: 1200 * time.Millisecond}
+	svc.Now = clk.Now
+	// WriteTimeout is also the real timeout of the writes after X's
+	// answer: generous, so that a slow DynamoDB Local cannot fail them.
+	svc.Lease, svc.WriteTimeout = 30*time.Second, 10*time.Second
+	const leftForX = 300 * time.Millisecond // what the slow write leaves of the lease, less WriteTimeout
+	store := &slowLease{Store: h.store, clock: clk, delay: svc.Lease - svc.WriteTimeout - leftForX}
 	svc.Store = store
-	h.sb.InjectFault(xsandbox.Fault{Endpoint: xsandbox.EndpointOAuth2Token, Delay: time.Second})
+	x := &deadlineX{X: h.x, clock: clk}
+	svc.X = x
+	h.sb.InjectFault(xsandbox.Fault{Endpoint: xsandbox.EndpointOAuth2Token, Delay: time.Minute}) // ends when the client gives up
 	_, err := svc.Fresh(context.Background(), h.log(), alice, c)
 	if !errors.Is(err, tokens.ErrReconnect) {
 		t.Fatalf("err = %v: a request cut short may have reached X", err)
 	}
-	const slack = 200 * time.Millisecond // the store's and the scheduler's own time
-	if latest := store.lease.Until.Add(-svc.WriteTimeout + slack); store.wrote.After(latest) {
-		t.Fatalf("the holder's write began %s after the lease's end less WriteTimeout", store.wrote.Sub(latest)+slack)
+	if st := h.stored(); !st.Reconnect || st.Lease.Owner != "" {
+		t.Fatalf("reconnect %v, lease %q: want the user marked reconnect and the lease ended", st.Reconnect, st.Lease.Owner)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.calls != 1 || !x.hasDeadline || !errors.Is(x.ctxErr, context.DeadlineExceeded) {
+		t.Fatalf("%d requests to X, deadline %v, context %v: want one request, ended by its deadline", x.calls, x.hasDeadline, x.ctxErr)
+	}
+	// What the request may take is what was left of the lease on the
+	// holder's clock, less WriteTimeout; its deadline (on the wall clock)
+	// was set between the lease's answer and the request.
+	left := store.lease.Until.Sub(x.now) - svc.WriteTimeout
+	if left != leftForX {
+		t.Fatalf("the lease less WriteTimeout left %s after the lease's write, want %s", left, leftForX)
+	}
+	if earliest, latest := store.answered.Add(left), x.began.Add(left); x.deadline.Before(earliest) || x.deadline.After(latest) {
+		t.Fatalf("the request's deadline is %s after the lease's answer, want %s: the request must end WriteTimeout before the lease", x.deadline.Sub(store.answered), left)
 	}
 }

@@ -32,6 +32,9 @@ type harness struct {
 	users *userstore.Store
 	x     *xoauth2.Client
 	logs  bytes.Buffer
+	// at is the instant the last signIn's expiry was counted from: a
+	// service whose Now reads it sees exactly expiresIn left.
+	at time.Time
 }
 
 func newHarness(t *testing.T) *harness {
@@ -63,11 +66,12 @@ func (h *harness) service() *tokens.Service {
 func (h *harness) log() zerolog.Logger { return zerolog.New(&h.logs) }
 
 // signIn stores an OAuth 2.0 sign-in of alice whose token the item says
-// expires in expiresIn.
+// expires in expiresIn (counted from h.at).
 func (h *harness) signIn(expiresIn time.Duration) signin.Credentials {
 	h.t.Helper()
 	access, refresh := h.sb.IssueOAuth2Token(alice, "tweet.read", "tweet.write", "users.read", "offline.access")
-	c := signin.Credentials{Kind: signin.KindOAuth2, Token: access, Refresh: refresh, ExpiresAt: time.Now().Add(expiresIn).UTC().Truncate(time.Millisecond)}
+	h.at = time.Now()
+	c := signin.Credentials{Kind: signin.KindOAuth2, Token: access, Refresh: refresh, ExpiresAt: h.at.Add(expiresIn).UTC().Truncate(time.Millisecond)}
 	if _, err := h.users.SaveSignIn(context.Background(), signin.User{Identity: signin.Identity{UserID: alice, ScreenName: "alice", Credentials: c}, SignedInAt: time.Now()}); err != nil {
 		h.t.Fatal(err)
 	}
@@ -90,7 +94,9 @@ func TestFreshAndRenew(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		c := h.signIn(61 * time.Second)
-		got, err := h.service().Fresh(ctx, h.log(), alice, c)
+		svc := h.service()
+		svc.Now = func() time.Time { return h.at } // a minute and a second left, however slow the sign-in was
+		got, err := svc.Fresh(ctx, h.log(), alice, c)
 		if err != nil || got != c || len(h.sb.OAuth2Refreshes()) != 0 {
 			t.Fatalf("%v, %d refreshes", err, len(h.sb.OAuth2Refreshes()))
 		}
@@ -107,8 +113,10 @@ func TestFreshAndRenew(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		c := h.signIn(59 * time.Second)
-		got, err := h.service().Fresh(ctx, h.log(), alice, c)
-		if err != nil || got.Token == c.Token || got.Refresh == c.Refresh || got.ExpiresAt.Before(time.Now().Add(time.Hour)) {
+		svc := h.service()
+		svc.Now = func() time.Time { return h.at } // 59 seconds left
+		got, err := svc.Fresh(ctx, h.log(), alice, c)
+		if err != nil || got.Token == c.Token || got.Refresh == c.Refresh || got.ExpiresAt.Before(h.at.Add(time.Hour)) {
 			t.Fatalf("%v", err)
 		}
 		if st := h.stored(); st.Credentials.Token != got.Token || st.Credentials.Refresh != got.Refresh || st.Lease.Owner != "" {

@@ -31,6 +31,9 @@ type unit struct {
 	mu    sync.Mutex
 	logs  bytes.Buffer
 	wait  time.Duration // how long an invocation waits for another's lease
+	// poll, when set, is how a poll of another's lease waits, instead of a
+	// little on the wall clock.
+	poll func(ctx context.Context) error
 }
 
 func newUnit(t *testing.T) *unit {
@@ -51,8 +54,10 @@ func (u *unit) Write(p []byte) (int, error) {
 func (u *unit) log() zerolog.Logger { return zerolog.New(u) }
 
 // service is one invocation's refresh: polls of another's lease wait a
-// little on the wall clock; X's 429 is waited for on the protocol's clock.
+// little on the wall clock (or as u.poll says); X's 429 is waited for on
+// the protocol's clock.
 func (u *unit) service() *tokens.Service {
+	poll := u.poll
 	return &tokens.Service{Store: u.users, X: u.x, Lease: 15 * time.Second, Wait: u.wait, Poll: 20 * time.Millisecond,
 		WriteTimeout: 5 * time.Second, Now: u.clock,
 		Retry: xapi.Retry{Attempts: 2, Backoff: 50 * time.Millisecond, MaxWait: 10 * time.Second, Now: u.clock},
@@ -61,9 +66,30 @@ func (u *unit) service() *tokens.Service {
 				u.now.Add(int64(d))
 				return ctx.Err()
 			}
+			if poll != nil {
+				return poll(ctx)
+			}
 			time.Sleep(min(d, 2*time.Millisecond))
 			return ctx.Err()
 		}}
+}
+
+// untilReleased is a poll of another's lease that lasts until no lease is
+// held on alice's item (its holder saved the new pair, released it or
+// marked her): the holder's progress, not the wall clock, ends a waiter's
+// wait, however late the holder is scheduled. The invocation's context
+// bounds it.
+func (u *unit) untilReleased(ctx context.Context) error {
+	for {
+		if it, _ := u.users.Item(alice); it.Lease == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // signIn stores alice's OAuth 2.0 grant with offline access, its token
@@ -213,6 +239,7 @@ func TestOneRefreshPerUserAcrossInvocations(t *testing.T) {
 				expires = time.Hour
 			}
 			c := u.signIn(expires)
+			u.poll = u.untilReleased
 			// Hold X's answer until the others have read the item (and
 			// found the lease, or will find the new pair).
 			release := make(chan struct{})

@@ -41,6 +41,7 @@ type Proxy struct {
 	mu       sync.Mutex
 	counts   map[string]int      // operations: an SDK call and its retries count once
 	attempts map[string]int      // HTTP requests
+	faulted  map[string]int      // HTTP requests a fault took
 	seen     map[string]struct{} // amz-sdk-invocation-id of the calls counted
 	faults   []*Fault
 }
@@ -86,11 +87,20 @@ func (p *Proxy) Attempts() map[string]int {
 	return maps.Clone(p.attempts)
 }
 
+// Faulted returns the HTTP requests per operation that an injected fault
+// took (answered, dropped or, when slow, held): Attempts less Faulted
+// reached DynamoDB untouched, however often the SDK tried again.
+func (p *Proxy) Faulted() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.faulted)
+}
+
 // Reset forgets the counts.
 func (p *Proxy) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.counts, p.attempts, p.seen = map[string]int{}, map[string]int{}, map[string]struct{}{}
+	p.counts, p.attempts, p.faulted, p.seen = map[string]int{}, map[string]int{}, map[string]int{}, map[string]struct{}{}
 }
 
 func (p *Proxy) take(op, invocation string) *Fault {
@@ -115,6 +125,7 @@ func (p *Proxy) take(op, invocation string) *Fault {
 				p.faults = append(p.faults[:i], p.faults[i+1:]...)
 			}
 		}
+		p.faulted[op]++
 		c := *f
 		return &c
 	}

@@ -188,24 +188,28 @@ func TestADelayedAnswerArrivesLate(t *testing.T) {
 func TestADelayEndsWhenTheClientGivesUp(t *testing.T) {
 	h := newHarness(t)
 	h.sb.InjectFault(Fault{Endpoint: EndpointTweet, Delay: time.Minute, Status: 500})
-	// A second, so the request surely reaches the sandbox before the client
-	// gives up, even on a loaded machine under -race.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r, err := http.NewRequestWithContext(ctx, "POST", h.srv.URL+"/2/tweets", strings.NewReader(`{"text":"hi"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
+	sent := make(chan error, 1)
 	go func() {
-		time.Sleep(300 * time.Millisecond)
-		if h.sb.WaitIdle(10 * time.Millisecond) {
-			t.Error("WaitIdle: idle while a request is held")
-		}
+		_, err := send(r)
+		sent <- err
 	}()
-	if _, err := send(r); err == nil {
+	// The client gives up only once the sandbox holds the request in the
+	// fault's delay (it took the fault), however late the request arrives.
+	waitHeld(t, h)
+	if h.sb.WaitIdle(10 * time.Millisecond) {
+		t.Error("WaitIdle: idle while a request is held")
+	}
+	cancel()
+	if err := <-sent; err == nil {
 		t.Fatal("the client got an answer")
 	}
-	if !h.sb.WaitIdle(5 * time.Second) {
+	if !h.sb.WaitIdle(10 * time.Second) {
 		t.Fatal("WaitIdle: the request the client gave up on is still in flight")
 	}
 	if n := len(h.sb.Calls()); n != 1 {
@@ -217,6 +221,25 @@ func TestADelayEndsWhenTheClientGivesUp(t *testing.T) {
 	}
 	// WaitIdle's answer is the proof that the handler stopped waiting when
 	// the client left: the fault's delay is a minute.
+}
+
+// waitHeld waits until a request is in flight and has taken the only
+// queued fault (bounded, so that a lost request fails instead of hanging).
+func waitHeld(t *testing.T, h *harness) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h.sb.mu.Lock()
+		held := h.sb.inFlight == 1 && len(h.sb.faults) == 0
+		h.sb.mu.Unlock()
+		if held {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the request never reached the sandbox's delay")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func TestAClosedConnectionGivesTheClientAnError(t *testing.T) {
@@ -239,7 +262,7 @@ func TestAClosedConnectionGivesTheClientAnError(t *testing.T) {
 // error the handler may still be finishing.
 func waitForCall(t *testing.T, h *harness) Call {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if calls := h.sb.Calls(); len(calls) > 0 {
 			return calls[0]
