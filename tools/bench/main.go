@@ -108,13 +108,13 @@ func main() {
 		"-run", "^TestLoad$", "-v", "-count=1", "./integration/signin/")
 	w("%s\n", grep(load, `load: .*`))
 	rt := goTest(nil, "-run", "^TestSignInMakesTheFewestRoundTrips$", "-v", "-count=1", "./integration/signin/")
-	w("%s\n", grep(rt, `OAuth [0-9.a]+ round trips: .*`))
+	w("%s\n", grep(rt, `OAuth [0-9.a]+ (\([^)]*\) )?round trips: .*`))
 	w("\n## A sign-in flood against a dev stack's throttled route (e2e, latency of each answer)\n\n")
 	flood := goTest(nil, "-run", "^TestLoadSignInFloodIsThrottledWhileASignInFinishes$", "-v", "-count=1", "./e2e/")
 	w("%s\n", grep(flood, `(flood: |303 to X: |429: ).*`))
 
 	w("\n## Micro-benchmarks (go test -bench, -benchmem)\n\n```\n")
-	micro := goTest(nil, "-run", "^$", "-bench", ".", "-benchmem", "./shared/seal/", "./shared/xoauth1/", "./shared/xoauth2/", "./shared/web/", "./tools/xsandbox/")
+	micro := goTest(nil, "-run", "^$", "-bench", ".", "-benchmem", "./shared/seal/", "./shared/xoauth1/", "./shared/xoauth2/", "./shared/web/", "./shared/metrics/")
 	pkg := ""
 	for _, line := range strings.Split(micro, "\n") {
 		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
