@@ -83,7 +83,7 @@ func newCore(t *testing.T) *core {
 		// Polls of another's lease wait a little on the wall clock (or as
 		// c.poll says), the lease's own clock standing still.
 		Sleep: func(ctx context.Context, d time.Duration) error {
-			if c.poll != nil {
+			if c.poll != nil && d == c.tokens.Poll { // a poll of the lease, not a retry's backoff
 				return c.poll(ctx)
 			}
 			time.Sleep(min(d, 2*time.Millisecond))
