@@ -35,7 +35,7 @@ func newStack(t *testing.T) *stack {
 	}
 	return &stack{
 		Target: &Target{Stage: tb.Stage, Local: true, Endpoint: tb.Endpoint, Where: "DynamoDB Local at " + tb.Endpoint, DB: tb.DB,
-			UsersTable: tb.Stage + "_twitter", SessionTable: tb.Stage + "_session", CampaignsTable: tb.Stage + "_campaigns", BrandUID: teststack.BrandUID},
+			UsersTable: tb.Users, SessionTable: tb.Session, CampaignsTable: tb.Campaigns, BrandUID: teststack.BrandUID},
 		db: tb.DB, sealer: sealer, refKey: teststack.NewKey(t),
 	}
 }

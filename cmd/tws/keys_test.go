@@ -21,6 +21,7 @@ import (
 	"github.com/twitter-sessions/twitter-sessions/shared/userstore"
 	"github.com/twitter-sessions/twitter-sessions/tools/ddblocal"
 	"github.com/twitter-sessions/twitter-sessions/tools/ssmlocal"
+	"github.com/twitter-sessions/twitter-sessions/tools/teststack"
 )
 
 // The command as make runs it: the SDK's default configuration, pointed at
@@ -100,7 +101,7 @@ func TestTheCommandsUseTheSDKsEndpointOverrides(t *testing.T) {
 
 	s1, _ := seal.New(k1)
 	const uid = "1234567890123456789"
-	table := stage + "_twitter"
+	table := teststack.TableNamesOf(t, stage).Users
 	_, err := userstore.New(db, table, s1).SaveSignIn(ctx, signin.User{
 		Identity:   signin.Identity{UserID: uid, ScreenName: "alice", Credentials: signin.Credentials{Token: "tok", Secret: "sec"}},
 		SignedInAt: time.Now(),

@@ -53,7 +53,7 @@ func TestTheCommandsOnAStage(t *testing.T) {
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	tg := &ops.Target{Stage: tb.Stage, Local: true, Endpoint: tb.Endpoint, Where: "DynamoDB Local at " + tb.Endpoint, DB: tb.DB,
-		UsersTable: tb.Stage + "_twitter", SessionTable: tb.Stage + "_session", CampaignsTable: tb.Stage + "_campaigns", BrandUID: teststack.BrandUID,
+		UsersTable: tb.Users, SessionTable: tb.Session, CampaignsTable: tb.Campaigns, BrandUID: teststack.BrandUID,
 		Env: map[string]string{"TOKEN_ENCRYPTION_KEY": key, "LINK_SIGNING_KEY": link,
 			"TWITTER_CONSUMER_KEY": "cmd-key", "TWITTER_CONSUMER_SECRET": "cmd-consumer-secret", "TWITTER_API_BASE_URL": srv.URL}}
 	k, _ := seal.ParseKey(key)

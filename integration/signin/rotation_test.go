@@ -74,7 +74,7 @@ func newDeployedStage(t *testing.T) *deployedStage {
 
 	// The environment serverless.yml gives a deployed stage: the secrets'
 	// SSM parameter names, no secret values.
-	env := teststack.Environment(stage, xURL)
+	env := teststack.Environment(t, stage, xURL)
 	delete(env, "TWITTER_CONSUMER_SECRET")
 	prefix := ops.Prefix + "/"
 	maps.Copy(env, map[string]string{
@@ -134,7 +134,7 @@ func (d *deployedStage) rotateAndReseal() {
 	if err := d.ops.Rotate(context.Background(), &out); err != nil {
 		d.t.Fatal(err)
 	}
-	if err := d.ops.Reseal(context.Background(), d.db, d.stage+"_twitter", &out); err != nil {
+	if err := d.ops.Reseal(context.Background(), d.db, d.env["TWITTER_TABLE"], &out); err != nil {
 		d.t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "unreadable 0") {
@@ -146,7 +146,7 @@ func (d *deployedStage) rotateAndReseal() {
 func (d *deployedStage) tokenKeyID(uid string) string {
 	d.t.Helper()
 	out, err := d.db.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: aws.String(d.stage + "_twitter"), Key: dynamo.Item{"uid": dynamo.N(uid)}, ConsistentRead: aws.Bool(true),
+		TableName: aws.String(d.env["TWITTER_TABLE"]), Key: dynamo.Item{"uid": dynamo.N(uid)}, ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		d.t.Fatal(err)

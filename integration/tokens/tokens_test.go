@@ -46,8 +46,8 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, sb: sb,
-		store: actionstore.New(tables.DB, tables.Stage+"_twitter", sealer),
-		users: userstore.New(tables.DB, tables.Stage+"_twitter", sealer)}
+		store: actionstore.New(tables.DB, tables.Users, sealer),
+		users: userstore.New(tables.DB, tables.Users, sealer)}
 	base, err := url.Parse(xURL)
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,7 @@ func TestRetireKeysDeletesTheOldKeysOnlyWhenNoValueUsesThem(t *testing.T) {
 	m := &memStore{m: map[string]string{}}
 	store := &hookStore{memStore: m}
 	p := ForStage(store, tb.Stage)
-	tables := Tables{Users: tb.Stage + "_twitter", Sessions: tb.Stage + "_session"}
+	tables := Tables{Users: tb.Users, Sessions: tb.Session}
 	var out bytes.Buffer
 	if err := p.StoreSecrets(ctx, strings.NewReader(secret+"\n"), &out); err != nil {
 		t.Fatal(err)

@@ -37,12 +37,12 @@ func (s store) Unsubscribe(ctx context.Context, uid string, now time.Time) (bool
 func newStore(t *testing.T) (store, *seal.Sealer) {
 	t.Helper()
 	tables := teststack.NewTables(t)
-	stage, db := tables.Stage, tables.DB
+	users, db := tables.Users, tables.DB
 	sealer, err := seal.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store{actionstore.New(db, stage+"_twitter", sealer), userstore.New(db, stage+"_twitter", sealer)}, sealer
+	return store{actionstore.New(db, users, sealer), userstore.New(db, users, sealer)}, sealer
 }
 
 func signIn(t *testing.T, s signin.UserStore, uid string, acts ...useritem.Action) {
@@ -60,13 +60,13 @@ func signIn(t *testing.T, s signin.UserStore, uid string, acts ...useritem.Actio
 func TestCredentialsThatDoNotOpenAreReported(t *testing.T) {
 	t.Parallel()
 	tables := teststack.NewTables(t)
-	stage, db := tables.Stage, tables.DB
+	users, db := tables.Users, tables.DB
 	k1, k2 := make([]byte, 32), make([]byte, 32)
 	k2[0] = 1
 	s1, _ := seal.New(k1)
 	s2, _ := seal.New(k2)
-	signIn(t, userstore.New(db, stage+"_twitter", s1), alice, useritem.ActionWelcome)
-	other := actionstore.New(db, stage+"_twitter", s2)
+	signIn(t, userstore.New(db, users, s1), alice, useritem.ActionWelcome)
+	other := actionstore.New(db, users, s2)
 	u, err := other.GetActionUser(context.Background(), alice)
 	if err != nil || u.HasCredentials() || u.CredentialsErr == nil || u.Credentials.Token != "" || !u.CredentialsUnopenable() {
 		t.Fatalf("user %+v err %v", u, err)
@@ -74,7 +74,7 @@ func TestCredentialsThatDoNotOpenAreReported(t *testing.T) {
 	t.Run("an item without credentials is not unopenable", func(t *testing.T) {
 		const bob = "9007199254740993"
 		if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{
-			TableName: aws.String(stage + "_twitter"), Item: dynamo.Item{useritem.AttrUID: dynamo.N(bob)},
+			TableName: aws.String(users), Item: dynamo.Item{useritem.AttrUID: dynamo.N(bob)},
 		}); err != nil {
 			t.Fatal(err)
 		}

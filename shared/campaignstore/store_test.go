@@ -15,8 +15,8 @@ import (
 func TestCampaignStore(t *testing.T) {
 	t.Parallel()
 	tables := teststack.NewTables(t)
-	stage, db := tables.Stage, tables.DB
-	s := campaignstore.New(db, stage+"_campaigns")
+	table, db := tables.Campaigns, tables.DB
+	s := campaignstore.New(db, table)
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 

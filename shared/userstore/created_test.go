@@ -23,7 +23,7 @@ func TestSaveSignInTellsAFirstSignInFromAReturningOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := userstore.New(tables.DB, tables.Stage+"_twitter", sealer)
+	store := userstore.New(tables.DB, tables.Users, sealer)
 	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	user := func(uid string, c signin.Credentials, brand bool) signin.User {
 		return signin.User{Identity: signin.Identity{UserID: uid, ScreenName: "u" + uid[:4], Credentials: c},

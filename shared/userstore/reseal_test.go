@@ -21,8 +21,8 @@ import (
 func TestResealAfterAKeyRotation(t *testing.T) {
 	t.Parallel()
 	tables := teststack.NewTables(t)
-	stage, db := tables.Stage, tables.DB
-	table := stage + "_twitter"
+	db := tables.DB
+	table := tables.Users
 	ctx := context.Background()
 	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
 

@@ -23,7 +23,7 @@ import (
 func TestSaveSignInSwitchesTheKindOfCredentials(t *testing.T) {
 	t.Parallel()
 	tables := teststack.NewTables(t)
-	table, db, ctx := tables.Stage+"_twitter", tables.DB, context.Background()
+	table, db, ctx := tables.Users, tables.DB, context.Background()
 	sealer, err := seal.New(teststack.NewKey(t))
 	if err != nil {
 		t.Fatal(err)

@@ -19,9 +19,10 @@ const EndpointVar = "AWS_ENDPOINT_URL_DYNAMODB"
 // Tables are a test's own tables of serverless.yml, freshly created in
 // DynamoDB Local and deleted when the test ends.
 type Tables struct {
-	Stage    string           // the random stage that names them: <Stage>_session, ...
-	Endpoint string           // DynamoDB Local's URL
-	DB       *dynamodb.Client // straight to DynamoDB Local, for the test's own reads and writes
+	Stage      string           // the random stage that names them
+	TableNames                  // as serverless.yml names them for Stage
+	Endpoint   string           // DynamoDB Local's URL
+	DB         *dynamodb.Client // straight to DynamoDB Local, for the test's own reads and writes
 }
 
 // NewTables gives the test fresh tables under a random stage
@@ -38,7 +39,28 @@ func NewTables(t testing.TB) Tables {
 	SkipWithoutDynamoDB(t)
 	stage := ddblocal.RandomStage()
 	endpoint, db := ddblocal.ForTest(t, stage)
-	return Tables{Stage: stage, Endpoint: endpoint, DB: db}
+	return Tables{Stage: stage, TableNames: TableNamesOf(t, stage), Endpoint: endpoint, DB: db}
+}
+
+// TableNames are a stage's three tables.
+type TableNames struct{ Session, Users, Campaigns string }
+
+// TableNamesOf reads the tables' names that serverless.yml gives stage
+// (its SESSION_TABLE, TWITTER_TABLE and CAMPAIGNS_TABLE), the names
+// ddblocal creates them under.
+func TableNamesOf(t testing.TB, stage string) TableNames {
+	t.Helper()
+	root, err := slsyml.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n TableNames
+	for name, to := range map[string]*string{"SESSION_TABLE": &n.Session, "TWITTER_TABLE": &n.Users, "CAMPAIGNS_TABLE": &n.Campaigns} {
+		if err := slsyml.Decode(root, stage, "provider.environment."+name, to); err != nil {
+			t.Fatalf("teststack: %s of stage %s: %v", name, stage, err)
+		}
+	}
+	return n
 }
 
 // DynamoDBRequired reports whether a missing DynamoDB Local fails the tests

@@ -107,7 +107,7 @@ func New(t testing.TB, function string, opts ...Option) *Stack {
 	}
 	sb, xURL := NewSandbox(t, o.Users...)
 	key := NewKeyBase64(t)
-	env := Environment(tables.Stage, xURL)
+	env := Environment(t, tables.Stage, xURL)
 	env["TOKEN_ENCRYPTION_KEY"] = key
 	env["LINK_SIGNING_KEY"] = NewKeyBase64(t)
 	maps.Copy(env, o.Env)
@@ -135,12 +135,10 @@ func New(t testing.TB, function string, opts ...Option) *Stack {
 // (serverless.yml gives them one environment), the sign-in's follow mode.
 // Both X apps are configured; visitors sign in with OAuth 1.0a unless a
 // test sets SIGNIN_PROTOCOL=oauth2 (WithEnv).
-func Environment(stage, xURL string) map[string]string {
-	return map[string]string{
+func Environment(t testing.TB, stage, xURL string) map[string]string {
+	t.Helper()
+	env := map[string]string{
 		"STAGE":                   stage,
-		"SESSION_TABLE":           stage + "_session",
-		"TWITTER_TABLE":           stage + "_twitter",
-		"CAMPAIGNS_TABLE":         stage + "_campaigns",
 		"SIGNIN_PROTOCOL":         "oauth1",
 		"TWITTER_CONSUMER_KEY":    ConsumerKey,
 		"TWITTER_CONSUMER_SECRET": ConsumerSecret,
@@ -154,6 +152,9 @@ func Environment(stage, xURL string) map[string]string {
 		"FOLLOW_MODE":             "intent",
 		"LOG_LEVEL":               "debug",
 	}
+	n := TableNamesOf(t, stage)
+	env["SESSION_TABLE"], env["TWITTER_TABLE"], env["CAMPAIGNS_TABLE"] = n.Session, n.Users, n.Campaigns
+	return env
 }
 
 // NewSandbox serves an X sandbox over HTTP for the test: the app
