@@ -51,7 +51,6 @@ func TwitterCallback(d *boot.Deps) any { return CallbackRoutes(d, boot.TwitterCa
 func New(d *boot.Deps, t boot.Timing) *web.Handlers {
 	c := d.Config
 	svc := &signin.Service{
-		Protocol:   Protocol(d, t),
 		Sessions:   sessionstore.New(d.DB, c.SessionTable, d.Sealer),
 		Users:      userstore.New(d.DB, c.TwitterTable, d.Sealer),
 		Revoker:    grants.ForStage(c, xapi.NewHTTPClient(t.XCall)),
@@ -59,6 +58,7 @@ func New(d *boot.Deps, t boot.Timing) *web.Handlers {
 		FollowMode: c.FollowMode,
 		PostsOptIn: c.OptInTweetText != "",
 	}
+	svc.Protocol = Protocol(d, t, svc.Access)
 	return &web.Handlers{
 		Service: svc,
 		Site: web.Site{
@@ -79,12 +79,13 @@ func New(d *boot.Deps, t boot.Timing) *web.Handlers {
 // (OAuth 2.0 scopes, OAuth 1.0a access types): a plain visitor's, the most
 // a visitor's can be on this stage, and the brand's. That is what an
 // operator compares with the X app's settings when X refuses a sign-in.
-// No secret is logged.
-func Protocol(d *boot.Deps, t boot.Timing) signin.Protocol {
+// No secret is logged. access is the use case's own decision
+// (signin.Service.Access).
+func Protocol(d *boot.Deps, t boot.Timing, access func(signin.Choices) signin.Access) signin.Protocol {
 	c := d.Config
-	plain := signin.Access{}
-	most := signin.Access{Follow: c.FollowMode == signin.FollowAPI, Post: c.OptInTweetText != ""}
-	brand := signin.Access{Brand: true}
+	plain := access(signin.Choices{})
+	most := access(signin.Choices{Follow: true, Tweet: true})
+	brand := access(signin.Choices{Brand: true})
 	if c.Protocol == config.ProtocolOAuth1 {
 		d.Log.Info().Str("protocol", string(c.Protocol)).Str("visitor_access", xoauth1.AccessType(plain)).
 			Str("visitor_access_most", xoauth1.AccessType(most)).Str("brand_access", "app level (x_auth_access_type left out)").
