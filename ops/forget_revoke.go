@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
+	"github.com/twitter-sessions/twitter-sessions/shared/grants"
 	"github.com/twitter-sessions/twitter-sessions/shared/seal"
 	"github.com/twitter-sessions/twitter-sessions/shared/signin"
 	"github.com/twitter-sessions/twitter-sessions/shared/useritem"
@@ -24,21 +25,25 @@ const (
 // 2.0 user's refresh and access tokens are revoked, an OAuth 1.0a user's
 // access token is invalidated (grants, as the functions do). It says what
 // happened, and fails when X does not confirm or nothing here can ask it
-// to.
+// to (grants.ErrNoApp, said in the operator's words).
 func (f *Forget) revoke(ctx context.Context, uid string, it dynamo.Item) (string, error) {
 	c := signin.Credentials{Kind: signin.Kind(rowOf(it).Cred)}
 	sealed := sealedOf(it, c.OAuth2())
 	if sealed.token == "" && sealed.refresh == "" {
 		return noToken, nil
 	}
-	if err := f.askable(c, sealed); err != nil {
-		return "", err
+	if !c.OAuth2() && sealed.secret == "" {
+		return "", errors.New("the OAuth 1.0a token has no secret stored, and X takes no invalidation without it")
 	}
 	if err := f.open(&c, uid, sealed); err != nil {
 		return "", err
 	}
 	done, err := f.Grants.End(ctx, c)
 	switch {
+	case errors.Is(err, grants.ErrNoApp) && c.OAuth2():
+		return "", errors.New("the stage has no OAuth 2.0 client (TWITTER_CLIENT_ID and its secret) to revoke with")
+	case errors.Is(err, grants.ErrNoApp):
+		return "", errors.New("the stage has no OAuth 1.0a app (TWITTER_CONSUMER_KEY and its secret) to invalidate the token with")
 	case err != nil && !c.OAuth2():
 		return "", fmt.Errorf("X did not invalidate the OAuth 1.0a token: %w", err)
 	case err != nil:
@@ -64,21 +69,6 @@ func sealedOf(it dynamo.Item, oauth2 bool) sealedCredentials {
 		s.secret, _ = dynamo.GetS(it, useritem.AttrSecret)
 	}
 	return s
-}
-
-// askable fails when nothing here can ask X to end the grant.
-func (f *Forget) askable(c signin.Credentials, sealed sealedCredentials) error {
-	switch {
-	case c.OAuth2() && f.Grants.OAuth2 == nil:
-		return errors.New("the stage has no OAuth 2.0 client (TWITTER_CLIENT_ID and its secret) to revoke with")
-	case c.OAuth2():
-		return nil
-	case f.Grants.OAuth1 == nil:
-		return errors.New("the stage has no OAuth 1.0a app (TWITTER_CONSUMER_KEY and its secret) to invalidate the token with")
-	case sealed.secret == "":
-		return errors.New("the OAuth 1.0a token has no secret stored, and X takes no invalidation without it")
-	}
-	return nil
 }
 
 // open opens the sealed credentials into c; the error names what, never
