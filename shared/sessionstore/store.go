@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/twitter-sessions/twitter-sessions/shared/dynamo"
@@ -73,11 +71,8 @@ func (s *Store) Put(ctx context.Context, sess signin.Session) error {
 	if sess.Brand {
 		item[attrBrand] = dynamo.Bool(true)
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(s.Name),
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(request_token)"),
-	})
+	var e dynamo.Expr
+	_, err = s.DB.PutItem(ctx, e.Put(s.Name, item, "attribute_not_exists("+e.Name(attrKey)+")"))
 	if err != nil {
 		return fmt.Errorf("%w: sessions: put: %w", signin.ErrStoreUnavailable, err)
 	}
@@ -92,17 +87,12 @@ func (s *Store) Consume(ctx context.Context, key, bindingHash string, now time.T
 	if key == "" {
 		return signin.Session{}, signin.ErrSessionNotFound
 	}
-	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:           aws.String(s.Name),
-		Key:                 dynamo.Item{attrKey: dynamo.S(key)},
-		ConditionExpression: aws.String("attribute_exists(request_token) AND expires_at > :now AND binding = :binding"),
-		ExpressionAttributeValues: dynamo.Item{
-			":now":     dynamo.Int(now.Unix()),
-			":binding": dynamo.S(bindingHash),
-		},
-		ReturnValues:                        types.ReturnValueAllOld,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
+	var e dynamo.Expr
+	in := e.Delete(s.Name, dynamo.Item{attrKey: dynamo.S(key)}, "attribute_exists("+e.Name(attrKey)+") AND "+
+		e.Name(attrExpiresAt)+" > "+e.Value(dynamo.Int(now.Unix()))+" AND "+e.Name(attrBinding)+" = "+e.Value(dynamo.S(bindingHash)))
+	in.ReturnValues = types.ReturnValueAllOld
+	in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	out, err := s.DB.DeleteItem(ctx, in)
 	old, refused := dynamo.ConditionFailed(err)
 	switch {
 	case refused:

@@ -25,7 +25,7 @@ import (
 
 const (
 	table       = "t_session"
-	consumeCond = "attribute_exists(request_token) AND expires_at > :now AND binding = :binding"
+	consumeCond = "attribute_exists(#n0) AND #n1 > :v0 AND #n2 = :v1"
 )
 
 // fakeDB is the session table holding at most one item (stored), seen
@@ -58,16 +58,17 @@ func (f *fakeDB) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ .
 	if f.err != nil {
 		return nil, f.err
 	}
-	if got := str(in.ConditionExpression); got != consumeCond {
-		f.t.Fatalf("DeleteItem condition %q, want %q", got, consumeCond)
+	if got, names := str(in.ConditionExpression), in.ExpressionAttributeNames; got != consumeCond ||
+		names["#n0"] != "request_token" || names["#n1"] != "expires_at" || names["#n2"] != "binding" {
+		f.t.Fatalf("DeleteItem condition %q with %v, want %q with #n0 request_token, #n1 expires_at, #n2 binding", got, names, consumeCond)
 	}
 	old := f.stored
 	if key, _ := dynamo.GetS(in.Key, "request_token"); len(old) > 0 && !equalS(old, "request_token", key) {
 		old = nil
 	}
 	exp, hasExp := dynamo.GetInt(old, "expires_at")
-	now, _ := dynamo.GetInt(in.ExpressionAttributeValues, ":now")
-	binding, _ := dynamo.GetS(in.ExpressionAttributeValues, ":binding")
+	now, _ := dynamo.GetInt(in.ExpressionAttributeValues, ":v0")
+	binding, _ := dynamo.GetS(in.ExpressionAttributeValues, ":v1")
 	if len(old) == 0 || !hasExp || exp <= now || !equalS(old, "binding", binding) {
 		ccf := &types.ConditionalCheckFailedException{}
 		if in.ReturnValuesOnConditionCheckFailure == types.ReturnValuesOnConditionCheckFailureAllOld {
@@ -127,7 +128,7 @@ func TestPutWritesTheSessionOnceWithItsSecretSealed(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := db.puts[0]
-	if str(in.TableName) != table || str(in.ConditionExpression) != "attribute_not_exists(request_token)" {
+	if str(in.TableName) != table || str(in.ConditionExpression) != "attribute_not_exists(#n0)" || in.ExpressionAttributeNames["#n0"] != "request_token" {
 		t.Fatalf("table %q condition %q: a session must never overwrite another", str(in.TableName), str(in.ConditionExpression))
 	}
 	item := in.Item
@@ -197,8 +198,8 @@ func TestConsumeDeletesTheSessionInOneConditionalCall(t *testing.T) {
 	}
 	in := db.deletes[0]
 	key, _ := dynamo.GetS(in.Key, "request_token")
-	nowV, _ := dynamo.GetInt(in.ExpressionAttributeValues, ":now")
-	binding, _ := dynamo.GetS(in.ExpressionAttributeValues, ":binding")
+	nowV, _ := dynamo.GetInt(in.ExpressionAttributeValues, ":v0")
+	binding, _ := dynamo.GetS(in.ExpressionAttributeValues, ":v1")
 	if str(in.TableName) != table || key != want.Key || len(in.Key) != 1 || nowV != at.Unix() || binding != "b1nd" || len(in.ExpressionAttributeValues) != 2 {
 		t.Fatalf("request %+v", in)
 	}
