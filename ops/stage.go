@@ -133,12 +133,16 @@ func openLocal(ctx context.Context, o Options) (*Target, error) {
 // region of the stage (unless AWS_REGION says otherwise), and credentials
 // that AWS must be able to give before anything is read.
 func openDeployed(ctx context.Context, root, stage string, getenv func(string) string) (*Target, error) {
+	f, err := slsyml.Read(root, stage)
+	if err != nil {
+		return nil, err
+	}
 	env := map[string]string{}
 	for _, name := range stageVars {
 		var v string
 		// A variable serverless.yml does not plainly give (absent, or built
 		// by CloudFormation) stays unset.
-		if err := slsyml.Decode(root, stage, "provider.environment."+name, &v); err == nil {
+		if err := f.Decode("provider.environment."+name, &v); err == nil {
 			env[name] = v
 		}
 	}
@@ -149,7 +153,7 @@ func openDeployed(ctx context.Context, root, stage string, getenv func(string) s
 	}
 	region := firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
 	if region == "" {
-		if err := slsyml.Decode(root, stage, "provider.region", &region); err != nil {
+		if err := f.Decode("provider.region", &region); err != nil {
 			return nil, err
 		}
 	}

@@ -23,6 +23,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -122,56 +123,48 @@ func parseKeysFlags(name string, args []string) (stage, protocol string, err err
 // its functions get) and lists the secrets they read; protocol, when not
 // empty, overrides the stage's.
 func appSecrets(stage, protocol string) ([]keyops.Secret, error) {
-	root, err := repoRoot()
+	env, err := stageEnv(stage, "SIGNIN_PROTOCOL", "TWITTER_CONSUMER_KEY", "TWITTER_CLIENT_ID")
 	if err != nil {
 		return nil, err
 	}
-	var app keyops.App
-	for _, v := range []struct {
-		name string
-		to   *string
-	}{{"SIGNIN_PROTOCOL", &app.Protocol}, {"TWITTER_CONSUMER_KEY", &app.ConsumerKey}, {"TWITTER_CLIENT_ID", &app.ClientID}} {
-		if err := slsyml.Decode(root, stage, "provider.environment."+v.name, v.to); err != nil {
-			return nil, err
-		}
-	}
-	if protocol != "" {
-		app.Protocol = protocol
-	}
+	app := keyops.App{Protocol: cmp.Or(protocol, env["SIGNIN_PROTOCOL"]), ConsumerKey: env["TWITTER_CONSUMER_KEY"], ClientID: env["TWITTER_CLIENT_ID"]}
 	return app.Secrets()
 }
 
 // stageTables are the stage's users and sessions tables as serverless.yml
 // names them for its functions (TWITTER_TABLE, SESSION_TABLE).
 func stageTables(stage string) (keyops.Tables, error) {
-	root, err := repoRoot()
-	if err != nil {
-		return keyops.Tables{}, err
-	}
-	var t keyops.Tables
-	for _, v := range []struct {
-		name string
-		to   *string
-	}{{"TWITTER_TABLE", &t.Users}, {"SESSION_TABLE", &t.Sessions}} {
-		if err := slsyml.Decode(root, stage, "provider.environment."+v.name, v.to); err != nil {
-			return keyops.Tables{}, err
-		}
-	}
-	return t, nil
+	env, err := stageEnv(stage, "TWITTER_TABLE", "SESSION_TABLE")
+	return keyops.Tables{Users: env["TWITTER_TABLE"], Sessions: env["SESSION_TABLE"]}, err
 }
 
 // edgeProtection reads the stage's EDGE_PROTECTION from serverless.yml (its
 // edgeProtection param).
 func edgeProtection(stage string) (bool, error) {
+	env, err := stageEnv(stage, "EDGE_PROTECTION")
+	return env["EDGE_PROTECTION"] == "true", err
+}
+
+// stageEnv reads the variables names of the environment serverless.yml
+// gives stage's functions, in one read of the file.
+func stageEnv(stage string, names ...string) (map[string]string, error) {
 	root, err := repoRoot()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	var v string
-	if err := slsyml.Decode(root, stage, "provider.environment.EDGE_PROTECTION", &v); err != nil {
-		return false, err
+	f, err := slsyml.Read(root, stage)
+	if err != nil {
+		return nil, err
 	}
-	return v == "true", nil
+	env := make(map[string]string, len(names))
+	for _, name := range names {
+		var v string
+		if err := f.Decode("provider.environment."+name, &v); err != nil {
+			return nil, err
+		}
+		env[name] = v
+	}
+	return env, nil
 }
 
 // repoRoot is the repository tws runs in, whose serverless.yml it reads.

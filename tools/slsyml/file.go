@@ -200,6 +200,12 @@ func Decode(repoRoot, stage, path string, out any) error {
 	if err != nil {
 		return err
 	}
+	return f.Decode(path, out)
+}
+
+// Decode is the package's Decode on f, already read: for several values of
+// one stage, one read of the file.
+func (f *File) Decode(path string, out any) error {
 	v := f.root
 	for _, key := range strings.Split(path, ".") {
 		if v = Child(v, key); v == nil {
@@ -211,7 +217,7 @@ func Decode(repoRoot, stage, path string, out any) error {
 		return fmt.Errorf("slsyml: %s: %w", path, err)
 	}
 	if err := r.Decode(out); err != nil {
-		return fmt.Errorf("slsyml: %s on stage %s: %w", path, stage, err)
+		return fmt.Errorf("slsyml: %s on stage %s: %w", path, f.stage, err)
 	}
 	return nil
 }

@@ -47,21 +47,33 @@ type TableNames struct{ Session, Users, Campaigns string }
 
 // TableNamesOf reads the tables' names that serverless.yml gives stage
 // (its SESSION_TABLE, TWITTER_TABLE and CAMPAIGNS_TABLE), the names
-// ddblocal creates them under.
+// ddblocal creates them under: one read of the file per stage.
 func TableNamesOf(t testing.TB, stage string) TableNames {
 	t.Helper()
+	if n, ok := tableNames.Load(stage); ok {
+		return n.(TableNames)
+	}
 	root, err := slsyml.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := slsyml.Read(root, stage)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var n TableNames
 	for name, to := range map[string]*string{"SESSION_TABLE": &n.Session, "TWITTER_TABLE": &n.Users, "CAMPAIGNS_TABLE": &n.Campaigns} {
-		if err := slsyml.Decode(root, stage, "provider.environment."+name, to); err != nil {
+		if err := f.Decode("provider.environment."+name, to); err != nil {
 			t.Fatalf("teststack: %s of stage %s: %v", name, stage, err)
 		}
 	}
+	tableNames.Store(stage, n)
 	return n
 }
+
+// tableNames are the stages' names read so far (NewTables and Environment
+// ask for the same stage).
+var tableNames sync.Map
 
 // DynamoDBRequired reports whether a missing DynamoDB Local fails the tests
 // rather than skipping them: under CI (CI=true, or any true value) and when
