@@ -36,6 +36,10 @@ type Settings struct {
 // resolving ${param:...} as the framework does.
 func LoadSettings(repoRoot, stage string) (Settings, error) {
 	var s Settings
+	f, err := slsyml.Read(repoRoot, stage)
+	if err != nil {
+		return s, err
+	}
 	var cors struct {
 		AllowCredentials bool     `yaml:"AllowCredentials"`
 		AllowHeaders     []string `yaml:"AllowHeaders"`
@@ -43,7 +47,7 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 		ExposeHeaders    []string `yaml:"ExposeHeaders"`
 		MaxAge           int      `yaml:"MaxAge"`
 	}
-	if err := slsyml.Decode(repoRoot, stage, corsPath, &cors); err != nil {
+	if err := f.Decode(corsPath, &cors); err != nil {
 		return s, err
 	}
 	s.CORS = &CORS{
@@ -58,7 +62,7 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 		Burst *int     `yaml:"ThrottlingBurstLimit"`
 	}
 	var throttle throttling
-	if err := slsyml.Decode(repoRoot, stage, throttlePath, &throttle); err != nil {
+	if err := f.Decode(throttlePath, &throttle); err != nil {
 		return s, err
 	}
 	if throttle.Rate == nil || throttle.Burst == nil {
@@ -66,7 +70,7 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 	}
 	s.Throttle = &Throttle{RateLimit: *throttle.Rate, BurstLimit: *throttle.Burst}
 	var routes map[string]throttling
-	if err := slsyml.Decode(repoRoot, stage, routeSettingsPath, &routes); err != nil {
+	if err := f.Decode(routeSettingsPath, &routes); err != nil {
 		return s, err
 	}
 	s.RouteThrottles = map[string]*Throttle{}
@@ -80,7 +84,7 @@ func LoadSettings(repoRoot, stage string) (Settings, error) {
 	var functions map[string]struct {
 		Reserved *int `yaml:"reservedConcurrency"`
 	}
-	if err := slsyml.Decode(repoRoot, stage, "functions", &functions); err != nil {
+	if err := f.Decode("functions", &functions); err != nil {
 		return s, err
 	}
 	s.Reserved = map[string]int{}
