@@ -17,7 +17,7 @@ import (
 // StepInvalidate names the invalidate_token call in its errors.
 const StepInvalidate = "invalidate_token"
 
-// App is the X app's OAuth 1.0a client credentials, for InvalidateToken.
+// App is the X app's OAuth 1.0a client credentials, for Invalidate.
 type App struct {
 	ConsumerKey    string
 	ConsumerSecret string
@@ -26,12 +26,7 @@ type App struct {
 	Noncer         oauth1.Noncer // nil: 32 random bytes
 }
 
-// Invalidate is InvalidateToken with the app a.
-func (a *App) Invalidate(ctx context.Context, token, secret string) (already bool, err error) {
-	return InvalidateToken(ctx, *a, token, secret)
-}
-
-// InvalidateToken revokes a user's OAuth 1.0a access token at X: one POST
+// Invalidate revokes a user's OAuth 1.0a access token at X: one POST
 // to /1.1/oauth/invalidate_token, signed (HMAC-SHA1, user context) with the
 // app's consumer credentials and the very token and secret it invalidates.
 // already is true when X answered 401 code 89 ("Invalid or expired token"):
@@ -40,10 +35,10 @@ func (a *App) Invalidate(ctx context.Context, token, secret string) (already boo
 // an *xapi.Error, xapi.ErrTimeout, xapi.ErrUnreachable or xapi.ErrMalformed,
 // with no credential in its text. The call is never repeated here.
 //
-// It is a plain function, apart from Protocol: only the operator's make
-// forget calls it, and the linker leaves a function nothing references out
-// of the functions' binaries.
-func InvalidateToken(ctx context.Context, app App, token, secret string) (already bool, err error) {
+// It is apart from Protocol: shared/grants calls it for the callback (an
+// impostor's grant on the brand's start), twitter_actions (a visitor's token
+// once its work is done) and tws forget.
+func (app App) Invalidate(ctx context.Context, token, secret string) (already bool, err error) {
 	if token == "" || secret == "" {
 		return false, fmt.Errorf("xoauth1: %s: no token or token secret", StepInvalidate)
 	}

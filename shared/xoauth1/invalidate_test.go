@@ -39,7 +39,7 @@ func TestInvalidateTokenReadsXsAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rt := &canned{status: tt.status, body: tt.body}
-			already, err := InvalidateToken(context.Background(), cannedApp(rt), "at", "token-secret")
+			already, err := cannedApp(rt).Invalidate(context.Background(), "at", "token-secret")
 			if already != tt.wantAlready {
 				t.Errorf("already = %v, want %v", already, tt.wantAlready)
 			}
@@ -101,7 +101,7 @@ func TestInvalidateTokenSendsNothingWithoutCredentials(t *testing.T) {
 			rt := &canned{status: 200, body: `{"access_token":"at"}`}
 			app := cannedApp(rt)
 			app.ConsumerKey, app.ConsumerSecret = tt.key, tt.secret
-			_, err := InvalidateToken(context.Background(), app, tt.token, tt.tokSec)
+			_, err := app.Invalidate(context.Background(), tt.token, tt.tokSec)
 			if err == nil || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) || rt.last != nil {
 				t.Errorf("err = %v, request sent: %v", err, rt.last != nil)
 			}
@@ -119,7 +119,7 @@ func TestInvalidateTokenAtTheSandbox(t *testing.T) {
 	app := App{ConsumerKey: "ck", ConsumerSecret: "consumer secret&+~", BaseURL: base, HTTPClient: xapi.NewHTTPClient(5 * time.Second)}
 	token, secret := sb.IssueAccessToken("1234567890123456789")
 	for i, want := range []bool{false, true} {
-		already, err := InvalidateToken(context.Background(), app, token, secret)
+		already, err := app.Invalidate(context.Background(), token, secret)
 		if err != nil || already != want {
 			t.Fatalf("call %d: already = %v, err = %v; want %v", i+1, already, err, want)
 		}
@@ -128,7 +128,7 @@ func TestInvalidateTokenAtTheSandbox(t *testing.T) {
 	wrong.ConsumerSecret = "not it"
 	t2, s2 := sb.IssueAccessToken("1234567890123456789")
 	var xe *xapi.Error
-	if _, err := InvalidateToken(context.Background(), wrong, t2, s2); !errors.As(err, &xe) || xe.Code != 32 {
+	if _, err := wrong.Invalidate(context.Background(), t2, s2); !errors.As(err, &xe) || xe.Code != 32 {
 		t.Errorf("a wrong consumer secret: %v, want code 32", err)
 	}
 	calls := sb.Calls()
