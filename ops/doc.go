@@ -18,13 +18,14 @@
 //     HTML page.
 //   - campaigns.go: each campaign's counts, progress and what it waits for.
 //   - forget.go, forget_revoke.go, forget_erase.go: erases one person:
-//     revokes their grant at X (an OAuth 2.0 grant, or an OAuth 1.0a token
-//     through invalidate_token), deletes their item only while it holds
+//     revokes their grant at X through shared/grants, as the functions do
+//     (an OAuth 2.0 grant, or an OAuth 1.0a token through
+//     invalidate_token), deletes their item only while it holds
 //     the credentials revoked (new ones, from a sign-in or a refresh
 //     meanwhile, are revoked in turn), and says so without naming them.
 //
-// It is local tooling: no Lambda imports it. It reads the tables directly
-// (the functions' stores are for the functions, whose IAM grants are
-// derived from them), with the attribute names of shared/userstore and
-// shared/campaignstore.
+// It is the operator's, run by tws; no Lambda imports it. It reads the
+// tables directly (the functions' stores are for the functions, whose IAM
+// grants are derived from them), with the attribute names of
+// shared/useritem and shared/campaignstore.
 package ops
